@@ -1,0 +1,2 @@
+//! `ucsim`: the Unity Catalog workspace simulator (see the crate README).
+fn main() {}

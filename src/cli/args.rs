@@ -1,0 +1,220 @@
+//! clap definitions: raw values only, no side effects. Every command's `--help` carries an
+//! example.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Unity Catalog governance as code for Databricks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "brickkit",
+    version,
+    about = "Unity Catalog governance as code: declare, snapshot, diff, report drift",
+    after_help = "Exit codes: 0 in sync / valid, 1 drift or convention violations, 2 error.\n\nExample:\n  brickkit drift detect examples/governance --env dev --snapshot snapshots/example"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub globals: Globals,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted by every command.
+#[derive(Debug, Clone, Args)]
+pub struct Globals {
+    /// Print less (warnings and errors only).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a governance tree and its conventions without touching any workspace.
+    #[command(
+        after_help = "Exit codes: 0 valid, 1 convention violations, 2 the tree cannot be loaded.\n\nExample:\n  brickkit validate examples/governance --env prd"
+    )]
+    Validate(ValidateArgs),
+    /// Inspect the declared state.
+    Declared {
+        #[command(subcommand)]
+        command: DeclaredCommand,
+    },
+    /// Inspect and convert snapshots (observed workspace state).
+    Snapshot {
+        #[command(subcommand)]
+        command: SnapshotCommand,
+    },
+    /// Detect drift between a declaration tree and a workspace.
+    Drift {
+        #[command(subcommand)]
+        command: DriftCommand,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  brickkit completions bash > /etc/bash_completion.d/brickkit"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// Output format of `validate` and `declared show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The governance directory (holds brickkit.yaml).
+    pub dir: PathBuf,
+    /// Environment to resolve names for (default: `default_environment` of brickkit.yaml).
+    #[arg(long, env = "BRICKKIT_ENV")]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeclaredCommand {
+    /// Print the effective declared state (after environments and conventions).
+    #[command(
+        after_help = "Example:\n  brickkit declared show examples/governance --env dev --format json"
+    )]
+    Show(DeclaredShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeclaredShowArgs {
+    /// The governance directory (holds brickkit.yaml).
+    pub dir: PathBuf,
+    /// Environment to resolve names for.
+    #[arg(long, env = "BRICKKIT_ENV")]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Show a snapshot's manifest, counts per kind and collection issues.
+    #[command(after_help = "Example:\n  brickkit snapshot show snapshots/example")]
+    Show(SnapshotShowArgs),
+    /// List the snapshots in a directory, newest first.
+    #[command(after_help = "Example:\n  brickkit snapshot list snapshots/")]
+    List(SnapshotListArgs),
+    /// Convert a snapshot between Parquet (a directory) and SQLite (a `.sqlite` file).
+    #[command(
+        after_help = "Example:\n  brickkit snapshot convert snapshots/example example.sqlite"
+    )]
+    Convert(SnapshotConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotShowArgs {
+    /// A Parquet snapshot directory or a `.sqlite` snapshot file.
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotListArgs {
+    /// Directory holding snapshots.
+    #[arg(default_value = "snapshots")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotConvertArgs {
+    /// Input snapshot (directory or `.sqlite`).
+    pub input: PathBuf,
+    /// Output: a path ending in `.sqlite` writes SQLite, anything else a Parquet directory.
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DriftCommand {
+    /// Compare a declaration tree against a snapshot and report drift.
+    #[command(
+        after_help = "Exit codes: 0 in sync, 1 drift at or above --fail-on, 2 error.\n\nExample:\n  brickkit drift detect examples/governance --env dev --snapshot snapshots/example --format json"
+    )]
+    Detect(DriftDetectArgs),
+}
+
+/// Report formats of `drift detect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+    Junit,
+}
+
+/// Lowest severity that makes `drift detect` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    Warning,
+    Info,
+}
+
+/// Where unmanaged securables are looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnmanagedScope {
+    /// Only inside declared catalogs.
+    Declared,
+    /// Everywhere in the snapshot, undeclared catalogs included.
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftDetectArgs {
+    /// The governance directory (holds brickkit.yaml).
+    pub dir: PathBuf,
+    /// Snapshot to compare against (Parquet directory or `.sqlite` file).
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    /// Environment to resolve names for.
+    #[arg(long, env = "BRICKKIT_ENV")]
+    pub env: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of stdout (atomically).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that counts as a failure (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Info)]
+    pub fail_on: FailOn,
+    /// Extra ignore pattern `kind:name-glob[#field-glob]` (repeatable).
+    #[arg(long)]
+    pub ignore: Vec<String>,
+    /// Where to look for unmanaged securables.
+    #[arg(long, value_enum, default_value_t = UnmanagedScope::Declared)]
+    pub unmanaged: UnmanagedScope,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,7 @@
+//! One file per subcommand; each only orchestrates library calls and chooses the exit code.
+
+pub mod completions;
+pub mod declared;
+pub mod drift;
+pub mod snapshot;
+pub mod validate;

@@ -1,0 +1,63 @@
+//! The command-line interface: the only module that knows clap, the environment, the
+//! terminal and exit codes. Each subcommand lives in `cmd/<name>.rs` and only orchestrates
+//! library calls; `anyhow` is allowed here and nowhere else.
+
+pub mod args;
+pub mod cmd;
+pub mod exit;
+pub mod term;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, DeclaredCommand, DriftCommand, SnapshotCommand};
+
+/// Parse the process arguments, run the command, map the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr.
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+/// Run a parsed command line; returns the process exit code. Public so that integration
+/// tests can drive the CLI in-process.
+pub fn run(cli: Cli) -> u8 {
+    let globals = cli.globals.clone();
+    let result = match cli.command {
+        Command::Validate(a) => cmd::validate::run(&a, &globals),
+        Command::Declared {
+            command: DeclaredCommand::Show(a),
+        } => cmd::declared::show(&a, &globals),
+        Command::Snapshot { command } => match command {
+            SnapshotCommand::Show(a) => cmd::snapshot::show(&a, &globals),
+            SnapshotCommand::List(a) => cmd::snapshot::list(&a, &globals),
+            SnapshotCommand::Convert(a) => cmd::snapshot::convert(&a, &globals),
+        },
+        Command::Drift {
+            command: DriftCommand::Detect(a),
+        } => cmd::drift::detect(&a, &globals),
+        Command::Completions(a) => cmd::completions::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if term::is_broken_pipe(&e) {
+                return exit::OK;
+            }
+            term::error(&format!("{e:#}"));
+            exit::ERROR
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Terminal concerns: colour choice (`--color`, `NO_COLOR`, tty detection), writing to
+//! stdout/stderr, broken pipes.
+
+use std::io::{self, IsTerminal, Write};
+
+use crate::cli::args::ColorChoice;
+
+/// Print an error line to stderr as `error: <message>`.
+pub fn error(msg: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "error: {msg}");
+}
+
+/// Print a warning line to stderr as `warning: <message>`.
+pub fn warn(msg: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "warning: {msg}");
+}
+
+/// True when the error chain holds an `io::Error` of kind `BrokenPipe` (e.g. `| head`).
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Decide whether to colour output written to stdout.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Write `bytes` to stdout and flush.
+pub fn stdout_write(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}

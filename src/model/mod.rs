@@ -1,0 +1,15 @@
+//! Shared vocabulary of brickkit: securable kinds, privileges, severities and timestamps.
+//!
+//! Owns the nouns every other module speaks. It must never do IO, never depend on another
+//! module of this crate, and never derive `Serialize`: persisted formats keep their own
+//! mirror types.
+
+mod kind;
+mod privilege;
+mod severity;
+mod time;
+
+pub use kind::SecurableKind;
+pub use privilege::{applicable_privileges, normalize_privilege, privilege_applies};
+pub use severity::Severity;
+pub use time::Timestamp;

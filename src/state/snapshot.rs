@@ -1,0 +1,170 @@
+//! The **snapshot model**: the observed state of a workspace at one moment, as rows of the
+//! tables every store writes (securables, columns, grants, tags, row_filters, column_masks,
+//! collection_issues) plus a manifest.
+//!
+//! Pure data: no IO, no serde. Secrets (connection options marked secret, credential
+//! secrets) are never part of the model. Stores map it to files; the differ reads it.
+
+use std::collections::BTreeMap;
+
+use crate::model::{SecurableKind, Timestamp};
+
+/// The current snapshot format version. Readers refuse any other.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+/// A complete snapshot: manifest plus normalised rows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    pub manifest: Manifest,
+    pub securables: Vec<SecurableRow>,
+    pub columns: Vec<ColumnRow>,
+    pub grants: Vec<GrantRow>,
+    pub tags: Vec<TagRow>,
+    pub row_filters: Vec<RowFilterRow>,
+    pub column_masks: Vec<ColumnMaskRow>,
+    pub collection_issues: Vec<CollectionIssue>,
+}
+
+/// What a snapshot is: identity, provenance, scope, counts and content digest.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Manifest {
+    /// Snapshot format version (see [`SNAPSHOT_FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// Time-sortable unique id: `YYYYMMDDTHHMMSSmmmZ-<8 hex>`; sorting ids sorts by time.
+    pub snapshot_id: String,
+    /// Identifier shared by every snapshot of the same workspace and scope.
+    pub lineage: String,
+    /// Id of the previous snapshot of the same lineage, when known.
+    pub parent_id: Option<String>,
+    pub taken_at: Timestamp,
+    /// Workspace host (`https://...`), never credentials.
+    pub host: Option<String>,
+    pub metastore_id: Option<String>,
+    /// Catalogs collected (sorted), or `["*"]` for the whole metastore.
+    pub scope: Vec<String>,
+    /// How the snapshot was made: `rest`, `bulk`, `synthetic`, `example`, ...
+    pub collector_mode: String,
+    /// Version of the brickkit that wrote it.
+    pub brickkit_version: String,
+    /// Row count per table name (`securables`, `columns`, ...), plus `securables.<kind>`.
+    pub counts: BTreeMap<String, u64>,
+    /// `sha256:<hex>` over the canonical content (see `state::digest`).
+    pub content_digest: String,
+}
+
+/// One securable of any kind.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SecurableRow {
+    pub kind: Option<SecurableKind>,
+    /// Full dotted name, as the API returns it (lower case for UC objects).
+    pub full_name: String,
+    /// Full name of the parent securable (`None` for catalogs and infrastructure).
+    pub parent: Option<String>,
+    pub owner: Option<String>,
+    pub comment: Option<String>,
+    /// Subtype: catalog_type, table_type (`MANAGED`, `EXTERNAL`, `VIEW`, ...), volume_type,
+    /// connection_type, credential kind.
+    pub securable_type: Option<String>,
+    /// `data_source_format` for tables (`DELTA`, ...).
+    pub format: Option<String>,
+    /// Storage location / URL where the kind has one.
+    pub location: Option<String>,
+    /// Properties as the API returns them (server-added ones included).
+    pub properties: BTreeMap<String, String>,
+    /// Other non-secret kind-specific attributes (function `routine_definition`,
+    /// `data_type`, `input_params`; external location `credential_name`, `read_only`;
+    /// connection `options.<key>` for non-secret options; ...).
+    pub details: BTreeMap<String, String>,
+    pub created_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A column of a table or view.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ColumnRow {
+    pub table_full_name: String,
+    pub name: String,
+    /// 0-based position.
+    pub position: i32,
+    /// SQL type text as the API gives it (`decimal(18,2)`).
+    pub type_text: String,
+    pub nullable: bool,
+    pub comment: Option<String>,
+}
+
+/// One direct privilege of one principal on one securable.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct GrantRow {
+    pub securable_kind: Option<SecurableKind>,
+    pub securable_full_name: String,
+    pub principal: String,
+    /// As returned by the API (canonical spelling expected, but readers normalise).
+    pub privilege: String,
+}
+
+/// One tag on a securable (`column_name` = `None`) or on a column of a table.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct TagRow {
+    pub securable_kind: Option<SecurableKind>,
+    pub securable_full_name: String,
+    pub column_name: Option<String>,
+    pub key: String,
+    /// Tags may have no value (key-only tags): empty string.
+    pub value: String,
+}
+
+/// The row filter of a table.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct RowFilterRow {
+    pub table_full_name: String,
+    /// Three-part function name as reported.
+    pub function_full_name: String,
+    pub input_columns: Vec<String>,
+}
+
+/// The mask of one column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct ColumnMaskRow {
+    pub table_full_name: String,
+    pub column_name: String,
+    pub function_full_name: String,
+    pub using_columns: Vec<String>,
+}
+
+/// Something the collector could not read. Securables at or under it are *unknown*.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct CollectionIssue {
+    /// Kind of the securable the failed read was about (`None` = metastore level).
+    pub securable_kind: Option<SecurableKind>,
+    /// Full name of that securable (empty for the metastore).
+    pub full_name: String,
+    /// Which attribute could not be read (`grants`, `tags`, `columns`, ...), or `None` when
+    /// the securable itself (and, with `subtree`, everything under it) could not be read.
+    pub attribute: Option<String>,
+    /// True when everything under the securable is unknown (e.g. listing tables failed).
+    pub subtree: bool,
+    /// HTTP status or SQL state, when there was one (`403`, `PERMISSION_DENIED`, ...).
+    pub error_code: Option<String>,
+    /// Human-readable reason, free of secrets.
+    pub message: String,
+}
+
+impl Snapshot {
+    /// Sort every table into canonical order (stores write and digests hash this order).
+    pub fn sort(&mut self) {
+        self.securables
+            .sort_by(|a, b| (a.kind, &a.full_name).cmp(&(b.kind, &b.full_name)));
+        self.columns.sort_by(|a, b| {
+            (&a.table_full_name, a.position, &a.name).cmp(&(
+                &b.table_full_name,
+                b.position,
+                &b.name,
+            ))
+        });
+        self.grants.sort();
+        self.tags.sort();
+        self.row_filters.sort();
+        self.column_masks.sort();
+        self.collection_issues.sort();
+    }
+}
