@@ -5,7 +5,10 @@
 //! See `ARCHITECTURE.md` for the map and the invariants.
 
 pub mod declared;
+pub mod diff;
+pub mod drift;
 pub mod model;
+pub mod report;
 pub mod state;
 
 #[doc(hidden)]
