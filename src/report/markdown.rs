@@ -19,7 +19,7 @@ fn cell(s: &str) -> String {
             '`' => o.push_str("\\`"),
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
-            '*' | '_' => {
+            '*' => {
                 o.push('\\');
                 o.push(c);
             }
