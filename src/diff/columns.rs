@@ -3,10 +3,12 @@
 //! Function names are compared through `normalize::function` (three-part, backticks and
 //! case ignored); column names case-insensitively.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::declared::{ColumnMask, DeclaredSecurable, RowFilter};
 use crate::model::SecurableKind;
+use crate::state::ColumnMaskRow;
 
 use super::change::{Change, Value};
 use super::index::Observed;
@@ -38,14 +40,20 @@ pub(crate) fn row_filter(decl: &DeclaredSecurable, obs: &Observed<'_>, out: &mut
     if decl.kind != SecurableKind::Table {
         return;
     }
+    let have = obs.row_filter();
+    // Fast path: identical spelling on both sides needs no normalisation.
+    if let (Some(w), Some(h)) = (&decl.row_filter, have)
+        && w.function == h.function_full_name
+        && w.columns == h.input_columns
+    {
+        return;
+    }
     let table = decl.full_name.as_str();
     let want = decl
         .row_filter
         .as_ref()
         .map(|RowFilter { function, columns }| filter_text(function, table, columns));
-    let have = obs
-        .row_filter()
-        .map(|r| filter_text(&r.function_full_name, table, &r.input_columns));
+    let have = have.map(|r| filter_text(&r.function_full_name, table, &r.input_columns));
     if want != have {
         out.push(Change::new(
             "row_filter",
@@ -63,46 +71,54 @@ pub(crate) fn columns(decl: &DeclaredSecurable, obs: &Observed<'_>, out: &mut Ve
         return;
     }
     let table = decl.full_name.as_str();
-    let mut masks: BTreeMap<String, String> = obs
+    let mut masks: BTreeMap<Cow<'_, str>, &ColumnMaskRow> = obs
         .column_masks()
-        .map(|m| {
-            (
-                lower(&m.column_name).into_owned(),
-                mask_text(&m.function_full_name, table, &m.using_columns),
-            )
-        })
+        .map(|m| (lower(&m.column_name), m))
         .collect();
-    let mut col_tags: BTreeMap<String, BTreeMap<&str, &str>> = BTreeMap::new();
+    let mut col_tags: BTreeMap<Cow<'_, str>, BTreeMap<&str, &str>> = BTreeMap::new();
     for t in obs.tags() {
         if let Some(c) = &t.column_name {
             col_tags
-                .entry(lower(c).into_owned())
+                .entry(lower(c))
                 .or_default()
                 .insert(t.key.as_str(), t.value.as_str());
         }
     }
     let empty = BTreeMap::new();
     for col in &decl.columns {
-        let key = lower(&col.name).into_owned();
-        let want = col.mask.as_ref().map(
-            |ColumnMask {
-                 function,
-                 using_columns,
-             }| mask_text(function, table, using_columns),
-        );
-        let have = masks.remove(&key);
-        if want != have {
-            out.push(Change::new(
-                format!("columns.{}.mask", col.name),
-                Value::opt(want.as_deref()),
-                Value::opt(have.as_deref()),
-            ));
+        let key = lower(&col.name);
+        let have = masks.remove(key.as_ref());
+        let same_spelling = match (&col.mask, have) {
+            (Some(w), Some(h)) => {
+                w.function == h.function_full_name && w.using_columns == h.using_columns
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if !same_spelling {
+            let want = col.mask.as_ref().map(
+                |ColumnMask {
+                     function,
+                     using_columns,
+                 }| mask_text(function, table, using_columns),
+            );
+            let have = have.map(|m| mask_text(&m.function_full_name, table, &m.using_columns));
+            if want != have {
+                out.push(Change::new(
+                    format!("columns.{}.mask", col.name),
+                    Value::opt(want.as_deref()),
+                    Value::opt(have.as_deref()),
+                ));
+            }
         }
-        let actual = col_tags.remove(&key).unwrap_or_default();
+        let actual = col_tags.remove(key.as_ref()).unwrap_or_default();
+        if col.tags.is_empty() && actual.is_empty() {
+            continue;
+        }
         compare_tags(
             &col.tags,
             &actual,
-            &format!("columns.{}.tags.", col.name),
+            &|k| format!("columns.{}.tags.{k}", col.name),
             out,
             |_, _| None,
         );
@@ -111,7 +127,11 @@ pub(crate) fn columns(decl: &DeclaredSecurable, obs: &Observed<'_>, out: &mut Ve
         out.push(Change::new(
             format!("columns.{col}.mask"),
             Value::Absent,
-            Value::Text(have),
+            Value::Text(mask_text(
+                &have.function_full_name,
+                table,
+                &have.using_columns,
+            )),
         ));
     }
     if decl.create {
@@ -119,7 +139,7 @@ pub(crate) fn columns(decl: &DeclaredSecurable, obs: &Observed<'_>, out: &mut Ve
             compare_tags(
                 &empty,
                 &tags,
-                &format!("columns.{col}.tags."),
+                &|k| format!("columns.{col}.tags.{k}"),
                 out,
                 |_, _| None,
             );

@@ -15,7 +15,7 @@ use crate::model::SecurableKind;
 
 use super::change::{Change, FIELD_NAME, Value};
 use super::index::Observed;
-use super::normalize::{comment, principal, privilege, property, set, tag};
+use super::normalize::{comment, principal, privilege, property, tag};
 
 /// A naming rule ready to check.
 #[derive(Debug)]
@@ -88,20 +88,26 @@ pub(crate) fn tags(
         .filter(|t| t.column_name.is_none())
         .map(|t| (t.key.as_str(), t.value.as_str()))
         .collect();
-    compare_tags(&decl.tags, &actual, "tags.", out, |key, value| {
-        // An undeclared tag is fine when the convention requires that key and the value is
-        // allowed: the declaration merely forgot it.
-        ctx.policy
-            .required_tags
-            .iter()
-            .filter(|r| r.key == key && r.applies(decl.kind))
-            .map(|r| {
-                r.allowed
-                    .as_ref()
-                    .is_none_or(|a| a.iter().any(|v| tag::same_value(v, value)))
-            })
-            .next()
-    });
+    compare_tags(
+        &decl.tags,
+        &actual,
+        &|k| format!("tags.{k}"),
+        out,
+        |key, value| {
+            // An undeclared tag is fine when the convention requires that key and the value is
+            // allowed: the declaration merely forgot it.
+            ctx.policy
+                .required_tags
+                .iter()
+                .filter(|r| r.key == key && r.applies(decl.kind))
+                .map(|r| {
+                    r.allowed
+                        .as_ref()
+                        .is_none_or(|a| a.iter().any(|v| tag::same_value(v, value)))
+                })
+                .next()
+        },
+    );
     for req in &ctx.policy.required_tags {
         if !req.applies(decl.kind) || decl.tags.contains_key(&req.key) {
             continue;
@@ -128,13 +134,13 @@ pub(crate) fn tags(
     }
 }
 
-/// Compare a declared tag map with an actual one. `undeclared_ok(key, value)` returns
+/// Compare a declared tag map with an actual one (`field(key)` names the change). `undeclared_ok(key, value)` returns
 /// `Some(true)` when an undeclared actual tag is acceptable, `Some(false)` when it is
 /// present with a value the convention does not allow, `None` when nothing says.
 pub(crate) fn compare_tags(
     declared: &BTreeMap<String, String>,
     actual: &BTreeMap<&str, &str>,
-    prefix: &str,
+    field: &dyn Fn(&str) -> String,
     out: &mut Vec<Change>,
     undeclared_ok: impl Fn(&str, &str) -> Option<bool>,
 ) {
@@ -142,7 +148,7 @@ pub(crate) fn compare_tags(
         match actual.get(k.as_str()) {
             Some(a) if tag::same_value(v, a) => {}
             a => out.push(Change::new(
-                format!("{prefix}{k}"),
+                field(k),
                 Value::text(v),
                 Value::opt(a.copied()),
             )),
@@ -155,18 +161,10 @@ pub(crate) fn compare_tags(
         match undeclared_ok(k, a) {
             Some(true) => {}
             Some(false) => out.push(
-                Change::new(
-                    format!("{prefix}{k}"),
-                    Value::text("an allowed value"),
-                    Value::text(*a),
-                )
-                .with_note(format!("value `{a}` is not allowed by convention")),
+                Change::new(field(k), Value::text("an allowed value"), Value::text(*a))
+                    .with_note(format!("value `{a}` is not allowed by convention")),
             ),
-            None => out.push(Change::new(
-                format!("{prefix}{k}"),
-                Value::Absent,
-                Value::text(*a),
-            )),
+            None => out.push(Change::new(field(k), Value::Absent, Value::text(*a))),
         }
     }
 }
@@ -181,24 +179,27 @@ pub(crate) fn grants(
     let Some(declared) = &decl.grants else {
         return;
     };
-    // key -> (display name, privileges)
-    let mut want: BTreeMap<Cow<'_, str>, (&str, BTreeSet<String>)> = BTreeMap::new();
+    // key -> (display name, privileges); borrowed unless a spelling needs normalising.
+    type Entry<'x> = (&'x str, BTreeSet<Cow<'x, str>>);
+    let mut want: BTreeMap<Cow<'_, str>, Entry<'_>> = BTreeMap::new();
     for (p, privs) in declared {
         let e = want
             .entry(principal::key(p))
             .or_insert_with(|| (p.as_str(), BTreeSet::new()));
-        e.1.extend(privs.iter().map(|x| privilege::canonical(x).into_owned()));
+        e.1.extend(privs.iter().map(|x| privilege::canonical(x)));
     }
-    let mut have: BTreeMap<Cow<'_, str>, (&str, BTreeSet<String>)> = BTreeMap::new();
+    let mut have: BTreeMap<Cow<'_, str>, Entry<'_>> = BTreeMap::new();
     for g in obs.grants() {
         let e = have
             .entry(principal::key(&g.principal))
             .or_insert_with(|| (g.principal.as_str(), BTreeSet::new()));
-        e.1.insert(privilege::canonical(&g.privilege).into_owned());
+        e.1.insert(privilege::canonical(&g.privilege));
     }
     let additive = ctx.policy.grant_mode == GrantMode::Additive;
     let empty = BTreeSet::new();
-    let keys: BTreeSet<&Cow<'_, str>> = want.keys().chain(have.keys()).collect();
+    let mut keys: Vec<&Cow<'_, str>> = want.keys().chain(have.keys()).collect();
+    keys.sort();
+    keys.dedup();
     for key in keys {
         let w = want.get(key);
         let h = have.get(key);
@@ -208,13 +209,13 @@ pub(crate) fn grants(
         if wp == hp {
             continue;
         }
-        let (missing, _extra) = set::difference(wp, hp);
+        let missing = wp.difference(hp).next().is_some();
         let mut c = Change::new(
             format!("grants.{name}"),
-            Value::Set(wp.iter().cloned().collect()),
-            Value::Set(hp.iter().cloned().collect()),
+            Value::Set(wp.iter().map(|x| x.to_string()).collect()),
+            Value::Set(hp.iter().map(|x| x.to_string()).collect()),
         );
-        if additive && missing.is_empty() {
+        if additive && !missing {
             c.additive = true;
             c.note = Some("grant mode is additive: extra privileges are reported only".into());
         }
