@@ -125,6 +125,11 @@ pub fn compile(
                 ),
             ));
         }
+        let model_rule = NamingRule {
+            pattern: rule.value.pattern.as_ref().map(|p| p.value.clone()),
+            suffix: suffix.clone(),
+        };
+        into.policy.naming.insert(kind, model_rule);
         into.naming.insert(
             kind,
             CompiledNaming {
