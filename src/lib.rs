@@ -7,6 +7,7 @@
 pub mod declared;
 pub mod model;
 pub mod state;
+pub mod synth;
 
 #[doc(hidden)]
 pub mod cli;

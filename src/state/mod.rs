@@ -5,6 +5,7 @@
 //! drift; only `state::store` touches Parquet/SQLite.
 
 pub mod digest;
+pub mod example;
 pub mod id;
 pub mod snapshot;
 pub mod store;
