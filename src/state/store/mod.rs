@@ -73,20 +73,25 @@ pub fn read(path: &Path) -> Result<Snapshot, Error> {
         Format::Sqlite => sqlite::read_file(path)?,
     };
     let counts = s.row_counts();
-    for (table, n) in &counts {
-        if table.contains('.') {
-            continue;
-        }
-        let recorded = s.manifest.counts.get(table).copied();
-        if recorded != Some(*n) {
-            return Err(Error::CountMismatch {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "table {table} holds {n} rows, the manifest records {}",
-                    recorded.map_or("none".to_string(), |r| r.to_string())
-                ),
-            });
-        }
+    if counts != s.manifest.counts {
+        let keys: std::collections::BTreeSet<&String> =
+            counts.keys().chain(s.manifest.counts.keys()).collect();
+        let diffs: Vec<String> = keys
+            .into_iter()
+            .filter(|k| counts.get(*k) != s.manifest.counts.get(*k))
+            .map(|k| {
+                let show = |v: Option<&u64>| v.map_or("none".to_string(), |n| n.to_string());
+                format!(
+                    "{k}: content has {}, manifest records {}",
+                    show(counts.get(k)),
+                    show(s.manifest.counts.get(k))
+                )
+            })
+            .collect();
+        return Err(Error::CountMismatch {
+            path: path.to_path_buf(),
+            reason: diffs.join("; "),
+        });
     }
     if !s.is_sorted() {
         s.sort();
