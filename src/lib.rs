@@ -10,6 +10,7 @@ pub mod drift;
 pub mod model;
 pub mod report;
 pub mod state;
+pub mod synth;
 
 #[doc(hidden)]
 pub mod cli;

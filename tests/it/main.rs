@@ -3,3 +3,4 @@
 
 mod declared;
 mod drift;
+mod snapshot;
