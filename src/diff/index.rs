@@ -242,3 +242,69 @@ impl<'a> SnapshotIndex<'a> {
         self.keys.iter().map(|(k, n, _)| (*k, n.as_ref()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::SecurableRow;
+
+    fn row(kind: Option<SecurableKind>, name: &str) -> SecurableRow {
+        SecurableRow {
+            kind,
+            full_name: name.into(),
+            ..SecurableRow::default()
+        }
+    }
+
+    fn grant(kind: Option<SecurableKind>, name: &str, p: &str) -> GrantRow {
+        GrantRow {
+            securable_kind: kind,
+            securable_full_name: name.into(),
+            principal: p.into(),
+            privilege: "SELECT".into(),
+        }
+    }
+
+    #[test]
+    fn finds_by_kind_and_lower_case_name_and_groups_rows() {
+        let snap = Snapshot {
+            securables: vec![
+                row(Some(SecurableKind::Table), "Main.Sales.Orders"),
+                row(Some(SecurableKind::Catalog), "x"),
+                row(Some(SecurableKind::StorageCredential), "x"),
+                row(None, "nobody.knows"),
+            ],
+            grants: vec![
+                grant(Some(SecurableKind::Table), "main.sales.orders", "a"),
+                grant(None, "MAIN.SALES.ORDERS", "b"),
+                grant(Some(SecurableKind::StorageCredential), "x", "c"),
+                grant(None, "x", "d"),
+                grant(Some(SecurableKind::Table), "main.sales.gone", "e"),
+            ],
+            ..Snapshot::default()
+        };
+        let idx = SnapshotIndex::build(&snap);
+        assert_eq!(idx.len(), 3, "rows without a kind are not indexed");
+        let t = idx.find(SecurableKind::Table, "main.sales.orders").unwrap();
+        let who: Vec<&str> = idx
+            .observed(t)
+            .unwrap()
+            .grants()
+            .map(|g| g.principal.as_str())
+            .collect();
+        assert_eq!(who, ["a", "b"]);
+        let c = idx.find(SecurableKind::Catalog, "x").unwrap();
+        let s = idx.find(SecurableKind::StorageCredential, "x").unwrap();
+        let of = |id| -> Vec<String> {
+            idx.observed(id)
+                .unwrap()
+                .grants()
+                .map(|g| g.principal.clone())
+                .collect()
+        };
+        // A kind-less one-part name goes to the first kind in listing order (catalog).
+        assert_eq!(of(c), ["d"]);
+        assert_eq!(of(s), ["c"]);
+        assert!(idx.find(SecurableKind::Table, "main.sales.gone").is_none());
+    }
+}

@@ -76,13 +76,29 @@ pub(crate) fn comment(decl: &DeclaredSecurable, obs: &Observed<'_>, out: &mut Ve
     }
 }
 
+/// True for kinds Unity Catalog can tag (catalogs, schemas, tables and views, volumes).
+pub(crate) fn taggable(kind: SecurableKind) -> bool {
+    matches!(
+        kind,
+        SecurableKind::Catalog
+            | SecurableKind::Schema
+            | SecurableKind::Table
+            | SecurableKind::Volume
+    )
+}
+
 /// Securable-level tags, plus the convention's required tags the declaration forgot.
+/// Kinds Unity Catalog cannot tag (functions, credentials, locations, connections) have no
+/// governed tags: whatever a snapshot says about them is not drift.
 pub(crate) fn tags(
     decl: &DeclaredSecurable,
     obs: &Observed<'_>,
     ctx: &Context<'_>,
     out: &mut Vec<Change>,
 ) {
+    if !taggable(decl.kind) {
+        return;
+    }
     let actual: BTreeMap<&str, &str> = obs
         .tags()
         .filter(|t| t.column_name.is_none())

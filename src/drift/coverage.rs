@@ -71,8 +71,11 @@ impl<'a> Coverage<'a> {
             && name.as_bytes()[iname.len()] == b'.'
     }
 
-    /// Why the whole securable is unknown, if it is. `name` must be lower case.
-    pub fn securable(&self, kind: SecurableKind, name: &str) -> Option<Reason> {
+    /// Why the whole securable is unknown, if it is. `name` must be lower case; `present`
+    /// says whether the snapshot holds the securable's own row. A subtree issue on a
+    /// securable whose row was read ("listing its tables failed") leaves the securable
+    /// itself known and hides only what is under it.
+    pub fn securable(&self, kind: SecurableKind, name: &str, present: bool) -> Option<Reason> {
         if let Some(scope) = &self.scope
             && kind.in_catalog()
         {
@@ -85,8 +88,16 @@ impl<'a> Coverage<'a> {
         }
         self.issues
             .iter()
-            .find(|(i, n)| i.attribute.is_none() && Self::covers(i, n, kind, name))
+            .find(|(i, n)| {
+                i.attribute.is_none()
+                    && Self::covers(i, n, kind, name)
+                    && !(present && i.subtree && Self::is_self(i, n, kind, name))
+            })
             .map(|(i, _)| Reason::of(i))
+    }
+
+    fn is_self(issue: &CollectionIssue, iname: &str, kind: SecurableKind, name: &str) -> bool {
+        !iname.is_empty() && issue.securable_kind.is_none_or(|k| k == kind) && name == iname
     }
 
     /// Attribute-level issues covering the securable: `(attribute, reason)`.
@@ -169,12 +180,17 @@ mod tests {
             &["*"],
         );
         let c = Coverage::new(&s);
-        assert!(c.securable(SecurableKind::Schema, "c.s").is_some());
-        assert!(c.securable(SecurableKind::Table, "c.s.t").is_some());
-        assert!(c.securable(SecurableKind::Table, "c.s2.t").is_none());
-        assert!(c.securable(SecurableKind::Table, "c.sx.t").is_none());
-        assert!(c.securable(SecurableKind::Catalog, "c").is_none());
-        let r = c.securable(SecurableKind::Table, "c.s.t").unwrap();
+        assert!(c.securable(SecurableKind::Schema, "c.s", false).is_some());
+        assert!(
+            c.securable(SecurableKind::Schema, "c.s", true).is_none(),
+            "the schema's own row was read"
+        );
+        assert!(c.securable(SecurableKind::Table, "c.s.t", true).is_some());
+        assert!(c.securable(SecurableKind::Table, "c.s.t", false).is_some());
+        assert!(c.securable(SecurableKind::Table, "c.s2.t", false).is_none());
+        assert!(c.securable(SecurableKind::Table, "c.sx.t", false).is_none());
+        assert!(c.securable(SecurableKind::Catalog, "c", false).is_none());
+        let r = c.securable(SecurableKind::Table, "c.s.t", false).unwrap();
         assert_eq!(r.text, "403: permission denied");
     }
 
@@ -182,8 +198,8 @@ mod tests {
     fn self_issue_without_subtree_hides_only_itself() {
         let s = snap(vec![issue(SecurableKind::Schema, "c.s", None, false)], &[]);
         let c = Coverage::new(&s);
-        assert!(c.securable(SecurableKind::Schema, "c.s").is_some());
-        assert!(c.securable(SecurableKind::Table, "c.s.t").is_none());
+        assert!(c.securable(SecurableKind::Schema, "c.s", true).is_some());
+        assert!(c.securable(SecurableKind::Table, "c.s.t", false).is_none());
     }
 
     #[test]
@@ -193,11 +209,14 @@ mod tests {
             &["c"],
         );
         let c = Coverage::new(&s);
-        assert!(c.securable(SecurableKind::Table, "c.s.t").is_none());
+        assert!(c.securable(SecurableKind::Table, "c.s.t", true).is_none());
         assert_eq!(c.attributes(SecurableKind::Table, "c.s.t").len(), 1);
-        assert!(c.securable(SecurableKind::Table, "other.s.t").is_some());
         assert!(
-            c.securable(SecurableKind::StorageCredential, "cred")
+            c.securable(SecurableKind::Table, "other.s.t", true)
+                .is_some()
+        );
+        assert!(
+            c.securable(SecurableKind::StorageCredential, "cred", false)
                 .is_none()
         );
     }

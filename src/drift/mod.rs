@@ -181,7 +181,7 @@ fn classify_one(
 ) -> Outcome {
     let mut out = Outcome::default();
     let name = lower(&d.full_name).into_owned();
-    if let Some(reason) = coverage.securable(d.kind, &name) {
+    if let Some(reason) = coverage.securable(d.kind, &name, d.presence == Presence::Present) {
         out.unknown.push(Unknown {
             kind: Some(d.kind),
             full_name: d.full_name,

@@ -496,3 +496,163 @@ fn same_bytes_whatever_the_thread_count() {
         assert!(text1.contains(needle), "text report shows `{needle}`");
     }
 }
+
+// ---------------------------------------------------------------- the CLI
+
+fn brickkit(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_brickkit"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("BRICKKIT_ENV")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const MAIN_JOB: [&str; 7] = [
+    "drift",
+    "detect",
+    "examples/governance",
+    "--env",
+    "dev",
+    "--snapshot",
+    "snapshots/example",
+];
+
+#[test]
+fn cli_main_job_shows_every_category_and_exits_1() {
+    let (code, out, err) = brickkit(&MAIN_JOB);
+    assert_eq!(code, 1, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.starts_with("DRIFT REPORT - "), "{out}");
+    assert!(out.lines().next().unwrap().ends_with(" - Environment: dev"));
+    for section in [
+        "CRITICAL (",
+        "WARNING (",
+        "INFO (",
+        "MISSING (",
+        "UNMANAGED (",
+        "UNKNOWN (",
+        "COMPLIANT (",
+    ] {
+        assert!(
+            out.contains(section),
+            "the report has a {section} section:\n{out}"
+        );
+    }
+    assert!(out.lines().last().unwrap().starts_with("Summary: "));
+}
+
+#[test]
+fn cli_json_summary_matches_the_text_report() {
+    let (code, text, _) = brickkit(&MAIN_JOB);
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--format", "json"]);
+    let (jcode, json, err) = brickkit(&args);
+    assert_eq!((code, jcode), (1, 1), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sev = &v["summary"]["by_severity"];
+    let cat = &v["summary"]["by_category"];
+    let n = |x: &serde_json::Value| x.as_u64().unwrap();
+    let expected = format!(
+        "Summary: {} critical, {} warning, {} info | {} drifted field(s) on {} securable(s), {} missing, {} unmanaged, {} unknown, {} compliant, {} ignored",
+        n(&sev["critical"]),
+        n(&sev["warning"]),
+        n(&sev["info"]),
+        n(&cat["drifted"]),
+        n(&cat["drifted_securables"]),
+        n(&cat["missing"]),
+        n(&cat["unmanaged"]),
+        n(&cat["unknown"]),
+        n(&cat["compliant"]),
+        n(&cat["ignored"]),
+    );
+    assert_eq!(text.lines().last().unwrap(), expected);
+    assert_eq!(
+        n(&cat["drifted"]) as usize,
+        v["drifted"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        n(&cat["missing"]) as usize,
+        v["missing"].as_array().unwrap().len()
+    );
+    assert!(n(&cat["missing"]) > 0 && n(&cat["unmanaged"]) > 0 && n(&cat["unknown"]) > 0);
+}
+
+#[test]
+fn cli_every_format_renders_the_main_job() {
+    for format in ["markdown", "sarif", "junit"] {
+        let mut args = MAIN_JOB.to_vec();
+        args.extend(["--format", format]);
+        let (code, out, err) = brickkit(&args);
+        assert_eq!(code, 1, "{format}: {err}");
+        assert!(!out.is_empty());
+    }
+}
+
+#[test]
+fn cli_fail_on_threshold_and_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let mut args = MAIN_JOB.to_vec();
+    let p = path.to_str().unwrap().to_string();
+    args.extend(["--format", "json", "--output", &p]);
+    let (code, out, err) = brickkit(&args);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "the report goes to the file, not stdout");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["format_version"], 1);
+    // Ignoring everything leaves nothing at or above any threshold.
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--ignore", "*:*", "--fail-on", "critical"]);
+    let (code, out, err) = brickkit(&args);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn cli_bad_input_exits_2_with_a_clear_message() {
+    let (code, _, err) = brickkit(&["drift", "detect", "examples/governance", "--env", "dev"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--snapshot"), "{err}");
+
+    let (code, _, err) = brickkit(&[
+        "drift",
+        "detect",
+        "examples/governance",
+        "--env",
+        "dev",
+        "--snapshot",
+        "no/such/snapshot",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/snapshot"), "{err}");
+
+    let (code, _, err) = brickkit(&[
+        "drift",
+        "detect",
+        "no/such/tree",
+        "--env",
+        "dev",
+        "--snapshot",
+        "snapshots/example",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/tree"), "{err}");
+
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--format", "html"]);
+    let (code, _, err) = brickkit(&args);
+    assert_eq!(code, 2);
+    assert!(err.contains("html"), "{err}");
+
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--ignore", "nonsense"]);
+    let (code, _, err) = brickkit(&args);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid ignore pattern `nonsense`"), "{err}");
+}
