@@ -5,8 +5,12 @@
 //! See `ARCHITECTURE.md` for the map and the invariants.
 
 pub mod declared;
+pub mod diff;
+pub mod drift;
 pub mod model;
+pub mod report;
 pub mod state;
+pub mod synth;
 
 #[doc(hidden)]
 pub mod cli;

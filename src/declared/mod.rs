@@ -2,11 +2,88 @@
 //! the effective [`DeclaredState`].
 //!
 //! Loading never stops at the first problem: it returns every diagnostic with its
-//! `file:line:column`. Must never touch a workspace or the network.
+//! `file:line:column`. Must never touch a workspace or the network. [`load`] reads the
+//! tree (the only IO, in `walk`); [`load_sources`] does everything else, purely.
+//!
+//! Map: `walk` (find and read files) → `yaml` (the only file naming the YAML crate) →
+//! `raw` (serde mirror of the documents) → `lower` (environments, names, checks) with
+//! `conventions` (one function per rule) → `model` (the effective state). `json` holds the
+//! printed mirrors used by `brickkit declared show` and `brickkit validate --format json`.
 
+mod conventions;
+pub mod diagnostic;
+pub mod json;
+mod lower;
 pub mod model;
+mod raw;
+mod walk;
+mod yaml;
 
+use std::path::Path;
+
+pub use conventions::{glob_match, is_sensitive, severity_override};
+pub use diagnostic::{Diagnostic, Level};
+pub use lower::PROJECT_FILE;
 pub use model::{
     ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, GrantMode, IgnoreSpec,
     NamingRule, Origin, Policy, RequiredTag, RowFilter,
 };
+pub use walk::SourceFile;
+
+/// What loading a tree produced: the effective state (when it could be built) and every
+/// diagnostic, sorted by location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadResult {
+    /// `None` only when errors prevent building the model (no or unreadable `brickkit.yaml`,
+    /// unknown environment). With errors it may still be `Some` but must not be trusted.
+    pub state: Option<DeclaredState>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadResult {
+    pub(crate) fn new(state: Option<DeclaredState>, mut diagnostics: Vec<Diagnostic>) -> Self {
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        diagnostics.dedup();
+        LoadResult { state, diagnostics }
+    }
+
+    /// True when at least one diagnostic is an error (the tree cannot be trusted).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.level == Level::Error)
+    }
+
+    /// True when at least one diagnostic is a convention violation.
+    pub fn has_violations(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.level == Level::Violation)
+    }
+
+    /// The state, only when there is no error (violations allowed).
+    pub fn valid_state(&self) -> Option<&DeclaredState> {
+        if self.has_errors() {
+            None
+        } else {
+            self.state.as_ref()
+        }
+    }
+}
+
+/// Load the governance tree at `dir` for `env` (else the project's `default_environment`).
+/// Reads every `*.yaml` / `*.yml` under `dir`; never writes, never touches a workspace.
+pub fn load(dir: &Path, env: Option<&str>) -> LoadResult {
+    let (files, problems) = walk::read_tree(dir);
+    if !problems.is_empty() && files.is_empty() {
+        return LoadResult::new(None, problems);
+    }
+    let mut result = lower::load_sources(&files, env);
+    if !problems.is_empty() {
+        result.diagnostics.extend(problems);
+        result = LoadResult::new(result.state, result.diagnostics);
+    }
+    result
+}
+
+/// Load a tree given as in-memory files (paths relative to the root, `brickkit.yaml` at the
+/// root). Pure: used by [`load`], by tests and by the fuzz target.
+pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
+    lower::load_sources(files, env)
+}

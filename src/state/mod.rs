@@ -1,9 +1,14 @@
-//! Observed state: the snapshot model, its stores (Parquet, SQLite) and helpers.
+//! Observed state: the snapshot model, its stores (Parquet, SQLite) and helpers (content
+//! digest, snapshot ids, the checked-in example snapshot).
 //!
 //! Owns everything about what the workspace *is*. Must never know about declarations or
 //! drift; only `state::store` touches Parquet/SQLite.
 
+pub mod digest;
+pub mod example;
+pub mod id;
 pub mod snapshot;
+pub mod store;
 
 pub use snapshot::{
     CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, Manifest, RowFilterRow,

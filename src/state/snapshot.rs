@@ -167,4 +167,40 @@ impl Snapshot {
         self.column_masks.sort();
         self.collection_issues.sort();
     }
+
+    /// True when every table is already in the canonical order [`Snapshot::sort`] produces.
+    pub fn is_sorted(&self) -> bool {
+        self.securables
+            .is_sorted_by(|a, b| (a.kind, &a.full_name) <= (b.kind, &b.full_name))
+            && self.columns.is_sorted_by(|a, b| {
+                (&a.table_full_name, a.position, &a.name)
+                    <= (&b.table_full_name, b.position, &b.name)
+            })
+            && self.grants.is_sorted()
+            && self.tags.is_sorted()
+            && self.row_filters.is_sorted()
+            && self.column_masks.is_sorted()
+            && self.collection_issues.is_sorted()
+    }
+
+    /// Row count of every table, plus `securables.<kind>` per kind present: the counts a
+    /// manifest records.
+    pub fn row_counts(&self) -> BTreeMap<String, u64> {
+        let mut c = BTreeMap::new();
+        c.insert("securables".to_string(), self.securables.len() as u64);
+        c.insert("columns".to_string(), self.columns.len() as u64);
+        c.insert("grants".to_string(), self.grants.len() as u64);
+        c.insert("tags".to_string(), self.tags.len() as u64);
+        c.insert("row_filters".to_string(), self.row_filters.len() as u64);
+        c.insert("column_masks".to_string(), self.column_masks.len() as u64);
+        c.insert(
+            "collection_issues".to_string(),
+            self.collection_issues.len() as u64,
+        );
+        for s in &self.securables {
+            let kind = s.kind.map_or("unknown", SecurableKind::as_str);
+            *c.entry(format!("securables.{kind}")).or_insert(0) += 1;
+        }
+        c
+    }
 }

@@ -1,7 +1,144 @@
-//! `brickkit drift detect`. (Owned by the drift work.)
+//! `brickkit drift detect`: load the declaration tree, read the snapshot, diff and
+//! classify, render the report, choose the exit code.
+//!
+//! Exit codes: 0 in sync (no finding at or above `--fail-on`), 1 drift at or above
+//! `--fail-on` (missing securables count as warning, unmanaged as info, unless a severity
+//! override says otherwise; unknown never fails on its own), 2 error (tree does not load,
+//! snapshot unreadable, bad ignore pattern, no `--snapshot`, output not writable).
 
-use crate::cli::args::{DriftDetectArgs, Globals};
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-pub fn detect(args: &DriftDetectArgs, _g: &Globals) -> anyhow::Result<u8> {
-    anyhow::bail!("drift detect {} : under construction", args.dir.display())
+use anyhow::Context;
+
+use crate::cli::args::{DriftDetectArgs, FailOn, Globals, ReportFormat, UnmanagedScope};
+use crate::cli::cmd::validate::diagnostic_line;
+use crate::cli::{exit, term};
+use crate::declared::{self, Level};
+use crate::diff::DiffOptions;
+use crate::drift::{self, DriftOptions, IgnoreRules};
+use crate::model::{Severity, Timestamp};
+use crate::report::{self, Format, RenderOptions};
+use crate::state::store;
+
+pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
+    let Some(snapshot_path) = &args.snapshot else {
+        term::error(
+            "live collection needs the collector, which this build does not have yet: \
+             pass --snapshot <PATH> (a Parquet snapshot directory or a .sqlite file)",
+        );
+        return Ok(exit::ERROR);
+    };
+
+    let loaded = declared::load(&args.dir, args.env.as_deref());
+    let errors = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .count();
+    let state = match (&loaded.state, errors) {
+        (Some(state), 0) => state,
+        _ => {
+            for d in &loaded.diagnostics {
+                term::error(&diagnostic_line(&args.dir, d));
+            }
+            term::error(&format!(
+                "{}: the declaration tree cannot be loaded ({errors} error(s)); nothing was compared",
+                args.dir.display()
+            ));
+            return Ok(exit::ERROR);
+        }
+    };
+    let violations = loaded.diagnostics.len();
+    if violations > 0 && !g.quiet {
+        term::warn(&format!(
+            "{}: {violations} convention violation(s) in the declarations (run `brickkit validate` for details)",
+            args.dir.display()
+        ));
+    }
+
+    let snapshot = store::read(snapshot_path)
+        .with_context(|| format!("cannot use snapshot {}", snapshot_path.display()))?;
+
+    let ignore = match IgnoreRules::from_specs(&state.ignore, &args.ignore) {
+        Ok(rules) => rules,
+        Err(errs) => {
+            for e in &errs {
+                term::error(&e.to_string());
+            }
+            return Ok(exit::ERROR);
+        }
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let opts = DriftOptions {
+        timestamp: Timestamp(now),
+        unmanaged: match args.unmanaged {
+            UnmanagedScope::Declared => drift::UnmanagedScope::Declared,
+            UnmanagedScope::All => drift::UnmanagedScope::All,
+        },
+        ignore,
+    };
+    let report = drift::detect(state, &snapshot, &DiffOptions::default(), &opts);
+
+    let format = match args.format {
+        ReportFormat::Text => Format::Text,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Markdown => Format::Markdown,
+        ReportFormat::Sarif => Format::Sarif,
+        ReportFormat::Junit => Format::Junit,
+    };
+    let render_opts = RenderOptions {
+        color: format == Format::Text && args.output.is_none() && term::use_color(g.color),
+        source_root: Some(args.dir.display().to_string()),
+        ..RenderOptions::default()
+    };
+    let mut buf = Vec::new();
+    report::render(&report, format, &render_opts, &mut buf)?;
+    match &args.output {
+        Some(path) => write_atomic(path, &buf)
+            .with_context(|| format!("cannot write report {}", path.display()))?,
+        None => term::stdout_write(&buf)?,
+    }
+
+    let threshold = match args.fail_on {
+        FailOn::Critical => Severity::Critical,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    Ok(if report.fails(threshold) {
+        exit::DRIFT
+    } else {
+        exit::OK
+    })
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same directory, fsync,
+/// rename. An interrupted write never leaves a partial report under `path`.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
 }

@@ -1,18 +1,228 @@
-//! `brickkit snapshot show|list|convert`. (Owned by the snapshot work.)
+//! `brickkit snapshot show|list|convert`: inspect and convert snapshot files. Only
+//! orchestrates `state::store` calls; every store error maps to exit 2.
 
-use crate::cli::args::{Globals, SnapshotConvertArgs, SnapshotListArgs, SnapshotShowArgs};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::cli::args::{
+    Globals, SnapshotConvertArgs, SnapshotListArgs, SnapshotShowArgs, TextOrJson,
+};
+use crate::cli::{exit, term};
+use crate::model::SecurableKind;
+use crate::state::store::{self, Format};
+use crate::state::{CollectionIssue, Snapshot};
+
+/// Format version of the `snapshot show --format json` document.
+const SHOW_JSON_VERSION: u32 = 1;
 
 pub fn show(args: &SnapshotShowArgs, _g: &Globals) -> anyhow::Result<u8> {
-    anyhow::bail!("snapshot show {} : under construction", args.path.display())
+    let s = store::read(&args.path)?;
+    let format = Format::detect(&args.path)?;
+    let out = match args.format {
+        TextOrJson::Text => show_text(&s, &args.path, format),
+        TextOrJson::Json => show_json(&s, &args.path, format)?,
+    };
+    term::stdout_write(out.as_bytes())?;
+    Ok(exit::OK)
 }
 
-pub fn list(args: &SnapshotListArgs, _g: &Globals) -> anyhow::Result<u8> {
-    anyhow::bail!("snapshot list {} : under construction", args.dir.display())
+fn opt(s: Option<&str>) -> &str {
+    s.unwrap_or("-")
 }
 
-pub fn convert(args: &SnapshotConvertArgs, _g: &Globals) -> anyhow::Result<u8> {
-    anyhow::bail!(
-        "snapshot convert {} : under construction",
-        args.input.display()
-    )
+fn issue_line(i: &CollectionIssue) -> String {
+    let what = match i.securable_kind {
+        Some(k) => format!("{k} {}", i.full_name),
+        None => "metastore".to_string(),
+    };
+    let mut line = what;
+    if let Some(a) = &i.attribute {
+        let _ = write!(line, " ({a})");
+    }
+    if i.subtree {
+        line.push_str(" [subtree unknown]");
+    }
+    if let Some(c) = &i.error_code {
+        let _ = write!(line, ": {c}");
+    }
+    let _ = write!(line, ": {}", i.message);
+    line
+}
+
+fn show_text(s: &Snapshot, path: &Path, format: Format) -> String {
+    let m = &s.manifest;
+    let mut o = String::new();
+    let _ = writeln!(o, "snapshot        {}", m.snapshot_id);
+    let _ = writeln!(
+        o,
+        "path            {} ({})",
+        path.display(),
+        format.as_str()
+    );
+    let _ = writeln!(o, "taken at        {}", m.taken_at);
+    let _ = writeln!(o, "lineage         {}", m.lineage);
+    let _ = writeln!(o, "parent          {}", opt(m.parent_id.as_deref()));
+    let _ = writeln!(o, "host            {}", opt(m.host.as_deref()));
+    let _ = writeln!(o, "metastore       {}", opt(m.metastore_id.as_deref()));
+    let _ = writeln!(o, "scope           {}", m.scope.join(", "));
+    let _ = writeln!(o, "collector mode  {}", m.collector_mode);
+    let _ = writeln!(
+        o,
+        "written by      brickkit {} (format version {})",
+        m.brickkit_version, m.format_version
+    );
+    let _ = writeln!(o, "content digest  {}", m.content_digest);
+    let _ = writeln!(o);
+    let _ = writeln!(o, "securables by kind");
+    let counts = s.row_counts();
+    for k in SecurableKind::ALL {
+        if let Some(n) = counts.get(&format!("securables.{k}")) {
+            let _ = writeln!(o, "  {:<20}{n:>10}", k.as_str());
+        }
+    }
+    if let Some(n) = counts.get("securables.unknown") {
+        let _ = writeln!(o, "  {:<20}{n:>10}", "(no kind)");
+    }
+    let _ = writeln!(o, "rows by table");
+    for t in store::tables::ALL {
+        let n = counts.get(t.name).copied().unwrap_or(0);
+        let _ = writeln!(o, "  {:<20}{n:>10}", t.name);
+    }
+    let _ = writeln!(o);
+    if s.collection_issues.is_empty() {
+        let _ = writeln!(o, "collection issues: none (complete snapshot)");
+    } else {
+        let _ = writeln!(
+            o,
+            "collection issues ({}): what is under them is unknown, never missing",
+            s.collection_issues.len()
+        );
+        for i in &s.collection_issues {
+            let _ = writeln!(o, "  {}", issue_line(i));
+        }
+    }
+    o
+}
+
+fn show_json(s: &Snapshot, path: &Path, format: Format) -> anyhow::Result<String> {
+    let counts = s.row_counts();
+    let by_kind: BTreeMap<String, u64> = counts
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("securables.").map(|k| (k.to_string(), *v)))
+        .collect();
+    let by_table: BTreeMap<String, u64> = counts
+        .iter()
+        .filter(|(k, _)| !k.contains('.'))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    let issues: Vec<serde_json::Value> = s
+        .collection_issues
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "securable_kind": i.securable_kind.map(SecurableKind::as_str),
+                "full_name": i.full_name,
+                "attribute": i.attribute,
+                "subtree": i.subtree,
+                "error_code": i.error_code,
+                "message": i.message,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "format_version": SHOW_JSON_VERSION,
+        "path": path.display().to_string(),
+        "storage": format.as_str(),
+        "manifest": store::manifest::to_json_value(&s.manifest),
+        "securables_by_kind": by_kind,
+        "rows_by_table": by_table,
+        "collection_issues": issues,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).context("rendering json")?;
+    text.push('\n');
+    Ok(text)
+}
+
+pub fn list(args: &SnapshotListArgs, g: &Globals) -> anyhow::Result<u8> {
+    let meta = std::fs::metadata(&args.dir);
+    match meta {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "{}: snapshot directory does not exist (write one with `brickkit snapshot convert` or a collector, or pass another DIR)",
+            args.dir.display()
+        ),
+        Err(e) => {
+            return Err(e).with_context(|| format!("{}: could not read", args.dir.display()));
+        }
+        Ok(m) if !m.is_dir() => anyhow::bail!(
+            "{}: not a directory (snapshot list takes the directory that holds snapshots; use `snapshot show` for one snapshot)",
+            args.dir.display()
+        ),
+        Ok(_) => {}
+    }
+    let scan = store::scan(&args.dir)?;
+    let mut o = String::new();
+    if scan.snapshots.is_empty() {
+        if !g.quiet {
+            term::warn(&format!("{}: no snapshots found", args.dir.display()));
+        }
+    } else {
+        let _ = writeln!(
+            o,
+            "{:<30} {:<25} {:<8} {:>11} {:>7}  PATH",
+            "SNAPSHOT", "TAKEN AT", "FORMAT", "SECURABLES", "ISSUES"
+        );
+        for (p, m) in &scan.snapshots {
+            let format = Format::detect(p).map_or("?", Format::as_str);
+            let n = m.counts.get("securables").copied().unwrap_or(0);
+            let issues = m.counts.get("collection_issues").copied().unwrap_or(0);
+            let _ = writeln!(
+                o,
+                "{:<30} {:<25} {:<8} {n:>11} {issues:>7}  {}",
+                m.snapshot_id,
+                m.taken_at.to_string(),
+                format,
+                p.display()
+            );
+        }
+    }
+    term::stdout_write(o.as_bytes())?;
+    let mut broken = false;
+    for p in &scan.problems {
+        if p.is_not_a_snapshot() {
+            if !g.quiet {
+                term::warn(&format!("skipped {p}"));
+            }
+        } else {
+            broken = true;
+            term::error(&format!("unreadable snapshot: {p}"));
+        }
+    }
+    Ok(if broken { exit::ERROR } else { exit::OK })
+}
+
+pub fn convert(args: &SnapshotConvertArgs, g: &Globals) -> anyhow::Result<u8> {
+    let s = store::read(&args.input)?;
+    store::write(&s, &args.output)?;
+    if !g.quiet {
+        let format = Format::for_output(&args.output);
+        let rows: u64 = s
+            .row_counts()
+            .iter()
+            .filter(|(k, _)| !k.contains('.'))
+            .map(|(_, v)| v)
+            .sum();
+        term::stdout_write(
+            format!(
+                "wrote {} ({}, {rows} rows, {})\n",
+                args.output.display(),
+                format.as_str(),
+                s.manifest.content_digest
+            )
+            .as_bytes(),
+        )?;
+    }
+    Ok(exit::OK)
 }

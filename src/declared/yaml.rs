@@ -1,0 +1,162 @@
+//! The YAML boundary: the only file that names the YAML crate (serde-saphyr).
+//!
+//! Owns parsing a document into a raw type, the located-value wrapper [`Spanned`] and the
+//! scalar-as-text type [`Scalar`]. It must never interpret what it parses: meaning belongs to
+//! `lower`. Swapping the YAML crate is a change to this file only.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde_saphyr::MessageFormatter;
+
+/// A value with the location (1-based line and column) of the YAML node it came from.
+pub type Spanned<T> = serde_saphyr::Spanned<T>;
+
+/// A YAML problem: where and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// 1-based line and column; `(1, 1)` when the parser gave none.
+    pub line: usize,
+    pub column: usize,
+    /// One line, without location.
+    pub message: String,
+}
+
+/// Parse one YAML document into `T`. Unknown keys, wrong types, duplicate keys and malformed
+/// YAML all come back as a located [`YamlError`].
+/// A document holding only comments and blank lines parses as an empty mapping.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    let blank = text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    let text = if blank { "{}" } else { text };
+    serde_saphyr::from_str::<T>(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (to_usize(l.line()), to_usize(l.column())))
+            .unwrap_or((1, 1));
+        let inner = e.without_snippet();
+        let raw = serde_saphyr::DefaultMessageFormatter.format_message(inner);
+        let raw = raw
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or_default();
+        YamlError {
+            line: line.max(1),
+            column: column.max(1),
+            message: one_line(raw),
+        }
+    })
+}
+
+/// Line and column of a located value (`(1, 1)` when unknown).
+pub fn position<T>(s: &Spanned<T>) -> (usize, usize) {
+    let l = s.referenced;
+    (to_usize(l.line()).max(1), to_usize(l.column()).max(1))
+}
+
+fn to_usize(v: u64) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX)
+}
+
+/// Collapse a parser message to one printable line without a trailing period.
+fn one_line(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    while out.ends_with('.') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push_str("invalid yaml");
+    }
+    out
+}
+
+/// A scalar read as text whatever its YAML type: `5432`, `true` and `"x"` are all accepted
+/// and kept as `"5432"`, `"true"`, `"x"`. Used for tag values, properties and options, where
+/// users write numbers and booleans without quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        name: Spanned<String>,
+        #[serde(default)]
+        tags: BTreeMap<String, Spanned<Scalar>>,
+        #[serde(default)]
+        count: Option<u32>,
+    }
+
+    #[test]
+    fn keeps_locations() {
+        let d: Doc = parse("# c\nname: sales\ntags: {a: 1, b: true, c: x}\ncount: 3\n").unwrap();
+        assert_eq!(d.count, Some(3));
+        assert_eq!(d.name.value, "sales");
+        assert_eq!(position(&d.name), (2, 7));
+        assert_eq!(d.tags["a"].value, Scalar("1".into()));
+        assert_eq!(d.tags["b"].value, Scalar("true".into()));
+        assert_eq!(position(&d.tags["c"]), (3, 26));
+    }
+
+    #[test]
+    fn errors_are_located_one_liners() {
+        let e = parse::<Doc>("name: x\nbogus: 1\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 1), "{e:?}");
+        assert!(e.message.contains("bogus"), "{e:?}");
+        let e = parse::<Doc>("name: x\ncount: [1]\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+        let e = parse::<Doc>("name: [x\n").unwrap_err();
+        assert!(!e.message.contains('\n'), "{e:?}");
+        let e = parse::<Doc>("name: x\nname: y\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+    }
+}

@@ -1,0 +1,283 @@
+//! The Parquet store: a directory per snapshot with `manifest.json` and one zstd-compressed
+//! `.parquet` file per table. The brickkit version, format version, snapshot id and table
+//! name are also in every file's key-value metadata.
+//!
+//! Reads row groups in parallel and streams batches straight into rows, so memory stays
+//! close to the size of the resulting model. Never writes in place: `store::write` hands
+//! it a temporary directory.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
+
+use super::arrow::{Cols, FromBatch, ToBatch, schema, type_matches};
+use super::tables::{self, TableDef};
+use super::{Error, manifest};
+use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
+
+/// Name of the manifest file inside a snapshot directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// Rows per record batch when writing and reading.
+const BATCH_ROWS: usize = 65_536;
+/// Rows per row group (the unit of parallel reading).
+const ROW_GROUP_ROWS: usize = 262_144;
+
+/// Key-value metadata keys written into every Parquet file.
+pub const KV_BRICKKIT_VERSION: &str = "brickkit.version";
+pub const KV_FORMAT_VERSION: &str = "brickkit.format_version";
+pub const KV_SNAPSHOT_ID: &str = "brickkit.snapshot_id";
+pub const KV_TABLE: &str = "brickkit.table";
+
+/// Write every table and then `manifest.json` into the (empty, temporary) directory `dir`,
+/// fsyncing each file. `s` must be in canonical order; `m` is the manifest to record.
+pub(crate) fn write_dir(m: &Manifest, s: &Snapshot, dir: &Path) -> Result<(), Error> {
+    let jobs: Vec<Box<dyn Fn() -> Result<(), Error> + Send + Sync + '_>> = vec![
+        Box::new(move || write_table(dir, &tables::SECURABLES, m, &s.securables)),
+        Box::new(move || write_table(dir, &tables::COLUMNS, m, &s.columns)),
+        Box::new(move || write_table(dir, &tables::GRANTS, m, &s.grants)),
+        Box::new(move || write_table(dir, &tables::TAGS, m, &s.tags)),
+        Box::new(move || write_table(dir, &tables::ROW_FILTERS, m, &s.row_filters)),
+        Box::new(move || write_table(dir, &tables::COLUMN_MASKS, m, &s.column_masks)),
+        Box::new(move || write_table(dir, &tables::COLLECTION_ISSUES, m, &s.collection_issues)),
+    ];
+    jobs.par_iter()
+        .map(|job| job())
+        .collect::<Result<(), Error>>()?;
+    let path = dir.join(MANIFEST_FILE);
+    let mut f = File::create(&path).map_err(|e| Error::io(&path, "create", e))?;
+    f.write_all(manifest::to_json(m).as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| Error::io(&path, "write", e))
+}
+
+fn write_table<R: ToBatch + Sync>(
+    dir: &Path,
+    def: &TableDef,
+    m: &Manifest,
+    rows: &[R],
+) -> Result<(), Error> {
+    let path = dir.join(format!("{}.parquet", def.name));
+    let schema = schema(def);
+    let kv = vec![
+        KeyValue::new(KV_BRICKKIT_VERSION.to_string(), m.brickkit_version.clone()),
+        KeyValue::new(
+            KV_FORMAT_VERSION.to_string(),
+            SNAPSHOT_FORMAT_VERSION.to_string(),
+        ),
+        KeyValue::new(KV_SNAPSHOT_ID.to_string(), m.snapshot_id.clone()),
+        KeyValue::new(KV_TABLE.to_string(), def.name.to_string()),
+    ];
+    let level = ZstdLevel::try_new(1).map_err(|e| Error::parquet(&path, e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(level))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("brickkit {}", crate::VERSION))
+        .set_key_value_metadata(Some(kv))
+        .build();
+    let file = File::create(&path).map_err(|e| Error::io(&path, "create", e))?;
+    let mut w = ArrowWriter::try_new(
+        BufWriter::with_capacity(1 << 20, file),
+        schema.clone(),
+        Some(props),
+    )
+    .map_err(|e| Error::parquet(&path, e))?;
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let batch =
+            R::to_batch(chunk, &schema, &m.snapshot_id).map_err(|e| Error::parquet(&path, e))?;
+        w.write(&batch).map_err(|e| Error::parquet(&path, e))?;
+    }
+    let buf = w.into_inner().map_err(|e| Error::parquet(&path, e))?;
+    let file = buf
+        .into_inner()
+        .map_err(|e| Error::io(&path, "write", e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(&path, "fsync", e))
+}
+
+/// Read only `manifest.json` of a snapshot directory (checks its version).
+pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, Error> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::MissingManifest {
+                dir: dir.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(Error::io(&path, "read", e)),
+    };
+    manifest::from_json(&path, &text)
+}
+
+/// Read a whole snapshot directory. Rows come back as stored (the caller checks order,
+/// counts and digest).
+pub(crate) fn read_dir(dir: &Path) -> Result<Snapshot, Error> {
+    let m = read_manifest(dir)?;
+    let mut s = Snapshot {
+        manifest: m,
+        ..Snapshot::default()
+    };
+    let m = &s.manifest;
+    let (((securables, columns), (grants, tags)), ((row_filters, column_masks), issues)) =
+        rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || read_table(dir, &tables::SECURABLES, m),
+                            || read_table(dir, &tables::COLUMNS, m),
+                        )
+                    },
+                    || {
+                        rayon::join(
+                            || read_table(dir, &tables::GRANTS, m),
+                            || read_table(dir, &tables::TAGS, m),
+                        )
+                    },
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || read_table(dir, &tables::ROW_FILTERS, m),
+                            || read_table(dir, &tables::COLUMN_MASKS, m),
+                        )
+                    },
+                    || read_table(dir, &tables::COLLECTION_ISSUES, m),
+                )
+            },
+        );
+    s.securables = securables?;
+    s.columns = columns?;
+    s.grants = grants?;
+    s.tags = tags?;
+    s.row_filters = row_filters?;
+    s.column_masks = column_masks?;
+    s.collection_issues = issues?;
+    Ok(s)
+}
+
+fn kv<'a>(meta: &'a ArrowReaderMetadata, key: &str) -> Option<&'a str> {
+    meta.metadata()
+        .file_metadata()
+        .key_value_metadata()?
+        .iter()
+        .find(|k| k.key == key)
+        .and_then(|k| k.value.as_deref())
+}
+
+fn read_table<R: FromBatch + Send>(
+    dir: &Path,
+    def: &'static TableDef,
+    m: &Manifest,
+) -> Result<Vec<R>, Error> {
+    let path = dir.join(format!("{}.parquet", def.name));
+    let file = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        .map_err(|e| Error::parquet(&path, e))?;
+
+    // Version and identity from the key-value metadata.
+    match kv(&meta, KV_FORMAT_VERSION) {
+        None => {
+            return Err(Error::schema(
+                &path,
+                format!("no `{KV_FORMAT_VERSION}` key-value metadata (not written by brickkit)"),
+            ));
+        }
+        Some(v) => {
+            let found = v.trim().parse::<u64>().map_err(|_| {
+                Error::schema(
+                    &path,
+                    format!("`{KV_FORMAT_VERSION}` is `{v}`, not a number"),
+                )
+            })?;
+            manifest::check_version(&path, found)?;
+        }
+    }
+    if let Some(id) = kv(&meta, KV_SNAPSHOT_ID)
+        && id != m.snapshot_id
+    {
+        return Err(Error::schema(
+            &path,
+            format!(
+                "file belongs to snapshot `{id}` but the manifest is for `{}`",
+                m.snapshot_id
+            ),
+        ));
+    }
+
+    // Schema: every documented column present with its type; snapshot_id is not decoded.
+    let arrow_schema = meta.schema().clone();
+    let mut roots = Vec::new();
+    for col in def.columns {
+        let Some((idx, field)) = arrow_schema.column_with_name(col.name) else {
+            return Err(Error::schema(&path, format!("no column `{}`", col.name)));
+        };
+        if !type_matches(col.ty, field.data_type()) {
+            return Err(Error::schema(
+                &path,
+                format!("column `{}` has type {}", col.name, field.data_type()),
+            ));
+        }
+        if col.name != "snapshot_id" {
+            roots.push(idx);
+        }
+    }
+    let mask = ProjectionMask::roots(meta.parquet_schema(), roots);
+
+    // Row count against the manifest before decoding anything.
+    let total: i64 = meta.metadata().file_metadata().num_rows();
+    let expected = m.counts.get(def.name).copied();
+    if expected != Some(total as u64) {
+        return Err(Error::CountMismatch {
+            path: path.clone(),
+            reason: format!(
+                "the file holds {total} rows, the manifest records {}",
+                expected.map_or("none".to_string(), |n| n.to_string())
+            ),
+        });
+    }
+
+    let groups: Vec<usize> = (0..meta.metadata().num_row_groups()).collect();
+    let parts = groups
+        .par_iter()
+        .map(|&g| {
+            let n = meta.metadata().row_group(g).num_rows().max(0) as usize;
+            let file = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                .with_row_groups(vec![g])
+                .with_projection(mask.clone())
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| Error::parquet(&path, e))?;
+            let mut rows = Vec::with_capacity(n);
+            for batch in reader {
+                let batch = batch.map_err(|e| Error::parquet(&path, e))?;
+                let cols = Cols::new(&batch, &path, def.name);
+                R::extend_from(&cols, batch.num_rows(), &mut rows)?;
+            }
+            Ok(rows)
+        })
+        .collect::<Result<Vec<Vec<R>>, Error>>()?;
+    let mut out = Vec::with_capacity(total.max(0) as usize);
+    for p in parts {
+        out.extend(p);
+    }
+    if out.len() as i64 != total {
+        return Err(Error::parquet(
+            &path,
+            format!("decoded {} rows, the footer says {total}", out.len()),
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,583 @@
+//! The SQLite store: one `.sqlite` file per snapshot with the same seven tables and columns
+//! as the Parquet store plus a one-row `manifest` table, and indexes for the differ's
+//! lookups by securable full name.
+//!
+//! Recognised by `PRAGMA application_id` (= [`APPLICATION_ID`], "BRKS") and
+//! `PRAGMA user_version` (= the snapshot format version). Maps and lists are JSON text,
+//! timestamps RFC 3339 text, booleans 0/1. Never writes in place: `store::write` hands it
+//! a temporary file.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, Row, params};
+
+use super::arrow::parse_kind;
+use super::tables::{self, ColType, TableDef};
+use super::{Error, manifest};
+use crate::model::{SecurableKind, Timestamp};
+use crate::state::snapshot::{
+    CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, TagRow,
+};
+use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
+
+/// `PRAGMA application_id` of a brickkit snapshot: ASCII "BRKS".
+pub const APPLICATION_ID: i32 = 0x4252_4B53;
+
+/// The 16-byte header every SQLite database file starts with.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+fn sql_type(ty: ColType) -> &'static str {
+    match ty {
+        ColType::Utf8 | ColType::Timestamp | ColType::StringMap | ColType::StringList => "TEXT",
+        ColType::Int32 | ColType::Bool => "INTEGER",
+    }
+}
+
+fn create_table_sql(def: &TableDef) -> String {
+    let cols: Vec<String> = def
+        .columns
+        .iter()
+        .map(|c| {
+            let nn = if c.nullable { "" } else { " NOT NULL" };
+            format!("{} {}{nn}", c.name, sql_type(c.ty))
+        })
+        .collect();
+    format!("CREATE TABLE {} ({})", def.name, cols.join(", "))
+}
+
+fn insert_sql(def: &TableDef) -> String {
+    let names: Vec<&str> = def.columns.iter().map(|c| c.name).collect();
+    let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        def.name,
+        names.join(", "),
+        marks.join(", ")
+    )
+}
+
+const MANIFEST_DDL: &str = "CREATE TABLE manifest (\
+    format_version INTEGER NOT NULL, snapshot_id TEXT NOT NULL, lineage TEXT NOT NULL, \
+    parent_id TEXT, taken_at TEXT NOT NULL, host TEXT, metastore_id TEXT, \
+    scope TEXT NOT NULL, collector_mode TEXT NOT NULL, brickkit_version TEXT NOT NULL, \
+    counts TEXT NOT NULL, content_digest TEXT NOT NULL)";
+
+const MANIFEST_COLS: &str = "format_version, snapshot_id, lineage, parent_id, taken_at, host, \
+    metastore_id, scope, collector_mode, brickkit_version, counts, content_digest";
+
+fn json_map(m: &BTreeMap<String, String>) -> String {
+    if m.is_empty() {
+        "{}".to_string()
+    } else {
+        serde_json::to_string(m).unwrap_or_default()
+    }
+}
+
+fn json_list(l: &[String]) -> String {
+    serde_json::to_string(l).unwrap_or_default()
+}
+
+fn kind_str(k: Option<SecurableKind>) -> Option<&'static str> {
+    k.map(SecurableKind::as_str)
+}
+
+/// Write the snapshot into the (new, empty) file `path`; `s` must be in canonical order.
+pub(crate) fn write_file(m: &Manifest, s: &Snapshot, path: &Path) -> Result<(), Error> {
+    let e = |err: rusqlite::Error| Error::sqlite(path, err);
+    let mut conn = Connection::open(path).map_err(e)?;
+    conn.execute_batch(&format!(
+        "PRAGMA page_size = 8192; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
+         PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SNAPSHOT_FORMAT_VERSION};"
+    ))
+    .map_err(e)?;
+    let tx = conn.transaction().map_err(e)?;
+    tx.execute_batch(MANIFEST_DDL).map_err(e)?;
+    for def in tables::ALL {
+        tx.execute_batch(&create_table_sql(def)).map_err(e)?;
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO manifest ({MANIFEST_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ),
+        params![
+            m.format_version,
+            m.snapshot_id,
+            m.lineage,
+            m.parent_id,
+            m.taken_at.to_rfc3339(),
+            m.host,
+            m.metastore_id,
+            serde_json::to_string(&m.scope).unwrap_or_default(),
+            m.collector_mode,
+            m.brickkit_version,
+            serde_json::to_string(&m.counts).unwrap_or_default(),
+            m.content_digest,
+        ],
+    )
+    .map_err(e)?;
+    let sid = m.snapshot_id.as_str();
+    {
+        let mut st = tx.prepare(&insert_sql(&tables::SECURABLES)).map_err(e)?;
+        for r in &s.securables {
+            st.execute(params![
+                sid,
+                kind_str(r.kind),
+                r.full_name,
+                r.parent,
+                r.owner,
+                r.comment,
+                r.securable_type,
+                r.format,
+                r.location,
+                json_map(&r.properties),
+                json_map(&r.details),
+                r.created_at.map(Timestamp::to_rfc3339),
+                r.updated_at.map(Timestamp::to_rfc3339),
+            ])
+            .map_err(e)?;
+        }
+        let mut st = tx.prepare(&insert_sql(&tables::COLUMNS)).map_err(e)?;
+        for r in &s.columns {
+            st.execute(params![
+                sid,
+                r.table_full_name,
+                r.name,
+                r.position,
+                r.type_text,
+                r.nullable,
+                r.comment
+            ])
+            .map_err(e)?;
+        }
+        let mut st = tx.prepare(&insert_sql(&tables::GRANTS)).map_err(e)?;
+        for r in &s.grants {
+            st.execute(params![
+                sid,
+                kind_str(r.securable_kind),
+                r.securable_full_name,
+                r.principal,
+                r.privilege
+            ])
+            .map_err(e)?;
+        }
+        let mut st = tx.prepare(&insert_sql(&tables::TAGS)).map_err(e)?;
+        for r in &s.tags {
+            st.execute(params![
+                sid,
+                kind_str(r.securable_kind),
+                r.securable_full_name,
+                r.column_name,
+                r.key,
+                r.value
+            ])
+            .map_err(e)?;
+        }
+        let mut st = tx.prepare(&insert_sql(&tables::ROW_FILTERS)).map_err(e)?;
+        for r in &s.row_filters {
+            st.execute(params![
+                sid,
+                r.table_full_name,
+                r.function_full_name,
+                json_list(&r.input_columns)
+            ])
+            .map_err(e)?;
+        }
+        let mut st = tx.prepare(&insert_sql(&tables::COLUMN_MASKS)).map_err(e)?;
+        for r in &s.column_masks {
+            st.execute(params![
+                sid,
+                r.table_full_name,
+                r.column_name,
+                r.function_full_name,
+                json_list(&r.using_columns)
+            ])
+            .map_err(e)?;
+        }
+        let mut st = tx
+            .prepare(&insert_sql(&tables::COLLECTION_ISSUES))
+            .map_err(e)?;
+        for r in &s.collection_issues {
+            st.execute(params![
+                sid,
+                kind_str(r.securable_kind),
+                r.full_name,
+                r.attribute,
+                r.subtree,
+                r.error_code,
+                r.message
+            ])
+            .map_err(e)?;
+        }
+    }
+    for (table, col) in tables::SQLITE_INDEXES {
+        tx.execute_batch(&format!("CREATE INDEX {table}_by_{col} ON {table} ({col})"))
+            .map_err(e)?;
+    }
+    tx.commit().map_err(e)?;
+    conn.close().map_err(|(_, err)| e(err))
+}
+
+/// Open an existing file read-only after checking it is a brickkit snapshot of a known
+/// version.
+fn open(path: &Path) -> Result<Connection, Error> {
+    let mut header = [0u8; 16];
+    let mut f = File::open(path).map_err(|e| Error::io(path, "open", e))?;
+    let n = f
+        .read(&mut header)
+        .map_err(|e| Error::io(path, "read", e))?;
+    if n < 16 || &header != SQLITE_MAGIC {
+        return Err(Error::NotASnapshot {
+            path: path.to_path_buf(),
+            reason: "neither a snapshot directory nor a SQLite database file".to_string(),
+        });
+    }
+    let e = |err: rusqlite::Error| Error::sqlite(path, err);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(e)?;
+    let app: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(e)?;
+    if app != APPLICATION_ID {
+        return Err(Error::NotASnapshot {
+            path: path.to_path_buf(),
+            reason: format!(
+                "a SQLite database, but not a brickkit snapshot (application_id {app:#x}, expected {APPLICATION_ID:#x})"
+            ),
+        });
+    }
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(e)?;
+    manifest::check_version(path, u64::try_from(version).unwrap_or(u64::MAX))?;
+    Ok(conn)
+}
+
+struct Get<'a> {
+    path: &'a Path,
+    table: &'static str,
+}
+
+impl Get<'_> {
+    fn bad(&self, column: &'static str, reason: impl Into<String>) -> Error {
+        Error::InvalidValue {
+            path: self.path.to_path_buf(),
+            table: self.table,
+            column,
+            reason: reason.into(),
+        }
+    }
+
+    fn opt_text(
+        &self,
+        row: &Row<'_>,
+        i: usize,
+        col: &'static str,
+    ) -> Result<Option<String>, Error> {
+        match row.get_ref(i).map_err(|e| Error::sqlite(self.path, e))? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(b) => std::str::from_utf8(b)
+                .map(|s| Some(s.to_owned()))
+                .map_err(|_| self.bad(col, "text is not valid UTF-8")),
+            other => Err(self.bad(col, format!("expected text, found {:?}", other.data_type()))),
+        }
+    }
+
+    fn text(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<String, Error> {
+        self.opt_text(row, i, col)?
+            .ok_or_else(|| self.bad(col, "null in a column that must not be null"))
+    }
+
+    fn int(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<i64, Error> {
+        match row.get_ref(i).map_err(|e| Error::sqlite(self.path, e))? {
+            ValueRef::Integer(v) => Ok(v),
+            other => Err(self.bad(
+                col,
+                format!("expected an integer, found {:?}", other.data_type()),
+            )),
+        }
+    }
+
+    fn i32(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<i32, Error> {
+        let v = self.int(row, i, col)?;
+        i32::try_from(v).map_err(|_| self.bad(col, format!("{v} does not fit in 32 bits")))
+    }
+
+    fn bool(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<bool, Error> {
+        match self.int(row, i, col)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            v => Err(self.bad(col, format!("{v} is not a boolean (0 or 1)"))),
+        }
+    }
+
+    fn kind(
+        &self,
+        row: &Row<'_>,
+        i: usize,
+        col: &'static str,
+    ) -> Result<Option<SecurableKind>, Error> {
+        match self.opt_text(row, i, col)? {
+            None => Ok(None),
+            Some(s) => parse_kind(&s)
+                .map(Some)
+                .ok_or_else(|| self.bad(col, format!("unknown securable kind `{s}`"))),
+        }
+    }
+
+    fn ts(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<Option<Timestamp>, Error> {
+        match self.opt_text(row, i, col)? {
+            None => Ok(None),
+            Some(s) => Timestamp::parse_rfc3339(&s)
+                .map(Some)
+                .ok_or_else(|| self.bad(col, format!("`{s}` is not an RFC 3339 UTC time"))),
+        }
+    }
+
+    fn map(
+        &self,
+        row: &Row<'_>,
+        i: usize,
+        col: &'static str,
+    ) -> Result<BTreeMap<String, String>, Error> {
+        let s = self.text(row, i, col)?;
+        if s == "{}" {
+            return Ok(BTreeMap::new());
+        }
+        serde_json::from_str(&s)
+            .map_err(|e| self.bad(col, format!("not a JSON object of strings: {e}")))
+    }
+
+    fn list(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<Vec<String>, Error> {
+        let s = self.text(row, i, col)?;
+        serde_json::from_str(&s)
+            .map_err(|e| self.bad(col, format!("not a JSON array of strings: {e}")))
+    }
+}
+
+/// Read one table in stored (rowid) order with `f` mapping each row.
+fn read_rows<R>(
+    path: &Path,
+    def: &'static TableDef,
+    expected: Option<u64>,
+    f: impl Fn(&Get<'_>, &Row<'_>) -> Result<R, Error>,
+) -> Result<Vec<R>, Error> {
+    let conn = open(path)?;
+    let e = |err: rusqlite::Error| Error::sqlite(path, err);
+    let cols: Vec<&str> = def
+        .columns
+        .iter()
+        .map(|c| c.name)
+        .filter(|n| *n != "snapshot_id")
+        .collect();
+    let mut st = conn
+        .prepare(&format!(
+            "SELECT {} FROM {} ORDER BY rowid",
+            cols.join(", "),
+            def.name
+        ))
+        .map_err(e)?;
+    let get = Get {
+        path,
+        table: def.name,
+    };
+    let mut out = Vec::with_capacity(expected.unwrap_or(0).min(1 << 28) as usize);
+    let mut rows = st.query([]).map_err(e)?;
+    while let Some(row) = rows.next().map_err(e)? {
+        out.push(f(&get, row)?);
+    }
+    Ok(out)
+}
+
+/// Read the one-row `manifest` table (checks application id and version first).
+pub(crate) fn read_manifest(path: &Path) -> Result<Manifest, Error> {
+    let conn = open(path)?;
+    read_manifest_from(&conn, path)
+}
+
+fn read_manifest_from(conn: &Connection, path: &Path) -> Result<Manifest, Error> {
+    let e = |err: rusqlite::Error| Error::sqlite(path, err);
+    let mut st = conn
+        .prepare(&format!("SELECT {MANIFEST_COLS} FROM manifest"))
+        .map_err(e)?;
+    let mut rows = st.query([]).map_err(e)?;
+    let Some(row) = rows.next().map_err(e)? else {
+        return Err(Error::BadManifest {
+            path: path.to_path_buf(),
+            reason: "the manifest table is empty".to_string(),
+        });
+    };
+    let g = Get {
+        path,
+        table: "manifest",
+    };
+    let bad = |reason: String| Error::BadManifest {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let version = g.int(row, 0, "format_version")?;
+    manifest::check_version(path, u64::try_from(version).unwrap_or(u64::MAX))?;
+    let scope: Vec<String> = serde_json::from_str(&g.text(row, 7, "scope")?)
+        .map_err(|err| bad(format!("scope is not a JSON array of strings: {err}")))?;
+    let counts: BTreeMap<String, u64> = serde_json::from_str(&g.text(row, 10, "counts")?)
+        .map_err(|err| bad(format!("counts is not a JSON object of integers: {err}")))?;
+    let v1 = manifest::ManifestV1 {
+        format_version: u32::try_from(version).unwrap_or(u32::MAX),
+        snapshot_id: g.text(row, 1, "snapshot_id")?,
+        lineage: g.text(row, 2, "lineage")?,
+        parent_id: g.opt_text(row, 3, "parent_id")?,
+        taken_at: g.text(row, 4, "taken_at")?,
+        host: g.opt_text(row, 5, "host")?,
+        metastore_id: g.opt_text(row, 6, "metastore_id")?,
+        scope,
+        collector_mode: g.text(row, 8, "collector_mode")?,
+        brickkit_version: g.text(row, 9, "brickkit_version")?,
+        counts,
+        content_digest: g.text(row, 11, "content_digest")?,
+    };
+    if rows.next().map_err(e)?.is_some() {
+        return Err(bad("the manifest table has more than one row".to_string()));
+    }
+    v1.into_model(path)
+}
+
+/// Read a whole snapshot file; tables are read in parallel on separate connections.
+pub(crate) fn read_file(path: &Path) -> Result<Snapshot, Error> {
+    let m = read_manifest(path)?;
+    let c = |t: &str| m.counts.get(t).copied();
+    let (((securables, columns), (grants, tags)), ((row_filters, column_masks), issues)) =
+        rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || read_rows(path, &tables::SECURABLES, c("securables"), securable),
+                            || read_rows(path, &tables::COLUMNS, c("columns"), column),
+                        )
+                    },
+                    || {
+                        rayon::join(
+                            || read_rows(path, &tables::GRANTS, c("grants"), grant),
+                            || read_rows(path, &tables::TAGS, c("tags"), tag),
+                        )
+                    },
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || read_rows(path, &tables::ROW_FILTERS, c("row_filters"), row_filter),
+                            || {
+                                read_rows(
+                                    path,
+                                    &tables::COLUMN_MASKS,
+                                    c("column_masks"),
+                                    column_mask,
+                                )
+                            },
+                        )
+                    },
+                    || {
+                        read_rows(
+                            path,
+                            &tables::COLLECTION_ISSUES,
+                            c("collection_issues"),
+                            issue,
+                        )
+                    },
+                )
+            },
+        );
+    Ok(Snapshot {
+        manifest: m,
+        securables: securables?,
+        columns: columns?,
+        grants: grants?,
+        tags: tags?,
+        row_filters: row_filters?,
+        column_masks: column_masks?,
+        collection_issues: issues?,
+    })
+}
+
+fn securable(g: &Get<'_>, r: &Row<'_>) -> Result<SecurableRow, Error> {
+    Ok(SecurableRow {
+        kind: g.kind(r, 0, "kind")?,
+        full_name: g.text(r, 1, "full_name")?,
+        parent: g.opt_text(r, 2, "parent")?,
+        owner: g.opt_text(r, 3, "owner")?,
+        comment: g.opt_text(r, 4, "comment")?,
+        securable_type: g.opt_text(r, 5, "securable_type")?,
+        format: g.opt_text(r, 6, "format")?,
+        location: g.opt_text(r, 7, "location")?,
+        properties: g.map(r, 8, "properties")?,
+        details: g.map(r, 9, "details")?,
+        created_at: g.ts(r, 10, "created_at")?,
+        updated_at: g.ts(r, 11, "updated_at")?,
+    })
+}
+
+fn column(g: &Get<'_>, r: &Row<'_>) -> Result<ColumnRow, Error> {
+    Ok(ColumnRow {
+        table_full_name: g.text(r, 0, "table_full_name")?,
+        name: g.text(r, 1, "name")?,
+        position: g.i32(r, 2, "position")?,
+        type_text: g.text(r, 3, "type_text")?,
+        nullable: g.bool(r, 4, "nullable")?,
+        comment: g.opt_text(r, 5, "comment")?,
+    })
+}
+
+fn grant(g: &Get<'_>, r: &Row<'_>) -> Result<GrantRow, Error> {
+    Ok(GrantRow {
+        securable_kind: g.kind(r, 0, "securable_kind")?,
+        securable_full_name: g.text(r, 1, "securable_full_name")?,
+        principal: g.text(r, 2, "principal")?,
+        privilege: g.text(r, 3, "privilege")?,
+    })
+}
+
+fn tag(g: &Get<'_>, r: &Row<'_>) -> Result<TagRow, Error> {
+    Ok(TagRow {
+        securable_kind: g.kind(r, 0, "securable_kind")?,
+        securable_full_name: g.text(r, 1, "securable_full_name")?,
+        column_name: g.opt_text(r, 2, "column_name")?,
+        key: g.text(r, 3, "key")?,
+        value: g.text(r, 4, "value")?,
+    })
+}
+
+fn row_filter(g: &Get<'_>, r: &Row<'_>) -> Result<RowFilterRow, Error> {
+    Ok(RowFilterRow {
+        table_full_name: g.text(r, 0, "table_full_name")?,
+        function_full_name: g.text(r, 1, "function_full_name")?,
+        input_columns: g.list(r, 2, "input_columns")?,
+    })
+}
+
+fn column_mask(g: &Get<'_>, r: &Row<'_>) -> Result<ColumnMaskRow, Error> {
+    Ok(ColumnMaskRow {
+        table_full_name: g.text(r, 0, "table_full_name")?,
+        column_name: g.text(r, 1, "column_name")?,
+        function_full_name: g.text(r, 2, "function_full_name")?,
+        using_columns: g.list(r, 3, "using_columns")?,
+    })
+}
+
+fn issue(g: &Get<'_>, r: &Row<'_>) -> Result<CollectionIssue, Error> {
+    Ok(CollectionIssue {
+        securable_kind: g.kind(r, 0, "securable_kind")?,
+        full_name: g.text(r, 1, "full_name")?,
+        attribute: g.opt_text(r, 2, "attribute")?,
+        subtree: g.bool(r, 3, "subtree")?,
+        error_code: g.opt_text(r, 4, "error_code")?,
+        message: g.text(r, 5, "message")?,
+    })
+}

@@ -1,0 +1,658 @@
+//! Drift detection end to end in the library: data-driven diff cases
+//! (`tests/cases/diff/<case>/`), golden report files for every format
+//! (`tests/golden/report/<format>/<scenario>.<ext>`), and byte-identical output whatever
+//! the rayon thread count. `UPDATE_EXPECT=1` rewrites the expected files.
+
+#![allow(clippy::unwrap_used)]
+
+mod fixture;
+mod generate;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use brickkit::declared::Origin;
+use brickkit::diff::{self, Action, DiffOptions, DiffSet, Presence, Value};
+use brickkit::drift::{
+    self, Compliant, Drift, DriftOptions, DriftReport, IgnoreRules, Missing, SnapshotRef, Unknown,
+    Unmanaged, UnmanagedScope,
+};
+use brickkit::model::{SecurableKind, Severity, Timestamp};
+use brickkit::report::{self, Format, RenderOptions};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn update() -> bool {
+    std::env::var_os("UPDATE_EXPECT").is_some_and(|v| v == "1")
+}
+
+/// Compare `actual` with the file at `path`; `UPDATE_EXPECT=1` rewrites it. A missing file
+/// is written and the test fails, so a new golden is always looked at once.
+pub fn check_golden(path: &Path, actual: &str) {
+    if update() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    match std::fs::read_to_string(path) {
+        Ok(expected) => {
+            if expected != actual {
+                panic!(
+                    "{} differs from the output (UPDATE_EXPECT=1 to accept)\n--- expected\n{expected}\n--- actual\n{actual}",
+                    path.display()
+                );
+            }
+        }
+        Err(_) => {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, actual).unwrap();
+            panic!(
+                "{} did not exist; written, review it and re-run",
+                path.display()
+            );
+        }
+    }
+}
+
+fn fixed_time() -> Timestamp {
+    Timestamp::from_civil(2026, 1, 16, 14, 30, 0, 0)
+}
+
+fn render(report: &DriftReport, format: Format) -> String {
+    let mut buf = Vec::new();
+    let opts = RenderOptions {
+        tool_version: "0.0.0-test".into(),
+        source_root: Some("examples/governance".into()),
+        ..RenderOptions::default()
+    };
+    report::render(report, format, &opts, &mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+fn render_diffs(set: &DiffSet) -> String {
+    let mut s = String::new();
+    for d in &set.diffs {
+        let p = match d.presence {
+            Presence::Present => "present",
+            Presence::Absent => "absent",
+        };
+        writeln!(s, "{} {} ({p})", d.kind, d.full_name).unwrap();
+        for c in &d.changes {
+            let add = if c.additive { " [additive]" } else { "" };
+            writeln!(
+                s,
+                "  {} {}: declared {}, actual {}{add}",
+                c.action, c.field, c.declared, c.actual
+            )
+            .unwrap();
+        }
+    }
+    for u in &set.undeclared {
+        writeln!(s, "undeclared {} {}", u.kind, u.full_name).unwrap();
+    }
+    s
+}
+
+// ---------------------------------------------------------------- data-driven diff cases
+
+fn run_case(dir: &Path) -> String {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name));
+    let declared: fixture::DeclaredFx =
+        serde_json::from_str(&read("declared.json").unwrap()).unwrap();
+    let snapshot: fixture::SnapshotFx =
+        serde_json::from_str(&read("snapshot.json").unwrap()).unwrap();
+    let options: fixture::OptionsFx = read("options.json")
+        .map(|s| serde_json::from_str(&s).unwrap())
+        .unwrap_or_default();
+    let declared = declared.into_state();
+    let snapshot = snapshot.into_snapshot();
+    let set = diff::diff(&declared, &snapshot, &DiffOptions::default());
+    let ignore = IgnoreRules::from_specs(&declared.ignore, &options.ignore).unwrap();
+    let opts = DriftOptions {
+        timestamp: fixed_time(),
+        unmanaged: match options.unmanaged.as_deref() {
+            Some("all") => UnmanagedScope::All,
+            _ => UnmanagedScope::Declared,
+        },
+        ignore,
+    };
+    let report = drift::classify(&declared, &snapshot, set.clone(), &opts);
+    format!(
+        "== diff\n{}\n== report\n{}",
+        render_diffs(&set),
+        render(&report, Format::Text)
+    )
+}
+
+#[test]
+fn diff_cases() {
+    let cases = root().join("tests/cases/diff");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("declared.json").is_file())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 10,
+        "expected the diff cases under {}",
+        cases.display()
+    );
+    for dir in dirs {
+        let out = run_case(&dir);
+        check_golden(&dir.join("expected.txt"), &out);
+    }
+}
+
+// ---------------------------------------------------------------- report goldens
+
+fn origin(line: usize) -> Option<Origin> {
+    Some(Origin {
+        file: PathBuf::from("catalogs/ml_platform.yaml"),
+        line,
+        column: 7,
+    })
+}
+
+fn drift(
+    kind: SecurableKind,
+    name: &str,
+    field: &str,
+    expected: Value,
+    actual: Value,
+    severity: Severity,
+) -> Drift {
+    let action = Action::between(&expected, &actual);
+    Drift {
+        kind,
+        full_name: name.into(),
+        field: field.into(),
+        expected,
+        actual,
+        action,
+        severity,
+        additive: false,
+        note: None,
+        origin: origin(12),
+    }
+}
+
+/// Every category, notes, an additive grant and characters every format must escape.
+fn mixed_report() -> DriftReport {
+    use SecurableKind::*;
+    let emb = "ml_platform_dev.recommendations.user_embeddings";
+    let scores = "ml_platform_dev.recommendations.scores";
+    let mut drifted = vec![
+        drift(
+            Table,
+            emb,
+            "grants.analysts",
+            Value::set(["SELECT"]),
+            Value::Set(vec![]),
+            Severity::Critical,
+        ),
+        drift(
+            Table,
+            emb,
+            "row_filter",
+            Value::text("ml_platform_dev.sec.pii_filter ON (region)"),
+            Value::Absent,
+            Severity::Critical,
+        ),
+        drift(
+            Table,
+            emb,
+            "columns.email.mask",
+            Value::text("ml_platform_dev.sec.mask_email"),
+            Value::Absent,
+            Severity::Critical,
+        ),
+        drift(
+            Table,
+            emb,
+            "comment",
+            Value::text("Embeddings <v2> & \"friends\" | x"),
+            Value::text("old"),
+            Severity::Info,
+        ),
+        {
+            let mut d = drift(
+                Table,
+                scores,
+                "tags.data_owner",
+                Value::text("any value"),
+                Value::Absent,
+                Severity::Warning,
+            );
+            d.note = Some("every table needs a data_owner".into());
+            d.origin = origin(40);
+            d
+        },
+        {
+            let mut d = drift(
+                Table,
+                scores,
+                "grants.Data Engineers",
+                Value::set(["SELECT"]),
+                Value::set(["MODIFY", "SELECT"]),
+                Severity::Info,
+            );
+            d.additive = true;
+            d.origin = origin(40);
+            d
+        },
+        {
+            let mut d = drift(
+                Schema,
+                "ml_platform_dev.recommendations",
+                "owner",
+                Value::text("ml-team"),
+                Value::text("alice@example.com"),
+                Severity::Critical,
+            );
+            d.origin = origin(5);
+            d
+        },
+    ];
+    drifted.sort_by(|a, b| (a.kind, &a.full_name, &a.field).cmp(&(b.kind, &b.full_name, &b.field)));
+    DriftReport {
+        timestamp: fixed_time(),
+        project: "acme".into(),
+        environment: "dev".into(),
+        snapshot: SnapshotRef {
+            id: "20260116T140000000Z-1a2b3c4d".into(),
+            taken_at: Timestamp::from_civil(2026, 1, 16, 14, 0, 0, 0),
+        },
+        drifted,
+        missing: vec![Missing {
+            kind: Table,
+            full_name: "ml_platform_dev.recommendations.features".into(),
+            severity: Severity::Warning,
+            origin: origin(60),
+        }],
+        unmanaged: vec![Unmanaged {
+            kind: Table,
+            full_name: "ml_platform_dev.recommendations.tmp_scratch".into(),
+            severity: Severity::Info,
+        }],
+        compliant: vec![
+            Compliant {
+                kind: Catalog,
+                full_name: "ml_platform_dev".into(),
+            },
+            Compliant {
+                kind: Table,
+                full_name: "ml_platform_dev.core.users".into(),
+            },
+        ],
+        unknown: vec![
+            Unknown {
+                kind: Some(Schema),
+                full_name: "ml_platform_dev.restricted".into(),
+                attribute: None,
+                reason: "403: PERMISSION_DENIED on schema".into(),
+            },
+            Unknown {
+                kind: Some(Table),
+                full_name: "ml_platform_dev.core.events".into(),
+                attribute: Some("grants".into()),
+                reason: "429: rate limited".into(),
+            },
+        ],
+        ignored: 3,
+    }
+}
+
+fn in_sync_report() -> DriftReport {
+    DriftReport {
+        timestamp: fixed_time(),
+        project: "acme".into(),
+        environment: "prd".into(),
+        snapshot: SnapshotRef {
+            id: "20260116T140000000Z-00000001".into(),
+            taken_at: Timestamp::from_civil(2026, 1, 16, 13, 0, 0, 0),
+        },
+        compliant: vec![
+            Compliant {
+                kind: SecurableKind::Catalog,
+                full_name: "sales_prd".into(),
+            },
+            Compliant {
+                kind: SecurableKind::Schema,
+                full_name: "sales_prd.orders".into(),
+            },
+        ],
+        ..DriftReport::default()
+    }
+}
+
+#[test]
+fn report_goldens() {
+    for (scenario, report) in [("mixed", mixed_report()), ("in_sync", in_sync_report())] {
+        for format in Format::ALL {
+            let out = render(&report, format);
+            let path = root()
+                .join("tests/golden/report")
+                .join(format.as_str())
+                .join(format!("{scenario}.{}", format.extension()));
+            check_golden(&path, &out);
+        }
+    }
+}
+
+#[test]
+fn json_report_structure_matches_the_summary() {
+    let report = mixed_report();
+    let v: serde_json::Value = serde_json::from_str(&render(&report, Format::Json)).unwrap();
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["environment"], "dev");
+    assert_eq!(v["snapshot"]["id"], "20260116T140000000Z-1a2b3c4d");
+    let sev = &v["summary"]["by_severity"];
+    // 4 critical drifts; 1 warning drift + 1 missing; 2 info drifts + 1 unmanaged.
+    assert_eq!(
+        (
+            sev["critical"].as_u64(),
+            sev["warning"].as_u64(),
+            sev["info"].as_u64()
+        ),
+        (Some(4), Some(2), Some(3))
+    );
+    let cat = &v["summary"]["by_category"];
+    assert_eq!(
+        cat["drifted"].as_u64(),
+        Some(v["drifted"].as_array().unwrap().len() as u64)
+    );
+    assert_eq!(cat["drifted_securables"].as_u64(), Some(3));
+    assert_eq!(cat["missing"].as_u64(), Some(1));
+    assert_eq!(cat["unknown"].as_u64(), Some(2));
+    assert_eq!(v["ignored"].as_u64(), Some(3));
+    let first = &v["drifted"][0];
+    for key in [
+        "resource_type",
+        "resource_name",
+        "field",
+        "expected",
+        "actual",
+        "action",
+        "severity",
+    ] {
+        assert!(first.get(key).is_some(), "drifted objects carry `{key}`");
+    }
+    // The text summary line says the same.
+    let text = render(&report, Format::Text);
+    let last = text.lines().last().unwrap();
+    assert_eq!(
+        last,
+        "Summary: 4 critical, 2 warning, 3 info | 7 drifted field(s) on 3 securable(s), 1 missing, 1 unmanaged, 2 unknown, 2 compliant, 0 ignored"
+            .replace("0 ignored", "3 ignored")
+    );
+}
+
+#[test]
+fn sarif_levels_and_locations() {
+    let v: serde_json::Value =
+        serde_json::from_str(&render(&mixed_report(), Format::Sarif)).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        9,
+        "one result per drifted field, missing and unmanaged"
+    );
+    let levels: Vec<&str> = results
+        .iter()
+        .map(|r| r["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels.iter().filter(|l| **l == "error").count(), 4);
+    let loc = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "examples/governance/catalogs/ml_platform.yaml"
+    );
+    assert!(loc["region"]["startLine"].as_u64().is_some());
+}
+
+#[test]
+fn colour_is_an_option_not_the_environment() {
+    let report = mixed_report();
+    let mut plain = Vec::new();
+    let mut colour = Vec::new();
+    report::render(&report, Format::Text, &RenderOptions::default(), &mut plain).unwrap();
+    let opts = RenderOptions {
+        color: true,
+        ..RenderOptions::default()
+    };
+    report::render(&report, Format::Text, &opts, &mut colour).unwrap();
+    assert!(!String::from_utf8(plain).unwrap().contains('\x1b'));
+    assert!(
+        String::from_utf8(colour)
+            .unwrap()
+            .contains("\x1b[1;31mCRITICAL (4):")
+    );
+}
+
+#[test]
+fn fail_on_counts_missing_and_unmanaged_by_their_severity() {
+    let mut r = in_sync_report();
+    assert!(!r.fails(Severity::Info));
+    r.unmanaged.push(Unmanaged {
+        kind: SecurableKind::Table,
+        full_name: "sales_prd.orders.tmp".into(),
+        severity: Severity::Info,
+    });
+    assert!(r.fails(Severity::Info) && !r.fails(Severity::Warning));
+    r.missing.push(Missing {
+        kind: SecurableKind::Table,
+        full_name: "sales_prd.orders.x".into(),
+        severity: Severity::Warning,
+        origin: None,
+    });
+    assert!(r.fails(Severity::Warning) && !r.fails(Severity::Critical));
+}
+
+// ---------------------------------------------------------------- determinism
+
+fn run_with_threads(threads: usize) -> (DiffSet, String, String) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let (declared, snapshot) = generate::generate(5_000, 37);
+        let set = diff::diff(&declared, &snapshot, &DiffOptions::default());
+        let opts = DriftOptions {
+            timestamp: fixed_time(),
+            ..DriftOptions::default()
+        };
+        let report = drift::classify(&declared, &snapshot, set.clone(), &opts);
+        (
+            set,
+            render(&report, Format::Json),
+            render(&report, Format::Text),
+        )
+    })
+}
+
+#[test]
+fn same_bytes_whatever_the_thread_count() {
+    let (set1, json1, text1) = run_with_threads(1);
+    let (set3, json3, text3) = run_with_threads(3);
+    assert!(set1.change_count() > 100, "the generated input has drift");
+    assert_eq!(set1, set3);
+    assert_eq!(json1, json3);
+    assert_eq!(text1, text3);
+    // Every rotated kind of drift shows up.
+    for needle in [
+        "- owner:",
+        "- tags.domain:",
+        "- grants.intruders:",
+        "- columns.email.mask:",
+        "- row_filter:",
+        "MISSING (",
+        "UNMANAGED (",
+    ] {
+        assert!(text1.contains(needle), "text report shows `{needle}`");
+    }
+}
+
+// ---------------------------------------------------------------- the CLI
+
+fn brickkit(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_brickkit"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("BRICKKIT_ENV")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const MAIN_JOB: [&str; 7] = [
+    "drift",
+    "detect",
+    "examples/governance",
+    "--env",
+    "dev",
+    "--snapshot",
+    "snapshots/example",
+];
+
+#[test]
+fn cli_main_job_shows_every_category_and_exits_1() {
+    let (code, out, err) = brickkit(&MAIN_JOB);
+    assert_eq!(code, 1, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.starts_with("DRIFT REPORT - "), "{out}");
+    assert!(out.lines().next().unwrap().ends_with(" - Environment: dev"));
+    for section in [
+        "CRITICAL (",
+        "WARNING (",
+        "INFO (",
+        "MISSING (",
+        "UNMANAGED (",
+        "UNKNOWN (",
+        "COMPLIANT (",
+    ] {
+        assert!(
+            out.contains(section),
+            "the report has a {section} section:\n{out}"
+        );
+    }
+    assert!(out.lines().last().unwrap().starts_with("Summary: "));
+}
+
+#[test]
+fn cli_json_summary_matches_the_text_report() {
+    let (code, text, _) = brickkit(&MAIN_JOB);
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--format", "json"]);
+    let (jcode, json, err) = brickkit(&args);
+    assert_eq!((code, jcode), (1, 1), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sev = &v["summary"]["by_severity"];
+    let cat = &v["summary"]["by_category"];
+    let n = |x: &serde_json::Value| x.as_u64().unwrap();
+    let expected = format!(
+        "Summary: {} critical, {} warning, {} info | {} drifted field(s) on {} securable(s), {} missing, {} unmanaged, {} unknown, {} compliant, {} ignored",
+        n(&sev["critical"]),
+        n(&sev["warning"]),
+        n(&sev["info"]),
+        n(&cat["drifted"]),
+        n(&cat["drifted_securables"]),
+        n(&cat["missing"]),
+        n(&cat["unmanaged"]),
+        n(&cat["unknown"]),
+        n(&cat["compliant"]),
+        n(&cat["ignored"]),
+    );
+    assert_eq!(text.lines().last().unwrap(), expected);
+    assert_eq!(
+        n(&cat["drifted"]) as usize,
+        v["drifted"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        n(&cat["missing"]) as usize,
+        v["missing"].as_array().unwrap().len()
+    );
+    assert!(n(&cat["missing"]) > 0 && n(&cat["unmanaged"]) > 0 && n(&cat["unknown"]) > 0);
+}
+
+#[test]
+fn cli_every_format_renders_the_main_job() {
+    for format in ["markdown", "sarif", "junit"] {
+        let mut args = MAIN_JOB.to_vec();
+        args.extend(["--format", format]);
+        let (code, out, err) = brickkit(&args);
+        assert_eq!(code, 1, "{format}: {err}");
+        assert!(!out.is_empty());
+    }
+}
+
+#[test]
+fn cli_fail_on_threshold_and_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let mut args = MAIN_JOB.to_vec();
+    let p = path.to_str().unwrap().to_string();
+    args.extend(["--format", "json", "--output", &p]);
+    let (code, out, err) = brickkit(&args);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "the report goes to the file, not stdout");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["format_version"], 1);
+    // Ignoring everything leaves nothing at or above any threshold.
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--ignore", "*:*", "--fail-on", "critical"]);
+    let (code, out, err) = brickkit(&args);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn cli_bad_input_exits_2_with_a_clear_message() {
+    let (code, _, err) = brickkit(&["drift", "detect", "examples/governance", "--env", "dev"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--snapshot"), "{err}");
+
+    let (code, _, err) = brickkit(&[
+        "drift",
+        "detect",
+        "examples/governance",
+        "--env",
+        "dev",
+        "--snapshot",
+        "no/such/snapshot",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/snapshot"), "{err}");
+
+    let (code, _, err) = brickkit(&[
+        "drift",
+        "detect",
+        "no/such/tree",
+        "--env",
+        "dev",
+        "--snapshot",
+        "snapshots/example",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/tree"), "{err}");
+
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--format", "html"]);
+    let (code, _, err) = brickkit(&args);
+    assert_eq!(code, 2);
+    assert!(err.contains("html"), "{err}");
+
+    let mut args = MAIN_JOB.to_vec();
+    args.extend(["--ignore", "nonsense"]);
+    let (code, _, err) = brickkit(&args);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid ignore pattern `nonsense`"), "{err}");
+}
