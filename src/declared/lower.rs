@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::LoadResult;
 use super::conventions::{self, Conventions, subst_env, valid_name_chars};
 use super::diagnostic::Diagnostic;
@@ -162,19 +164,41 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
         }
     }
 
+    // Parse every other file, in parallel (files are independent); results are gathered in
+    // path order so the outcome does not depend on the thread count.
+    enum Parsed {
+        Skip,
+        Convention(raw::ConventionFile),
+        Resource(raw::ResourceFile),
+    }
+    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|f| {
+            let mut d = Vec::new();
+            if f.path == project_path {
+                return (Parsed::Skip, d);
+            }
+            let listed = conv_paths.iter().any(|(p, _)| *p == f.path);
+            let doc = if listed || (project.is_none() && looks_like_convention(f)) {
+                parse_file::<raw::ConventionFile>(f, "convention", &mut d)
+                    .map_or(Parsed::Skip, Parsed::Convention)
+            } else {
+                parse_file::<raw::ResourceFile>(f, "resource", &mut d)
+                    .map_or(Parsed::Skip, Parsed::Resource)
+            };
+            (doc, d)
+        })
+        .collect();
     let mut convention_docs: BTreeMap<PathBuf, raw::ConventionFile> = BTreeMap::new();
     let mut resources: Vec<(PathBuf, raw::ResourceFile)> = Vec::new();
-    for f in files {
-        if f.path == project_path {
-            continue;
-        }
-        let listed = conv_paths.iter().any(|(p, _)| *p == f.path);
-        if listed || (project.is_none() && looks_like_convention(f)) {
-            if let Some(doc) = parse_file::<raw::ConventionFile>(f, "convention", &mut diags) {
-                convention_docs.insert(f.path.clone(), doc);
+    for (f, (doc, d)) in files.iter().zip(parsed) {
+        diags.extend(d);
+        match doc {
+            Parsed::Skip => {}
+            Parsed::Convention(c) => {
+                convention_docs.insert(f.path.clone(), c);
             }
-        } else if let Some(doc) = parse_file::<raw::ResourceFile>(f, "resource", &mut diags) {
-            resources.push((f.path.clone(), doc));
+            Parsed::Resource(r) => resources.push((f.path.clone(), r)),
         }
     }
     for (p, origin) in &conv_paths {
@@ -287,6 +311,7 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
         principals: &project.principals,
         conv: &conv,
         catalogs: BTreeMap::new(),
+        other_env_catalogs: BTreeSet::new(),
         credentials: BTreeMap::new(),
         out: Vec::new(),
         diags,
@@ -375,6 +400,8 @@ struct Lowerer<'a> {
     conv: &'a Conventions,
     /// Declared catalog name (lower case) -> effective name.
     catalogs: BTreeMap<String, String>,
+    /// Declared catalogs (lower case) that exist only in other environments.
+    other_env_catalogs: BTreeSet<String>,
     /// Declared storage credential name (lower case) -> effective name.
     credentials: BTreeMap<String, String>,
     out: Vec<DeclaredSecurable>,
@@ -388,7 +415,10 @@ impl Lowerer<'_> {
     fn register_names(&mut self, resources: &[(PathBuf, raw::ResourceFile)]) {
         for (_, doc) in resources {
             for c in &doc.catalogs {
-                if self.included(&c.value.environments) {
+                if !self.included(&c.value.environments) {
+                    self.other_env_catalogs
+                        .insert(c.value.name.value.to_lowercase());
+                } else {
                     let n = &c.value.name.value;
                     self.catalogs.insert(
                         n.to_lowercase(),
@@ -456,6 +486,8 @@ impl Lowerer<'_> {
                             let scope = Scope { full, declared };
                             self.schema(file, &scope, &s.value);
                         }
+                        // Its catalog exists only in other environments: so does it.
+                        None if self.other_env_catalogs.contains(&declared) => {}
                         None => self.diags.push(Diagnostic::error(
                             at(file, cat),
                             "unknown-catalog",

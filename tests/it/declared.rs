@@ -11,6 +11,7 @@ use std::process::Command;
 
 use brickkit::declared::json::{DeclaredJson, to_pretty};
 use brickkit::declared::{self, Diagnostic, Level, LoadResult, SourceFile};
+use brickkit::model::SecurableKind;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------
@@ -433,6 +434,8 @@ fn environments_filter_and_per_env_defaults() {
             "a.yaml",
             "catalogs:\n  - name: sales\n  - name: scratch\n    environments: [dev]\n",
         ),
+        // a schema of a dev-only catalog, in another file: absent in prd, not an error
+        ("b.yaml", "schemas:\n  - {name: tmp, catalog: scratch}\n"),
     ];
     let dev = load(&files);
     let prd = declared::load_sources(&tree(&files), Some("prd"));
@@ -443,6 +446,7 @@ fn environments_filter_and_per_env_defaults() {
             .unwrap()
             .securables
             .iter()
+            .filter(|s| s.kind == SecurableKind::Catalog)
             .map(|s| (s.full_name.clone(), s.tags["env_tag"].clone()))
             .collect()
     };
@@ -454,6 +458,8 @@ fn environments_filter_and_per_env_defaults() {
         ]
     );
     assert_eq!(names(&prd), [("sales_prd".into(), "production".into())]);
+    let all = |r: &LoadResult| r.state.as_ref().unwrap().securables.len();
+    assert_eq!((all(&dev), all(&prd)), (3, 1));
 }
 
 // ---------------------------------------------------------------------------------------
