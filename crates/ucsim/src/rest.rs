@@ -358,6 +358,47 @@ fn permissions_page(
     Ok(page_json("privilege_assignments", page))
 }
 
+fn effective_rows(eff: ops::Effective) -> Vec<(String, Value)> {
+    eff.into_iter()
+        .map(|(p, privs)| {
+            let list: Vec<Value> = privs
+                .into_iter()
+                .map(|(pr, from)| match from {
+                    Some((ty, name)) => json!({"privilege": pr,
+                        "inherited_from_type": ty, "inherited_from_name": name}),
+                    None => json!({"privilege": pr}),
+                })
+                .collect();
+            (p.clone(), json!({"principal": p, "privileges": list}))
+        })
+        .collect()
+}
+
+fn with_page_size<'a>(req: &Req<'a>) -> Req<'a> {
+    let mut r = req.clone();
+    r.query = req
+        .query
+        .iter()
+        .map(|(k, v)| {
+            if k == "page_size" {
+                ("max_results".to_string(), v.clone())
+            } else {
+                (k.clone(), v.clone())
+            }
+        })
+        .collect();
+    r
+}
+
+fn rename_key(mut v: Value, from: &str, to: &str) -> Value {
+    if let Some(o) = v.as_object_mut()
+        && let Some(x) = o.remove(from)
+    {
+        o.insert(to.to_string(), x);
+    }
+    v
+}
+
 fn tag_assignment_body(req: &Req<'_>) -> Map<String, Value> {
     let o = req.obj();
     match o.get("tag_assignment") {
@@ -441,27 +482,48 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 "api",
                 "2.1",
                 "unity-catalog",
+                "privilege-assignments",
+                st,
+                full,
+            ],
+        ) => {
+            let t = ops::target(ctx.store, st, full)?;
+            let rows = assignments_json(ctx.store.grants(&t.stype, &t.key)?);
+            permissions_page(&with_page_size(req), ctx, rows)?
+        }
+        (
+            "GET",
+            [
+                "api",
+                "2.1",
+                "unity-catalog",
+                "effective-privilege-assignments",
+                st,
+                full,
+            ],
+        ) => {
+            let t = ops::target(ctx.store, st, full)?;
+            let rows = effective_rows(ops::effective(ctx.store, &t)?);
+            let v = permissions_page(&with_page_size(req), ctx, rows)?;
+            rename_key(
+                v,
+                "privilege_assignments",
+                "effective_privilege_assignments",
+            )
+        }
+        (
+            "GET",
+            [
+                "api",
+                "2.1",
+                "unity-catalog",
                 "effective-permissions",
                 st,
                 full,
             ],
         ) => {
             let t = ops::target(ctx.store, st, full)?;
-            let eff = ops::effective(ctx.store, &t)?;
-            let rows: Vec<(String, Value)> = eff
-                .into_iter()
-                .map(|(p, privs)| {
-                    let list: Vec<Value> = privs
-                        .into_iter()
-                        .map(|(pr, from)| match from {
-                            Some((ty, name)) => json!({"privilege": pr,
-                                "inherited_from_type": ty, "inherited_from_name": name}),
-                            None => json!({"privilege": pr}),
-                        })
-                        .collect();
-                    (p.clone(), json!({"principal": p, "privileges": list}))
-                })
-                .collect();
+            let rows = effective_rows(ops::effective(ctx.store, &t)?);
             permissions_page(req, ctx, rows)?
         }
         ("POST", ["api", "2.1", "unity-catalog", "entity-tag-assignments"]) => {
