@@ -383,9 +383,12 @@ async fn sql_route(app: &App, req: &Req<'_>, actor: &Actor) -> Result<Option<Val
             };
             let id = lock(&app.statements).submit(&er, delay, chunk_rows, &actor.principal);
             if er.wait.is_zero() {
-                let sts = lock(&app.statements);
-                let st = sts.get(&id).ok_or_else(|| statements::unknown(&id))?;
-                return Ok(Some(statements::response(st)));
+                let mut sts = lock(&app.statements);
+                let st = sts.get_mut(&id).ok_or_else(|| statements::unknown(&id))?;
+                let v = statements::response(st);
+                // The warehouse has picked it up: later polls report RUNNING.
+                st.polled = true;
+                return Ok(Some(v));
             }
             if delay > Duration::ZERO {
                 tokio::time::sleep(delay.min(er.wait)).await;
