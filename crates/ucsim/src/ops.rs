@@ -103,14 +103,19 @@ pub fn rfc3339(ms: i64) -> String {
 
 /// The metastore id of this simulator.
 pub fn metastore_id(store: &Store) -> Result<String, ApiError> {
-    match store.meta("metastore_id")? {
-        Some(id) => Ok(id),
+    if let Some(id) = store.cached_metastore_id() {
+        return Ok(id);
+    }
+    let id = match store.meta("metastore_id")? {
+        Some(id) => id,
         None => {
             let id = uuid_for("metastore", "ucsim");
             store.set_meta("metastore_id", &id)?;
-            Ok(id)
+            id
         }
-    }
+    };
+    store.cache_metastore_id(&id);
+    Ok(id)
 }
 
 /// The stored key of a full name (validated shape, lower case).

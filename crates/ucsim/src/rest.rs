@@ -137,22 +137,22 @@ fn page_size(
     }
 }
 
-/// One page of `(key, item)` pairs with the key used for the next token.
-pub struct Page {
+/// One page of items with the next page token.
+pub struct Page<T = Value> {
     /// Items.
-    pub items: Vec<Value>,
+    pub items: Vec<T>,
     /// Next page token, if more may follow.
     pub next: Option<String>,
 }
 
 /// Pages over a key-sorted source: `fetch(after, limit)` returns up to `limit` items after `after`.
-pub fn paginate(
+pub fn paginate<T>(
     req: &Req<'_>,
     server_page: usize,
     by_default: bool,
     empty_first: bool,
-    mut fetch: impl FnMut(&str, Option<usize>) -> Result<Vec<(String, Value)>, ApiError>,
-) -> Result<Page, ApiError> {
+    mut fetch: impl FnMut(&str, Option<usize>) -> Result<Vec<(String, T)>, ApiError>,
+) -> Result<Page<T>, ApiError> {
     let size = page_size(req, server_page, by_default)?;
     let after = match req.q("page_token") {
         Some(t) if !t.is_empty() => Some(decode_token(t)?),
@@ -228,7 +228,7 @@ fn strip_table(mut v: Value, req: &Req<'_>) -> Value {
     v
 }
 
-fn list(ctx: &mut Ctx<'_>, kind: Kind, req: &Req<'_>) -> Result<Value, ApiError> {
+fn list_parent(ctx: &mut Ctx<'_>, kind: Kind, req: &Req<'_>) -> Result<String, ApiError> {
     let parent = match kind.depth() {
         2 => {
             let c = req_q(req, "catalog_name")?.to_lowercase();
@@ -249,6 +249,62 @@ fn list(ctx: &mut Ctx<'_>, kind: Kind, req: &Req<'_>) -> Result<Value, ApiError>
         }
         _ => String::new(),
     };
+    Ok(parent)
+}
+
+/// Fast path for plain list requests: splices the stored JSON text into the response without
+/// parsing it (`None` when the request needs the general path).
+pub fn fast_list(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Option<Result<String, ApiError>> {
+    if req.method != "GET"
+        || req.segs.len() != 4
+        || req.segs[..3] != ["api", "2.1", "unity-catalog"]
+    {
+        return None;
+    }
+    let kind = Kind::from_collection(&req.segs[3])?;
+    if kind == Kind::Table
+        && (req.qbool("omit_columns") || req.qbool("omit_properties") || req.qbool("omit_username"))
+    {
+        return None;
+    }
+    Some((|| {
+        let parent = list_parent(ctx, kind, req)?;
+        let store = &*ctx.store;
+        let page = paginate(
+            req,
+            ctx.page_size,
+            kind == Kind::Volume,
+            ctx.empty_pages,
+            |after, lim| store.list_raw(kind, &parent, after, lim),
+        )?;
+        let mut out = String::with_capacity(page.items.iter().map(String::len).sum::<usize>() + 64);
+        out.push('{');
+        if let Some(n) = &page.next {
+            out.push_str("\"next_page_token\":");
+            out.push_str(&Value::String(n.clone()).to_string());
+        }
+        if !page.items.is_empty() {
+            if page.next.is_some() {
+                out.push(',');
+            }
+            out.push('"');
+            out.push_str(kind.list_key());
+            out.push_str("\":[");
+            for (i, b) in page.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(b);
+            }
+            out.push(']');
+        }
+        out.push('}');
+        Ok(out)
+    })())
+}
+
+fn list(ctx: &mut Ctx<'_>, kind: Kind, req: &Req<'_>) -> Result<Value, ApiError> {
+    let parent = list_parent(ctx, kind, req)?;
     let by_default = kind == Kind::Volume;
     let store = &*ctx.store;
     let page = paginate(

@@ -149,6 +149,7 @@ pub fn load(store: &mut Store, seed: &Value, actor: &Actor) -> Result<(), ApiErr
     store.transaction(|store| {
         if let Some(id) = top.get("metastore_id").and_then(Value::as_str) {
             store.set_meta("metastore_id", &id.to_lowercase())?;
+            store.cache_metastore_id(&id.to_lowercase());
         }
         for (k, key) in [
             (Kind::StorageCredential, "storage_credentials"),

@@ -200,6 +200,16 @@ fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Respons
     resp
 }
 
+fn text_response(status: u16, body: String) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (code, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
 fn error_response(e: &ApiError, seq: u64) -> Response {
     json_response(e.status, &e.body(&format!("ucsim-{seq:08}")), e.retry_after)
 }
@@ -328,6 +338,15 @@ async fn handle(
             page_size: app.settings.page_size,
             empty_pages,
         };
+        if let Some(raw) = rest::fast_list(&mut ctx, &req) {
+            drop(store);
+            let (status, resp) = match raw {
+                Ok(text) => (200, text_response(200, text)),
+                Err(e) => (e.status, error_response(&e, seq)),
+            };
+            lock(&app.faults).set_status(seq, status);
+            return resp;
+        }
         rest::dispatch(&mut ctx, &req)
     };
     let (status, resp) = match result {

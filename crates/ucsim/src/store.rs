@@ -18,10 +18,11 @@ CREATE TABLE IF NOT EXISTS securables (
   key TEXT NOT NULL,
   catalog TEXT NOT NULL,
   parent TEXT NOT NULL,
-  body TEXT NOT NULL,
-  PRIMARY KEY (kind, key)
-) WITHOUT ROWID;
+  body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS securables_key ON securables (kind, key);
 CREATE INDEX IF NOT EXISTS securables_parent ON securables (kind, parent, key);
+CREATE INDEX IF NOT EXISTS securables_catalog ON securables (kind, catalog, key);
 CREATE TABLE IF NOT EXISTS grants (
   stype TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -65,6 +66,7 @@ pub struct TagRow {
 /// The SQLite-backed state.
 pub struct Store {
     conn: Connection,
+    metastore_id: std::cell::RefCell<Option<String>>,
 }
 
 /// Lower-case catalog and parent keys of a full key of the given kind.
@@ -94,7 +96,8 @@ impl Store {
             None => Connection::open_in_memory()?,
         };
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; \
+             PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;",
         )?;
         conn.execute_batch(SCHEMA_SQL)?;
         let version: String =
@@ -106,7 +109,10 @@ impl Store {
                 "state file has unknown format_version {version}"
             )));
         }
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            metastore_id: std::cell::RefCell::new(None),
+        })
     }
 
     /// Runs `f` inside one transaction (committed when it returns Ok).
@@ -125,6 +131,16 @@ impl Store {
                 Err(e)
             }
         }
+    }
+
+    /// The cached metastore id, if already read.
+    pub fn cached_metastore_id(&self) -> Option<String> {
+        self.metastore_id.borrow().clone()
+    }
+
+    /// Caches the metastore id.
+    pub fn cache_metastore_id(&self, id: &str) {
+        *self.metastore_id.borrow_mut() = Some(id.to_string());
     }
 
     /// Reads a metadata value.
@@ -228,6 +244,29 @@ impl Store {
         for row in rows {
             let (k, b) = row?;
             out.push((k, serde_json::from_str(&b)?));
+        }
+        Ok(out)
+    }
+
+    /// Like [`Store::list`] but returns the stored JSON text unparsed.
+    pub fn list_raw(
+        &self,
+        kind: Kind,
+        parent: &str,
+        after: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<(String, String)>, ApiError> {
+        let lim = limit.map(|l| l as i64).unwrap_or(-1);
+        let mut st = self.conn.prepare_cached(
+            "SELECT key, body FROM securables WHERE kind = ?1 AND parent = ?2 AND key > ?3 \
+             ORDER BY key LIMIT ?4",
+        )?;
+        let rows = st.query_map(params![kind.as_str(), parent, after, lim], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row?);
         }
         Ok(out)
     }
