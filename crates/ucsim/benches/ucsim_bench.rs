@@ -45,9 +45,40 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    let parts = std::env::var("UCSIM_BENCH_PARTS").unwrap_or_else(|_| "seed,list,gets".into());
     let dir = tempfile::tempdir().unwrap();
 
     // 1. Seed a large metastore: 10 catalogs x 100 schemas x (tables / 1000) tables.
+    if parts.contains("seed") {
+        seed_big(&dir, tables);
+    }
+    if !parts.contains("list") && !parts.contains("gets") {
+        return;
+    }
+    let list_db = dir.path().join("list.sqlite");
+    {
+        let mut store = Store::open(Some(&list_db)).unwrap();
+        seed::generate_into(
+            &mut store,
+            GenSpec {
+                catalogs: 1,
+                schemas: 10,
+                tables: 10_000,
+                seed: 2,
+            },
+            &actor(),
+        )
+        .unwrap();
+    }
+    if parts.contains("list") {
+        list(&list_db);
+    }
+    if parts.contains("gets") {
+        gets(&list_db);
+    }
+}
+
+fn seed_big(dir: &tempfile::TempDir, tables: usize) {
     let per_schema = (tables / 1000).max(1);
     let big = dir.path().join("big.sqlite");
     let t0 = Instant::now();
@@ -95,26 +126,13 @@ fn main() {
     let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(v["full_name"], "cat003.s042.t00007");
     h.stop();
+}
 
-    // 2. List 100,000 tables through pagination.
-    let list_db = dir.path().join("list.sqlite");
-    {
-        let mut store = Store::open(Some(&list_db)).unwrap();
-        seed::generate_into(
-            &mut store,
-            GenSpec {
-                catalogs: 1,
-                schemas: 10,
-                tables: 10_000,
-                seed: 2,
-            },
-            &actor(),
-        )
-        .unwrap();
-    }
+/// 2. List 100,000 tables through pagination.
+fn list(list_db: &std::path::Path) {
     for page_size in [100usize, 1000] {
         let h = Server::start(Config {
-            state: Some(list_db.clone()),
+            state: Some(list_db.to_path_buf()),
             page_size,
             ..Config::default()
         })
@@ -151,10 +169,12 @@ fn main() {
         );
         h.stop();
     }
+}
 
-    // 3. Simple GETs per second (4 client threads, 5 s, keep-alive).
+/// 3. Simple GETs per second (4 client threads, 5 s, keep-alive).
+fn gets(list_db: &std::path::Path) {
     let h = Server::start(Config {
-        state: Some(list_db.clone()),
+        state: Some(list_db.to_path_buf()),
         ..Config::default()
     })
     .unwrap();

@@ -30,6 +30,14 @@ fn arr<'a>(m: &'a Map<String, Value>, k: &str) -> Result<&'a [Value], ApiError> 
     }
 }
 
+/// A copy of an object without its children (they are loaded separately).
+fn shallow(m: &Map<String, Value>) -> Map<String, Value> {
+    m.iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "schemas" | "tables" | "volumes" | "functions"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 fn apply_tags(
     store: &Store,
     etype: &str,
@@ -161,18 +169,22 @@ pub fn load(store: &mut Store, seed: &Value, actor: &Actor) -> Result<(), ApiErr
             }
         }
         for c in arr(&top, "catalogs")? {
-            let cm = obj(c, "a catalog")?;
-            let cat = load_object(store, Kind::Catalog, cm.clone(), &[], actor)?;
-            for s in arr(&cm, "schemas")? {
-                let sm = obj(s, "a schema")?;
-                let full = load_object(store, Kind::Schema, sm.clone(), &[&cat], actor)?;
+            let Some(cm) = c.as_object() else {
+                return Err(ApiError::invalid("seed: a catalog must be an object"));
+            };
+            let cat = load_object(store, Kind::Catalog, shallow(cm), &[], actor)?;
+            for s in arr(cm, "schemas")? {
+                let Some(sm) = s.as_object() else {
+                    return Err(ApiError::invalid("seed: a schema must be an object"));
+                };
+                let full = load_object(store, Kind::Schema, shallow(sm), &[&cat], actor)?;
                 let sch = full.rsplit('.').next().unwrap_or_default().to_string();
                 for (kind, key) in [
                     (Kind::Function, "functions"),
                     (Kind::Table, "tables"),
                     (Kind::Volume, "volumes"),
                 ] {
-                    for o in arr(&sm, key)? {
+                    for o in arr(sm, key)? {
                         load_object(store, kind, obj(o, key)?, &[&cat, &sch], actor)?;
                     }
                 }
@@ -460,6 +472,13 @@ pub fn generate_json(spec: GenSpec, out: &mut dyn Write) -> std::io::Result<()> 
 
 /// Loads a synthetic metastore straight into a store (same content as [`generate_json`]).
 pub fn generate_into(store: &mut Store, spec: GenSpec, actor: &Actor) -> Result<(), ApiError> {
+    store.set_bulk(true)?;
+    let r = generate_catalogs(store, spec, actor);
+    store.set_bulk(false)?;
+    r
+}
+
+fn generate_catalogs(store: &mut Store, spec: GenSpec, actor: &Actor) -> Result<(), ApiError> {
     let mut rng = Rng(spec.seed);
     for c in 0..spec.catalogs {
         let head = gen_catalog_head(&mut rng, c);

@@ -132,6 +132,7 @@ pub fn build_app(config: &Config) -> Result<Arc<App>, StartError> {
         now_ms: now_ms(),
     };
     if fresh {
+        store.set_bulk(true).map_err(StartError::State)?;
         if let Some(p) = &config.seed {
             let text = std::fs::read_to_string(p).map_err(|e| StartError::Seed {
                 path: p.display().to_string(),
@@ -155,6 +156,7 @@ pub fn build_app(config: &Config) -> Result<Arc<App>, StartError> {
         store
             .set_meta("seeded", "true")
             .map_err(StartError::State)?;
+        store.set_bulk(false).map_err(StartError::State)?;
     }
     let tokens = config
         .tokens

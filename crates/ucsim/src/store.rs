@@ -115,6 +115,19 @@ impl Store {
         })
     }
 
+    /// Bulk mode for loading a fresh state: no fsync and an in-memory rollback journal; off
+    /// restores WAL with normal sync. Never call it inside a transaction.
+    pub fn set_bulk(&mut self, on: bool) -> Result<(), ApiError> {
+        if on {
+            self.conn
+                .execute_batch("PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY;")?;
+        } else {
+            self.conn
+                .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+        }
+        Ok(())
+    }
+
     /// Runs `f` inside one transaction (committed when it returns Ok).
     pub fn transaction<T>(
         &mut self,
