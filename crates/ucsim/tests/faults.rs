@@ -1,0 +1,189 @@
+//! Fault injection and the admin routes of ucsim: latency, token-bucket 429 with Retry-After,
+//! random 429/503, runtime rules (403 under a schema, 500 for a path, `times`), request log,
+//! reset.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{start, start_with};
+use serde_json::json;
+use ucsim::Config;
+use ucsim::faults::FaultConfig;
+
+const UC: &str = "/api/2.1/unity-catalog";
+
+#[test]
+fn latency_is_added() {
+    let sim = start_with(Config {
+        faults: FaultConfig {
+            latency_ms: 150,
+            ..FaultConfig::default()
+        },
+        ..Config::default()
+    });
+    let t0 = Instant::now();
+    assert_eq!(sim.get(&format!("{UC}/catalogs")).status, 200);
+    assert!(t0.elapsed() >= Duration::from_millis(150));
+}
+
+#[test]
+fn rate_limit_answers_429_with_retry_after() {
+    let sim = start_with(Config {
+        faults: FaultConfig {
+            rate_limit: Some(3.0),
+            ..FaultConfig::default()
+        },
+        ..Config::default()
+    });
+    assert_eq!(sim.get(&format!("{UC}/catalogs")).status, 200);
+    let throttled = (0..50)
+        .map(|_| sim.get(&format!("{UC}/catalogs")))
+        .find(|r| r.status == 429)
+        .expect("a burst beyond the bucket is throttled");
+    assert_eq!(throttled.body["error_code"], "REQUEST_LIMIT_EXCEEDED");
+    let ra: u64 = throttled
+        .retry_after
+        .expect("Retry-After header")
+        .parse()
+        .unwrap();
+    assert!(ra >= 1);
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(sim.get(&format!("{UC}/catalogs")).status, 200);
+}
+
+#[test]
+fn fault_rate_gives_429_and_503_only() {
+    let sim = start_with(Config {
+        faults: FaultConfig {
+            fault_rate: 0.5,
+            ..FaultConfig::default()
+        },
+        ..Config::default()
+    });
+    let mut seen = std::collections::BTreeMap::new();
+    for _ in 0..80 {
+        let r = sim.get(&format!("{UC}/catalogs"));
+        if r.status != 200 {
+            assert!(r.retry_after.is_some());
+        }
+        *seen.entry(r.status).or_insert(0) += 1;
+    }
+    assert!(seen.keys().all(|s| [200, 429, 503].contains(s)), "{seen:?}");
+    assert!(
+        seen.len() == 3,
+        "all three outcomes occur at rate 0.5: {seen:?}"
+    );
+}
+
+#[test]
+fn forbidden_reads_under_one_schema() {
+    let sim = start();
+    let r = sim.admin(
+        "POST",
+        "/ucsim/faults/rules",
+        Some(json!({"method": "READ", "under": "main.sales", "status": 403})),
+    );
+    assert_eq!(r.status, 200);
+    for p in [
+        "tables/main.sales.orders",
+        "tables?catalog_name=main&schema_name=sales",
+        "schemas/main.sales",
+        "permissions/table/main.sales.orders",
+        "entity-tag-assignments/tables/main.sales.orders/tags",
+        "functions?catalog_name=main&schema_name=sales",
+    ] {
+        let r = sim.get(&format!("{UC}/{p}"));
+        assert_eq!(r.status, 403, "{p}");
+        assert_eq!(r.body["error_code"], "PERMISSION_DENIED");
+    }
+    assert_eq!(sim.get(&format!("{UC}/schemas/main.hr")).status, 200);
+    assert_eq!(sim.get(&format!("{UC}/schemas/main.salesx")).status, 404);
+    // writes are not reads
+    let r = sim.patch(
+        &format!("{UC}/tables/main.sales.orders"),
+        json!({"owner": "o"}),
+    );
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn path_rule_with_times_and_custom_code() {
+    let sim = start();
+    sim.admin(
+        "PUT",
+        "/ucsim/faults",
+        Some(
+            json!({"rules": [{"path": "/api/2.1/unity-catalog/catalogs/main", "status": 500,
+            "times": 2, "error_code": "INTERNAL_ERROR", "message": "boom"}]}),
+        ),
+    );
+    let r = sim.get(&format!("{UC}/catalogs/main"));
+    assert_eq!(r.status, 500);
+    assert_eq!(r.body["message"], "boom");
+    assert_eq!(sim.get(&format!("{UC}/catalogs/main")).status, 500);
+    assert_eq!(sim.get(&format!("{UC}/catalogs/main")).status, 200);
+    let cfg = sim.admin("GET", "/ucsim/faults", None).body;
+    assert_eq!(cfg["rules"][0]["times"], 0);
+    let r = sim.admin("PUT", "/ucsim/faults", Some(json!({"bogus": 1})));
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn delay_rule_and_slow_path() {
+    let sim = start();
+    sim.admin(
+        "POST",
+        "/ucsim/faults/rules",
+        Some(json!({"path_prefix": "/api/2.1/unity-catalog/tables", "status": 0, "delay_ms": 200})),
+    );
+    let t0 = Instant::now();
+    assert_eq!(
+        sim.get(&format!("{UC}/tables/main.sales.orders")).status,
+        200
+    );
+    assert!(t0.elapsed() >= Duration::from_millis(200));
+}
+
+#[test]
+fn request_log_records_method_path_body_and_status_then_resets() {
+    let sim = start();
+    sim.admin("DELETE", "/ucsim/requests", None);
+    sim.patch(
+        &format!("{UC}/permissions/table/main.sales.orders"),
+        json!({"changes": [{"principal": "a b", "add": ["SELECT"]}]}),
+    );
+    sim.get(&format!("{UC}/tables/main.sales.we%60ird"));
+    let log = sim.admin("GET", "/ucsim/requests", None).body;
+    let reqs = log["requests"].as_array().unwrap();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0]["method"], "PATCH");
+    assert_eq!(
+        reqs[0]["path"],
+        "/api/2.1/unity-catalog/permissions/table/main.sales.orders"
+    );
+    assert_eq!(reqs[0]["body"]["changes"][0]["principal"], "a b");
+    assert_eq!(reqs[0]["status"], 200);
+    assert_eq!(
+        reqs[1]["decoded_path"],
+        "/api/2.1/unity-catalog/tables/main.sales.we`ird"
+    );
+    assert_eq!(reqs[1]["status"], 404);
+    let since = reqs[0]["seq"].as_u64().unwrap();
+    let later = sim
+        .admin("GET", &format!("/ucsim/requests?since={since}"), None)
+        .body;
+    assert_eq!(later["requests"].as_array().unwrap().len(), 1);
+    sim.admin("PATCH", "/ucsim/faults", Some(json!({"latency_ms": 5})));
+    sim.admin("POST", "/ucsim/reset", None);
+    assert_eq!(
+        sim.admin("GET", "/ucsim/requests", None).body["requests"],
+        json!([])
+    );
+    assert_eq!(
+        sim.admin("GET", "/ucsim/faults", None).body["latency_ms"],
+        0
+    );
+    assert_eq!(sim.admin("GET", "/ucsim/health", None).body["ok"], true);
+}
