@@ -75,10 +75,12 @@ fn main() {
 
     let mut times: Vec<Duration> = Vec::new();
     let mut count = 0;
+    let mut cpu: Vec<u64> = Vec::new();
     for _ in 0..7 {
-        let t = Instant::now();
+        let (t, cpu0) = (Instant::now(), cpu_ms());
         let r = brickkit::declared::load(dir.path(), Some("dev"));
         times.push(t.elapsed());
+        cpu.push(cpu_ms().saturating_sub(cpu0));
         assert!(
             r.diagnostics.is_empty(),
             "{:?}",
@@ -107,6 +109,31 @@ fn main() {
         times[times.len() / 2].as_secs_f64() * 1000.0,
         times[times.len() - 1].as_secs_f64() * 1000.0
     );
+    cpu.sort_unstable();
+    println!(
+        "  CPU time (user+sys, all threads) per load: median {} ms; load average now: {}",
+        cpu[cpu.len() / 2],
+        fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
+
+/// Process CPU time (user + system, every thread) in ms, from `/proc/self/stat` (Linux; 0
+/// elsewhere). Clock ticks are assumed to be 100 per second.
+fn cpu_ms() -> u64 {
+    let Ok(stat) = fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the full line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) * 10
 }
 
 fn walk_bytes(p: &Path) -> u64 {

@@ -157,6 +157,46 @@ fn unknown_key_is_located_and_named() {
 }
 
 #[test]
+fn several_key_and_type_problems_in_one_file_are_all_reported() {
+    let r = load(&[(
+        "a.yaml",
+        "\
+catalogs:
+  - name: sales
+    comments: typo
+  - name: hr
+    schemas:
+      - name: people
+        tables:
+          - {name: t, create: maybe}
+          - {name: u, colums: []}
+  - name: ok
+    grants:
+      - {principal: x, privileges: USE_CATALOG}
+",
+    )]);
+    let found: Vec<(usize, &str)> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.origin.as_ref().unwrap().line, d.code))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, "unknown-key"),
+            (8, "type"),
+            (9, "unknown-key"),
+            (12, "type")
+        ],
+        "{:#?}",
+        r.diagnostics
+    );
+    assert!(r.diagnostics[2].message.contains("unknown field `colums`"));
+    // nothing of a broken file is lowered, so nothing else is reported
+    assert!(r.state.as_ref().unwrap().securables.is_empty());
+}
+
+#[test]
 fn wrong_type_is_located() {
     let r = load(&[(
         "a.yaml",
