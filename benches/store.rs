@@ -78,9 +78,14 @@ fn main() {
         child_read(&args[i + 1]);
         return;
     }
+    // `--out DIR` keeps the written snapshots in DIR (for profiling) instead of a temp dir.
+    let out_dir = args
+        .iter()
+        .position(|a| a == "--out")
+        .map(|i| std::path::PathBuf::from(&args[i + 1]));
     let mut sizes: Vec<usize> = args
         .iter()
-        .filter(|a| !a.starts_with("--"))
+        .filter(|a| !a.starts_with("--") && Some(Path::new(a)) != out_dir.as_deref())
         .flat_map(|a| a.split(',').map(str::to_string).collect::<Vec<_>>())
         .filter_map(|a| a.trim().replace('_', "").parse().ok())
         .collect();
@@ -103,8 +108,9 @@ fn main() {
             + s.row_filters.len()
             + s.column_masks.len();
         eprintln!("generated {n} tables ({rows} rows) in {gen_secs:.2} s");
-        let pq = tmp.path().join("snap");
-        let db = tmp.path().join("snap.sqlite");
+        let base = out_dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+        let pq = base.join(format!("snap-{n}"));
+        let db = base.join(format!("snap-{n}.sqlite"));
         let t = Instant::now();
         store::write(&s, &pq).unwrap();
         let pq_write = t.elapsed().as_secs_f64();
