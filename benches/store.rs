@@ -107,8 +107,10 @@ fn main() {
     }
     let threads = rayon::current_num_threads();
     println!("store benchmark: {threads} rayon threads");
-    println!("| tables | rows | format | write s | read s | size MiB | read peak RSS MiB |");
-    println!("|---:|---:|---|---:|---:|---:|---:|");
+    println!(
+        "| tables | rows | format | write s | read s (wall) | read s (CPU) | size MiB | read peak RSS MiB |"
+    );
+    println!("|---:|---:|---|---:|---:|---:|---:|---:|");
     for n in sizes {
         let tmp = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
         let t = Instant::now();
