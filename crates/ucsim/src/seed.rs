@@ -127,7 +127,7 @@ fn load_object(
             }
         }
     }
-    let v = ops::create(store, kind, &m, actor, true)?;
+    let v = ops::create(store, kind, m, actor, true)?;
     let full = v
         .get("full_name")
         .and_then(Value::as_str)

@@ -244,6 +244,10 @@ async fn handle(
         return error_response(&e, 0);
     }
 
+    if segs.first().map(String::as_str) == Some("oidc") {
+        return oidc(&app, &m, &decoded_path, &headers, &body);
+    }
+
     let body_json: Option<Value> = if body.is_empty() {
         None
     } else {
@@ -361,6 +365,56 @@ async fn handle(
     };
     lock(&app.faults).set_status(seq, status);
     resp
+}
+
+/// OAuth M2M discovery and token endpoints: any client id/secret sent with HTTP Basic gets the
+/// first configured bearer token (so the following API calls authenticate).
+fn oidc(app: &App, method: &str, path: &str, headers: &HeaderMap, body: &Bytes) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    match (method, path) {
+        ("GET", "/oidc/.well-known/oauth-authorization-server") => json_response(
+            200,
+            &json!({
+                "issuer": format!("http://{host}/oidc"),
+                "authorization_endpoint": format!("http://{host}/oidc/v1/authorize"),
+                "token_endpoint": format!("http://{host}/oidc/v1/token"),
+            }),
+            None,
+        ),
+        ("POST", "/oidc/v1/token") => {
+            let basic = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("Basic "));
+            if !basic {
+                return json_response(401, &json!({"error": "invalid_client"}), None);
+            }
+            let form = names::parse_query(Some(&String::from_utf8_lossy(body)));
+            let grant = form
+                .iter()
+                .find(|(k, _)| k == "grant_type")
+                .map(|(_, v)| v.as_str());
+            if grant != Some("client_credentials") {
+                return json_response(400, &json!({"error": "unsupported_grant_type"}), None);
+            }
+            let token = app
+                .settings
+                .tokens
+                .first()
+                .map(|(t, _)| t.clone())
+                .unwrap_or_else(|| "ucsim-oauth-token".into());
+            json_response(
+                200,
+                &json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600,
+                    "scope": "all-apis"}),
+                None,
+            )
+        }
+        _ => error_response(&rest::no_api(method, path), 0),
+    }
 }
 
 fn run_statement(app: &App, id: &str) -> Result<Value, ApiError> {
