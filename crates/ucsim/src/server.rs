@@ -142,13 +142,13 @@ pub fn build_app(config: &Config) -> Result<Arc<App>, StartError> {
                 path: p.display().to_string(),
                 message: format!("not valid JSON: {e}"),
             })?;
-            seed::load(&mut store, &v, &actor).map_err(|e| StartError::Seed {
+            seed::load(&mut store, v, &actor).map_err(|e| StartError::Seed {
                 path: p.display().to_string(),
                 message: e.message,
             })?;
         }
         if let Some(v) = &config.seed_json {
-            seed::load(&mut store, v, &actor).map_err(|e| StartError::Seed {
+            seed::load(&mut store, v.clone(), &actor).map_err(|e| StartError::Seed {
                 path: "<in memory>".into(),
                 message: e.message,
             })?;
