@@ -473,46 +473,24 @@ pub fn generate_into(store: &mut Store, spec: GenSpec, actor: &Actor) -> Result<
 }
 
 fn generate_catalogs(store: &mut Store, spec: GenSpec, actor: &Actor) -> Result<(), ApiError> {
-    // A producer thread builds the documents (one schema at a time) while this thread loads
-    // them, so both cores work; the PRNG sequence is the same as in `generate_json`.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Value>(4);
-    let producer = std::thread::spawn(move || {
-        let mut rng = Rng(spec.seed);
-        for c in 0..spec.catalogs {
-            let head = gen_catalog_head(&mut rng, c);
-            let cat = format!("cat{c:03}");
-            if spec.schemas == 0 {
-                let doc = json!({"format_version": FORMAT_VERSION, "catalogs": [head]});
-                if tx.send(doc).is_err() {
-                    return;
-                }
-                continue;
-            }
-            for s in 0..spec.schemas {
-                let mut sh = gen_schema_head(&mut rng, &cat, s);
-                let sch = format!("s{s:03}");
-                let tables: Vec<Value> = (0..spec.tables)
-                    .map(|t| gen_table(&mut rng, &cat, &sch, t))
-                    .collect();
-                sh["tables"] = Value::Array(tables);
-                let mut cv = head.clone();
-                cv["schemas"] = json!([sh]);
-                let doc = json!({"format_version": FORMAT_VERSION, "catalogs": [cv]});
-                if tx.send(doc).is_err() {
-                    return;
-                }
-            }
+    let mut rng = Rng(spec.seed);
+    for c in 0..spec.catalogs {
+        let head = gen_catalog_head(&mut rng, c);
+        let cat = format!("cat{c:03}");
+        let mut schemas = Vec::new();
+        for s in 0..spec.schemas {
+            let mut sh = gen_schema_head(&mut rng, &cat, s);
+            let sch = format!("s{s:03}");
+            let tables: Vec<Value> = (0..spec.tables)
+                .map(|t| gen_table(&mut rng, &cat, &sch, t))
+                .collect();
+            sh["tables"] = Value::Array(tables);
+            schemas.push(sh);
         }
-    });
-    let mut result = Ok(());
-    for doc in rx {
-        if let Err(e) = load(store, doc, actor) {
-            result = Err(e);
-            break;
-        }
+        let mut cv = head;
+        cv["schemas"] = Value::Array(schemas);
+        let doc = json!({"format_version": FORMAT_VERSION, "catalogs": [cv]});
+        load(store, doc, actor)?;
     }
-    producer
-        .join()
-        .map_err(|_| ApiError::internal("the generator thread panicked"))?;
-    result
+    Ok(())
 }
