@@ -130,12 +130,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             rt.block_on(async move {
                 let (listener, app) = server::bind(&config).await?;
                 let local = listener.local_addr()?;
+                let stop = shutdown_signal()?;
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "ucsim listening on http://{local}")?;
                 out.flush()?;
                 drop(out);
                 axum::serve(listener, server::router(app))
-                    .with_graceful_shutdown(shutdown_signal())
+                    .with_graceful_shutdown(stop)
                     .await?;
                 Ok::<(), Box<dyn std::error::Error>>(())
             })?;
@@ -192,25 +193,26 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called (before the
+/// address line is printed), so a signal sent right after that line stops the server cleanly.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn main() -> ExitCode {

@@ -191,11 +191,10 @@ fn spark_type(type_text: &str) -> String {
 }
 
 /// Fills a column's computed fields (`position`, `type_name`, `type_json`, `nullable`).
-pub fn normalize_column(col: &Value, position: usize) -> Result<Value, ApiError> {
-    let Some(obj) = col.as_object() else {
+pub fn normalize_column(col: Value, position: usize) -> Result<Value, ApiError> {
+    let Value::Object(mut c) = col else {
         return Err(ApiError::invalid("Each column must be an object."));
     };
-    let mut c = obj.clone();
     let name = req_str(&c, "name")?;
     let type_text = match c.get("type_text").and_then(Value::as_str) {
         Some(t) => t.to_string(),
@@ -211,9 +210,12 @@ pub fn normalize_column(col: &Value, position: usize) -> Result<Value, ApiError>
         c.insert("type_name".into(), json!(type_name_of(&type_text)));
     }
     if !c.contains_key("type_json") {
-        let tj = json!({"name": name, "type": spark_type(&type_text), "nullable": nullable,
-            "metadata": {}});
-        c.insert("type_json".into(), json!(tj.to_string()));
+        let tj = format!(
+            "{{\"metadata\":{{}},\"name\":{},\"nullable\":{nullable},\"type\":{}}}",
+            Value::String(name.clone()),
+            Value::String(spark_type(&type_text))
+        );
+        c.insert("type_json".into(), Value::String(tj));
     }
     c.insert("position".into(), json!(position));
     c.insert("nullable".into(), json!(nullable));
@@ -238,11 +240,11 @@ fn check_parent(store: &Store, kind: Kind, parts: &[String]) -> Result<(), ApiEr
 pub fn create(
     store: &Store,
     kind: Kind,
-    body: &Map<String, Value>,
+    body: Map<String, Value>,
     actor: &Actor,
     upsert: bool,
 ) -> Result<Value, ApiError> {
-    let mut b = body.clone();
+    let mut b = body;
     for f in COMPUTED_FIELDS {
         b.remove(*f);
     }
@@ -327,13 +329,13 @@ pub fn create(
                 )));
             }
             b.insert("table_id".into(), json!(uuid_for("table", &key)));
-            let cols = match b.get("columns") {
-                Some(Value::Array(a)) => a.clone(),
+            let cols = match b.remove("columns") {
+                Some(Value::Array(a)) => a,
                 _ => Vec::new(),
             };
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(cols.len());
             let mut seen = BTreeSet::new();
-            for (i, c) in cols.iter().enumerate() {
+            for (i, c) in cols.into_iter().enumerate() {
                 let nc = normalize_column(c, i)?;
                 let cname = nc
                     .get("name")
@@ -454,7 +456,7 @@ pub fn create(
         s.insert("catalog_name".into(), json!(key));
         s.insert("owner".into(), json!("System user"));
         s.insert("comment".into(), json!("Information schema (auto-created)"));
-        create(store, Kind::Schema, &s, actor, true)?;
+        create(store, Kind::Schema, s, actor, true)?;
     }
     Ok(v)
 }

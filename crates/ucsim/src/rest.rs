@@ -706,7 +706,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 }
                 let actor = ctx.actor.clone();
                 ctx.store
-                    .transaction(|s| ops::create(s, k, &body, &actor, false))?
+                    .transaction(move |s| ops::create(s, k, body, &actor, false))?
             }
             None => return Ok(None),
         },

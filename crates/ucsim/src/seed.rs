@@ -16,28 +16,6 @@ use crate::store::Store;
 /// The only seed format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
-fn obj(v: &Value, what: &str) -> Result<Map<String, Value>, ApiError> {
-    v.as_object()
-        .cloned()
-        .ok_or_else(|| ApiError::invalid(format!("seed: {what} must be an object")))
-}
-
-fn arr<'a>(m: &'a Map<String, Value>, k: &str) -> Result<&'a [Value], ApiError> {
-    match m.get(k) {
-        None | Some(Value::Null) => Ok(&[]),
-        Some(Value::Array(a)) => Ok(a),
-        Some(_) => Err(ApiError::invalid(format!("seed: '{k}' must be an array"))),
-    }
-}
-
-/// A copy of an object without its children (they are loaded separately).
-fn shallow(m: &Map<String, Value>) -> Map<String, Value> {
-    m.iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "schemas" | "tables" | "volumes" | "functions"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
 fn apply_tags(
     store: &Store,
     etype: &str,
@@ -127,7 +105,7 @@ fn load_object(
             }
         }
     }
-    let v = ops::create(store, kind, &m, actor, true)?;
+    let v = ops::create(store, kind, m, actor, true)?;
     let full = v
         .get("full_name")
         .and_then(Value::as_str)
@@ -143,9 +121,24 @@ fn load_object(
     Ok(full)
 }
 
+fn take_arr(m: &mut Map<String, Value>, k: &str) -> Result<Vec<Value>, ApiError> {
+    match m.remove(k) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => Ok(a),
+        Some(_) => Err(ApiError::invalid(format!("seed: '{k}' must be an array"))),
+    }
+}
+
+fn into_obj(v: Value, what: &str) -> Result<Map<String, Value>, ApiError> {
+    match v {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::invalid(format!("seed: {what} must be an object"))),
+    }
+}
+
 /// Loads a seed document into the store (objects are created or replaced).
-pub fn load(store: &mut Store, seed: &Value, actor: &Actor) -> Result<(), ApiError> {
-    let top = obj(seed, "the seed document")?;
+pub fn load(store: &mut Store, seed: Value, actor: &Actor) -> Result<(), ApiError> {
+    let mut top = into_obj(seed, "the seed document")?;
     match top.get("format_version").and_then(Value::as_u64) {
         Some(FORMAT_VERSION) | None => {}
         Some(other) => {
@@ -154,7 +147,7 @@ pub fn load(store: &mut Store, seed: &Value, actor: &Actor) -> Result<(), ApiErr
             )));
         }
     }
-    store.transaction(|store| {
+    store.transaction(move |store| {
         if let Some(id) = top.get("metastore_id").and_then(Value::as_str) {
             store.set_meta("metastore_id", &id.to_lowercase())?;
             store.cache_metastore_id(&id.to_lowercase());
@@ -164,28 +157,29 @@ pub fn load(store: &mut Store, seed: &Value, actor: &Actor) -> Result<(), ApiErr
             (Kind::ExternalLocation, "external_locations"),
             (Kind::Connection, "connections"),
         ] {
-            for o in arr(&top, key)? {
-                load_object(store, k, obj(o, key)?, &[], actor)?;
+            for o in take_arr(&mut top, key)? {
+                load_object(store, k, into_obj(o, key)?, &[], actor)?;
             }
         }
-        for c in arr(&top, "catalogs")? {
-            let Some(cm) = c.as_object() else {
-                return Err(ApiError::invalid("seed: a catalog must be an object"));
-            };
-            let cat = load_object(store, Kind::Catalog, shallow(cm), &[], actor)?;
-            for s in arr(cm, "schemas")? {
-                let Some(sm) = s.as_object() else {
-                    return Err(ApiError::invalid("seed: a schema must be an object"));
-                };
-                let full = load_object(store, Kind::Schema, shallow(sm), &[&cat], actor)?;
-                let sch = full.rsplit('.').next().unwrap_or_default().to_string();
+        for c in take_arr(&mut top, "catalogs")? {
+            let mut cm = into_obj(c, "a catalog")?;
+            let schemas = take_arr(&mut cm, "schemas")?;
+            let cat = load_object(store, Kind::Catalog, cm, &[], actor)?;
+            for s in schemas {
+                let mut sm = into_obj(s, "a schema")?;
+                let mut children = Vec::new();
                 for (kind, key) in [
                     (Kind::Function, "functions"),
                     (Kind::Table, "tables"),
                     (Kind::Volume, "volumes"),
                 ] {
-                    for o in arr(sm, key)? {
-                        load_object(store, kind, obj(o, key)?, &[&cat, &sch], actor)?;
+                    children.push((kind, key, take_arr(&mut sm, key)?));
+                }
+                let full = load_object(store, Kind::Schema, sm, &[&cat], actor)?;
+                let sch = full.rsplit('.').next().unwrap_or_default().to_string();
+                for (kind, key, items) in children {
+                    for o in items {
+                        load_object(store, kind, into_obj(o, key)?, &[&cat, &sch], actor)?;
                     }
                 }
             }
@@ -496,7 +490,7 @@ fn generate_catalogs(store: &mut Store, spec: GenSpec, actor: &Actor) -> Result<
         let mut cv = head;
         cv["schemas"] = Value::Array(schemas);
         let doc = json!({"format_version": FORMAT_VERSION, "catalogs": [cv]});
-        load(store, &doc, actor)?;
+        load(store, doc, actor)?;
     }
     Ok(())
 }

@@ -142,13 +142,13 @@ pub fn build_app(config: &Config) -> Result<Arc<App>, StartError> {
                 path: p.display().to_string(),
                 message: format!("not valid JSON: {e}"),
             })?;
-            seed::load(&mut store, &v, &actor).map_err(|e| StartError::Seed {
+            seed::load(&mut store, v, &actor).map_err(|e| StartError::Seed {
                 path: p.display().to_string(),
                 message: e.message,
             })?;
         }
         if let Some(v) = &config.seed_json {
-            seed::load(&mut store, v, &actor).map_err(|e| StartError::Seed {
+            seed::load(&mut store, v.clone(), &actor).map_err(|e| StartError::Seed {
                 path: "<in memory>".into(),
                 message: e.message,
             })?;
@@ -242,6 +242,10 @@ async fn handle(
             "No API found for '/.well-known/databricks-config'",
         );
         return error_response(&e, 0);
+    }
+
+    if segs.first().map(String::as_str) == Some("oidc") {
+        return oidc(&app, &m, &decoded_path, &headers, &body);
     }
 
     let body_json: Option<Value> = if body.is_empty() {
@@ -361,6 +365,56 @@ async fn handle(
     };
     lock(&app.faults).set_status(seq, status);
     resp
+}
+
+/// OAuth M2M discovery and token endpoints: any client id/secret sent with HTTP Basic gets the
+/// first configured bearer token (so the following API calls authenticate).
+fn oidc(app: &App, method: &str, path: &str, headers: &HeaderMap, body: &Bytes) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    match (method, path) {
+        ("GET", "/oidc/.well-known/oauth-authorization-server") => json_response(
+            200,
+            &json!({
+                "issuer": format!("http://{host}/oidc"),
+                "authorization_endpoint": format!("http://{host}/oidc/v1/authorize"),
+                "token_endpoint": format!("http://{host}/oidc/v1/token"),
+            }),
+            None,
+        ),
+        ("POST", "/oidc/v1/token") => {
+            let basic = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("Basic "));
+            if !basic {
+                return json_response(401, &json!({"error": "invalid_client"}), None);
+            }
+            let form = names::parse_query(Some(&String::from_utf8_lossy(body)));
+            let grant = form
+                .iter()
+                .find(|(k, _)| k == "grant_type")
+                .map(|(_, v)| v.as_str());
+            if grant != Some("client_credentials") {
+                return json_response(400, &json!({"error": "unsupported_grant_type"}), None);
+            }
+            let token = app
+                .settings
+                .tokens
+                .first()
+                .map(|(t, _)| t.clone())
+                .unwrap_or_else(|| "ucsim-oauth-token".into());
+            json_response(
+                200,
+                &json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600,
+                    "scope": "all-apis"}),
+                None,
+            )
+        }
+        _ => error_response(&rest::no_api(method, path), 0),
+    }
 }
 
 fn run_statement(app: &App, id: &str) -> Result<Value, ApiError> {

@@ -187,3 +187,31 @@ fn request_log_records_method_path_body_and_status_then_resets() {
     );
     assert_eq!(sim.admin("GET", "/ucsim/health", None).body["ok"], true);
 }
+
+#[test]
+fn oauth_m2m_discovery_and_token() {
+    let sim = start();
+    let r = sim.admin("GET", "/oidc/.well-known/oauth-authorization-server", None);
+    assert_eq!(r.status, 200);
+    let token_url = r.body["token_endpoint"].as_str().unwrap().to_string();
+    assert!(token_url.ends_with("/oidc/v1/token"));
+    let mut resp = sim
+        .agent
+        .post(&token_url)
+        .header("Authorization", "Basic Y2xpZW50OnNlY3JldA==")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send("grant_type=client_credentials&scope=all-apis")
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let v: serde_json::Value =
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    let tok = v["access_token"].as_str().unwrap();
+    let r = sim.req("GET", &format!("{UC}/catalogs"), None, Some(tok));
+    assert_eq!(r.status, 200);
+    let resp = sim
+        .agent
+        .post(&token_url)
+        .send("grant_type=client_credentials")
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+}

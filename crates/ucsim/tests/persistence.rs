@@ -242,3 +242,27 @@ fn generate_json_and_sqlite_agree() {
         .len();
     assert_eq!(tables, 4);
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut child = Command::new(bin())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("ucsim listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+}

@@ -563,7 +563,7 @@ fn exec_cmd(
                 return Err(internal(ApiError::internal("table body is not an object")));
             };
             let created = store
-                .transaction(|s| ops::create(s, Kind::Table, &obj, actor, true))
+                .transaction(move |s| ops::create(s, Kind::Table, obj, actor, true))
                 .map_err(|e| from_api(e, &key))?;
             // Masks and row filter after creation (they need the stored columns).
             for c in &columns {
@@ -641,7 +641,7 @@ fn exec_cmd(
                 body.insert("comment".into(), json!(c));
             }
             store
-                .transaction(|s| ops::create(s, k, &body, actor, false))
+                .transaction(move |s| ops::create(s, k, body, actor, false))
                 .map_err(|e| from_api(e, &key))?;
             Ok(empty())
         }
@@ -679,11 +679,9 @@ fn exec_cmd(
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let c = ops::normalize_column(
-                        &json!({"name": p.name, "type_text": p.type_text}),
-                        i,
-                    )
-                    .unwrap_or_else(|_| json!({}));
+                    let c =
+                        ops::normalize_column(json!({"name": p.name, "type_text": p.type_text}), i)
+                            .unwrap_or_else(|_| json!({}));
                     let mut v = json!({"name": p.name, "type_text": p.type_text,
                         "type_name": c.get("type_name"), "type_json": c.get("type_json"),
                         "position": i, "parameter_mode": "IN", "parameter_type": "PARAM"});
@@ -693,7 +691,7 @@ fn exec_cmd(
                     v
                 })
                 .collect();
-            let rtype = ops::normalize_column(&json!({"name": "r", "type_text": returns}), 0)
+            let rtype = ops::normalize_column(json!({"name": "r", "type_text": returns}), 0)
                 .ok()
                 .and_then(|c| c.get("type_name").cloned())
                 .unwrap_or(json!("STRING"));
@@ -717,7 +715,7 @@ fn exec_cmd(
                 )));
             };
             store
-                .transaction(|s| ops::create(s, Kind::Function, &obj, actor, true))
+                .transaction(move |s| ops::create(s, Kind::Function, obj, actor, true))
                 .map_err(|e| from_api(e, &key))?;
             Ok(empty())
         }
