@@ -482,6 +482,116 @@ mod tests {
         assert!(!glob_match("ab*ba", "aba"));
     }
 
+    fn securable(kind: SecurableKind) -> DeclaredSecurable {
+        DeclaredSecurable {
+            kind,
+            full_name: "c".into(),
+            declared_name: "c".into(),
+            origin: None,
+            create: true,
+            owner: None,
+            comment: None,
+            tags: BTreeMap::from([("env".to_owned(), "mine".to_owned())]),
+            grants: None,
+            row_filter: None,
+            columns: Vec::new(),
+            properties: BTreeMap::new(),
+            details: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn default_tags_never_override_and_skip_untaggable_kinds() {
+        let conv = Conventions {
+            default_tags: vec![
+                DefaultTag {
+                    key: "env".into(),
+                    value: "dev".into(),
+                    applies_to: vec![],
+                },
+                DefaultTag {
+                    key: "managed_by".into(),
+                    value: "brickkit".into(),
+                    applies_to: vec![SecurableKind::Catalog],
+                },
+            ],
+            ..Conventions::default()
+        };
+        let mut cat = securable(SecurableKind::Catalog);
+        apply_default_tags(&conv, &mut cat);
+        assert_eq!(cat.tags["env"], "mine");
+        assert_eq!(cat.tags["managed_by"], "brickkit");
+        let mut schema = securable(SecurableKind::Schema);
+        apply_default_tags(&conv, &mut schema);
+        assert!(!schema.tags.contains_key("managed_by"));
+        let mut conn = securable(SecurableKind::Connection);
+        conn.tags.clear();
+        apply_default_tags(&conv, &mut conn);
+        assert!(conn.tags.is_empty(), "connections carry no tags");
+    }
+
+    #[test]
+    fn owners_fall_back_to_default() {
+        let mut conv = Conventions::default();
+        assert_eq!(default_owner(&conv, SecurableKind::Table), None);
+        conv.default_owner = Some("d".into());
+        conv.owners.insert(SecurableKind::Catalog, "c".into());
+        assert_eq!(
+            default_owner(&conv, SecurableKind::Catalog).as_deref(),
+            Some("c")
+        );
+        assert_eq!(
+            default_owner(&conv, SecurableKind::Table).as_deref(),
+            Some("d")
+        );
+    }
+
+    #[test]
+    fn severity_overrides_first_match_wins() {
+        let policy = Policy {
+            severity_overrides: vec![
+                ("tags.cost_*".into(), Severity::Info),
+                ("tags.*".into(), Severity::Critical),
+            ],
+            ..Policy::default()
+        };
+        assert_eq!(
+            severity_override(&policy, "tags.cost_center"),
+            Some(Severity::Info)
+        );
+        assert_eq!(
+            severity_override(&policy, "tags.pii"),
+            Some(Severity::Critical)
+        );
+        assert_eq!(severity_override(&policy, "comment"), None);
+    }
+
+    #[test]
+    fn suffix_and_pattern() {
+        let mut conv = Conventions::default();
+        conv.naming.insert(
+            SecurableKind::Catalog,
+            CompiledNaming {
+                rule: NamingRule {
+                    pattern: Some("^[a-z]+$".into()),
+                    suffix: Some("_dev".into()),
+                },
+                regex: Regex::new("^[a-z]+$").ok(),
+            },
+        );
+        assert_eq!(
+            effective_short_name(&conv, SecurableKind::Catalog, "Sales"),
+            "sales_dev"
+        );
+        assert_eq!(
+            effective_short_name(&conv, SecurableKind::Schema, "Orders"),
+            "orders"
+        );
+        assert!(check_naming(&conv, SecurableKind::Catalog, "sales", None).is_none());
+        let v = check_naming(&conv, SecurableKind::Catalog, "Sales", None).unwrap();
+        assert_eq!(v.code, "naming");
+    }
+
     #[test]
     fn names() {
         assert!(valid_name_chars("sales_dev"));

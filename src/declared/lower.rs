@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::LoadResult;
 use super::conventions::{self, Conventions, subst_env, valid_name_chars};
 use super::diagnostic::Diagnostic;
@@ -40,7 +42,13 @@ fn file_start(file: &Path) -> Option<Origin> {
     })
 }
 
-/// Parse one file as `T`, reporting read and YAML problems.
+/// How many problems one file may report before giving up on it.
+const MAX_ERRORS_PER_FILE: usize = 32;
+
+/// Parse one file as `T`, reporting read and YAML problems. A key or type problem stops
+/// serde at the first one; to report the others too, the list item holding it is blanked
+/// and the file parsed again (see [`blank_item`]). A file with any problem yields `None`:
+/// its securables are not lowered, so blanking can never cause follow-on diagnostics.
 fn parse_file<T: serde::de::DeserializeOwned>(
     f: &SourceFile,
     what: &str,
@@ -53,43 +61,144 @@ fn parse_file<T: serde::de::DeserializeOwned>(
             return None;
         }
     };
-    match yaml::parse::<T>(text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let origin = Some(Origin {
-                file: f.path.clone(),
-                line: e.line,
-                column: e.column,
-            });
-            let (code, mut message) = if e.message.starts_with("unknown field") {
-                ("unknown-key", e.message)
-            } else if e.message.starts_with("duplicate mapping key") {
-                ("duplicate-key", e.message)
-            } else if e.message.starts_with("invalid type")
-                || e.message.starts_with("invalid value")
-                || e.message.starts_with("expected ")
-            {
-                ("type", e.message)
-            } else if e.message.starts_with("missing field") {
-                ("missing-key", e.message)
-            } else {
-                ("yaml", e.message)
-            };
-            if what == "resource" && message.starts_with("unknown field `convention`") {
-                message.push_str(
-                    " (a convention file must be listed under `conventions:` in brickkit.yaml)",
-                );
-            } else if what == "resource" && message.starts_with("unknown field `project`") {
-                message.push_str(" (only the root of the tree holds brickkit.yaml)");
-            }
-            diags.push(Diagnostic::error(
-                origin,
-                code,
-                format!("invalid {what} file: {message}"),
-            ));
-            None
+    let mut err = match yaml::parse::<T>(text) {
+        Ok(v) => return Some(v),
+        Err(e) => e,
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for _ in 0..MAX_ERRORS_PER_FILE {
+        let code = push_yaml_error(f, what, &err, diags);
+        if code == "yaml" {
+            break; // a syntax error: what follows cannot be trusted
+        }
+        if lines.is_empty() {
+            lines = text.lines().map(str::to_owned).collect();
+        }
+        if !blank_item(&mut lines, err.line) {
+            break;
+        }
+        match yaml::parse::<T>(&lines.join("\n")) {
+            Ok(_) => break,
+            Err(next) if next == err => break,
+            Err(next) => err = next,
         }
     }
+    None
+}
+
+/// Report one YAML problem; returns its code.
+fn push_yaml_error(
+    f: &SourceFile,
+    what: &str,
+    e: &yaml::YamlError,
+    diags: &mut Vec<Diagnostic>,
+) -> &'static str {
+    let origin = Some(Origin {
+        file: f.path.clone(),
+        line: e.line,
+        column: e.column,
+    });
+    let m = e.message.as_str();
+    let code = if m.starts_with("unknown field") {
+        "unknown-key"
+    } else if m.starts_with("duplicate mapping key") {
+        "duplicate-key"
+    } else if m.starts_with("invalid type")
+        || m.starts_with("invalid value")
+        || m.starts_with("invalid boolean")
+        || m.starts_with("invalid integer")
+        || m.starts_with("invalid float")
+        || m.starts_with("expected ")
+    {
+        "type"
+    } else if m.starts_with("missing field") {
+        "missing-key"
+    } else {
+        "yaml"
+    };
+    let mut message = e.message.clone();
+    if what == "resource" && message.starts_with("unknown field `convention`") {
+        message
+            .push_str(" (a convention file must be listed under `conventions:` in brickkit.yaml)");
+    } else if what == "resource" && message.starts_with("unknown field `project`") {
+        message.push_str(" (only the root of the tree holds brickkit.yaml)");
+    }
+    diags.push(Diagnostic::error(
+        origin,
+        code,
+        format!("invalid {what} file: {message}"),
+    ));
+    code
+}
+
+fn indent_of(l: &str) -> usize {
+    l.len() - l.trim_start_matches(' ').len()
+}
+
+fn is_blank(l: &str) -> bool {
+    let t = l.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+fn is_item(l: &str) -> bool {
+    let t = l.trim_start();
+    t == "-" || t.starts_with("- ")
+}
+
+/// Blank the innermost block-sequence item (`- ...`) holding 1-based line `line`, keeping
+/// line numbers; when that empties the list, its key gets `[]`. False when there is no
+/// such item (the error is not inside a block list).
+fn blank_item(lines: &mut [String], line: usize) -> bool {
+    if lines.is_empty() {
+        return false;
+    }
+    let idx = line.saturating_sub(1).min(lines.len() - 1);
+    // Walk up to the innermost item enclosing the line.
+    let mut min_indent = usize::MAX;
+    let mut start = None;
+    for i in (0..=idx).rev() {
+        let l = &lines[i];
+        if is_blank(l) {
+            continue;
+        }
+        let ind = indent_of(l);
+        if is_item(l) && ind <= min_indent {
+            start = Some(i);
+            break;
+        }
+        min_indent = min_indent.min(ind);
+    }
+    let Some(start) = start else {
+        return false;
+    };
+    let item_indent = indent_of(&lines[start]);
+    let mut end = start + 1;
+    while end < lines.len() && (is_blank(&lines[end]) || indent_of(&lines[end]) > item_indent) {
+        end += 1;
+    }
+    for l in &mut lines[start..end] {
+        l.clear();
+    }
+    // Did the list become empty? Then its key needs `[]` to stay a list.
+    let next = lines[end..].iter().find(|l| !is_blank(l));
+    let still_has_items = next.is_some_and(|l| is_item(l) && indent_of(l) == item_indent);
+    let has_earlier_items = lines[..start]
+        .iter()
+        .rev()
+        .find(|l| !is_blank(l) && indent_of(l) <= item_indent)
+        .is_some_and(|l| is_item(l) && indent_of(l) == item_indent);
+    if !still_has_items && !has_earlier_items {
+        let parent = lines[..start]
+            .iter()
+            .rposition(|l| !is_blank(l) && !is_item(l) && indent_of(l) <= item_indent);
+        if let Some(p) = parent {
+            let l = &mut lines[p];
+            let cut = l.find(" #").unwrap_or(l.len());
+            l.truncate(cut);
+            l.push_str(" []");
+        }
+    }
+    true
 }
 
 /// Normalise a relative path written in YAML (`./conventions/x.yaml`).
@@ -162,19 +271,41 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
         }
     }
 
+    // Parse every other file, in parallel (files are independent); results are gathered in
+    // path order so the outcome does not depend on the thread count.
+    enum Parsed {
+        Skip,
+        Convention(raw::ConventionFile),
+        Resource(raw::ResourceFile),
+    }
+    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|f| {
+            let mut d = Vec::new();
+            if f.path == project_path {
+                return (Parsed::Skip, d);
+            }
+            let listed = conv_paths.iter().any(|(p, _)| *p == f.path);
+            let doc = if listed || (project.is_none() && looks_like_convention(f)) {
+                parse_file::<raw::ConventionFile>(f, "convention", &mut d)
+                    .map_or(Parsed::Skip, Parsed::Convention)
+            } else {
+                parse_file::<raw::ResourceFile>(f, "resource", &mut d)
+                    .map_or(Parsed::Skip, Parsed::Resource)
+            };
+            (doc, d)
+        })
+        .collect();
     let mut convention_docs: BTreeMap<PathBuf, raw::ConventionFile> = BTreeMap::new();
     let mut resources: Vec<(PathBuf, raw::ResourceFile)> = Vec::new();
-    for f in files {
-        if f.path == project_path {
-            continue;
-        }
-        let listed = conv_paths.iter().any(|(p, _)| *p == f.path);
-        if listed || (project.is_none() && looks_like_convention(f)) {
-            if let Some(doc) = parse_file::<raw::ConventionFile>(f, "convention", &mut diags) {
-                convention_docs.insert(f.path.clone(), doc);
+    for (f, (doc, d)) in files.iter().zip(parsed) {
+        diags.extend(d);
+        match doc {
+            Parsed::Skip => {}
+            Parsed::Convention(c) => {
+                convention_docs.insert(f.path.clone(), c);
             }
-        } else if let Some(doc) = parse_file::<raw::ResourceFile>(f, "resource", &mut diags) {
-            resources.push((f.path.clone(), doc));
+            Parsed::Resource(r) => resources.push((f.path.clone(), r)),
         }
     }
     for (p, origin) in &conv_paths {
@@ -287,6 +418,7 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
         principals: &project.principals,
         conv: &conv,
         catalogs: BTreeMap::new(),
+        other_env_catalogs: BTreeSet::new(),
         credentials: BTreeMap::new(),
         out: Vec::new(),
         diags,
@@ -375,6 +507,8 @@ struct Lowerer<'a> {
     conv: &'a Conventions,
     /// Declared catalog name (lower case) -> effective name.
     catalogs: BTreeMap<String, String>,
+    /// Declared catalogs (lower case) that exist only in other environments.
+    other_env_catalogs: BTreeSet<String>,
     /// Declared storage credential name (lower case) -> effective name.
     credentials: BTreeMap<String, String>,
     out: Vec<DeclaredSecurable>,
@@ -388,7 +522,10 @@ impl Lowerer<'_> {
     fn register_names(&mut self, resources: &[(PathBuf, raw::ResourceFile)]) {
         for (_, doc) in resources {
             for c in &doc.catalogs {
-                if self.included(&c.value.environments) {
+                if !self.included(&c.value.environments) {
+                    self.other_env_catalogs
+                        .insert(c.value.name.value.to_lowercase());
+                } else {
                     let n = &c.value.name.value;
                     self.catalogs.insert(
                         n.to_lowercase(),
@@ -456,6 +593,8 @@ impl Lowerer<'_> {
                             let scope = Scope { full, declared };
                             self.schema(file, &scope, &s.value);
                         }
+                        // Its catalog exists only in other environments: so does it.
+                        None if self.other_env_catalogs.contains(&declared) => {}
                         None => self.diags.push(Diagnostic::error(
                             at(file, cat),
                             "unknown-catalog",
@@ -1225,6 +1364,27 @@ mod tests {
         assert!(check_ignore_pattern("tables:*").is_err());
         assert!(check_ignore_pattern("nocolon").is_err());
         assert!(check_ignore_pattern("table:#x").is_err());
+    }
+
+    #[test]
+    fn blanking_items_keeps_lines_and_lists() {
+        let mut l: Vec<String> =
+            "catalogs:\n  - name: a\n    bogus: 1\n    schemas:\n      - name: s\n  - name: b\n"
+                .lines()
+                .map(str::to_owned)
+                .collect();
+        assert!(blank_item(&mut l, 3));
+        assert_eq!(l, ["catalogs:", "", "", "", "", "  - name: b"]);
+        assert!(blank_item(&mut l, 6));
+        assert_eq!(l, ["catalogs: []", "", "", "", "", ""]);
+        let mut l: Vec<String> = "a:\n  grants: # c\n    - {p: x}\n  name: y\n"
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert!(blank_item(&mut l, 3));
+        assert_eq!(l, ["a:", "  grants: []", "", "  name: y"]);
+        let mut l: Vec<String> = vec!["x: 1".into()];
+        assert!(!blank_item(&mut l, 1));
     }
 
     #[test]

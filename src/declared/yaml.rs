@@ -31,7 +31,10 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
     let text = if blank { "{}" } else { text };
-    serde_saphyr::from_str::<T>(text).map_err(|e| {
+    // Comments are not needed (saves work on large trees); everything else stays default:
+    // duplicate keys are errors and the alias/size budget guards against YAML bombs.
+    let options = serde_saphyr::options! { emit_comments: false };
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (to_usize(l.line()), to_usize(l.column())))

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use brickkit::declared::json::{DeclaredJson, to_pretty};
 use brickkit::declared::{self, Diagnostic, Level, LoadResult, SourceFile};
+use brickkit::model::SecurableKind;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------
@@ -153,6 +154,46 @@ fn unknown_key_is_located_and_named() {
     assert_eq!(d.code, "unknown-key");
     assert!(d.message.contains("unknown field `comments`"), "{d}");
     assert_at(d, "a.yaml", 3, 5);
+}
+
+#[test]
+fn several_key_and_type_problems_in_one_file_are_all_reported() {
+    let r = load(&[(
+        "a.yaml",
+        "\
+catalogs:
+  - name: sales
+    comments: typo
+  - name: hr
+    schemas:
+      - name: people
+        tables:
+          - {name: t, create: maybe}
+          - {name: u, colums: []}
+  - name: ok
+    grants:
+      - {principal: x, privileges: USE_CATALOG}
+",
+    )]);
+    let found: Vec<(usize, &str)> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.origin.as_ref().unwrap().line, d.code))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, "unknown-key"),
+            (8, "type"),
+            (9, "unknown-key"),
+            (12, "type")
+        ],
+        "{:#?}",
+        r.diagnostics
+    );
+    assert!(r.diagnostics[2].message.contains("unknown field `colums`"));
+    // nothing of a broken file is lowered, so nothing else is reported
+    assert!(r.state.as_ref().unwrap().securables.is_empty());
 }
 
 #[test]
@@ -433,6 +474,8 @@ fn environments_filter_and_per_env_defaults() {
             "a.yaml",
             "catalogs:\n  - name: sales\n  - name: scratch\n    environments: [dev]\n",
         ),
+        // a schema of a dev-only catalog, in another file: absent in prd, not an error
+        ("b.yaml", "schemas:\n  - {name: tmp, catalog: scratch}\n"),
     ];
     let dev = load(&files);
     let prd = declared::load_sources(&tree(&files), Some("prd"));
@@ -443,6 +486,7 @@ fn environments_filter_and_per_env_defaults() {
             .unwrap()
             .securables
             .iter()
+            .filter(|s| s.kind == SecurableKind::Catalog)
             .map(|s| (s.full_name.clone(), s.tags["env_tag"].clone()))
             .collect()
     };
@@ -454,6 +498,8 @@ fn environments_filter_and_per_env_defaults() {
         ]
     );
     assert_eq!(names(&prd), [("sales_prd".into(), "production".into())]);
+    let all = |r: &LoadResult| r.state.as_ref().unwrap().securables.len();
+    assert_eq!((all(&dev), all(&prd)), (3, 1));
 }
 
 // ---------------------------------------------------------------------------------------
