@@ -197,9 +197,20 @@ impl Snapshot {
             "collection_issues".to_string(),
             self.collection_issues.len() as u64,
         );
+        // Count per kind first (index 8 = no kind), then name the keys once.
+        let mut per_kind = [0u64; SecurableKind::ALL.len() + 1];
         for s in &self.securables {
-            let kind = s.kind.map_or("unknown", SecurableKind::as_str);
-            *c.entry(format!("securables.{kind}")).or_insert(0) += 1;
+            let i = s
+                .kind
+                .and_then(|k| SecurableKind::ALL.iter().position(|x| *x == k))
+                .unwrap_or(SecurableKind::ALL.len());
+            per_kind[i] += 1;
+        }
+        for (i, n) in per_kind.into_iter().enumerate() {
+            if n > 0 {
+                let kind = SecurableKind::ALL.get(i).map_or("unknown", |k| k.as_str());
+                c.insert(format!("securables.{kind}"), n);
+            }
         }
         c
     }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::Error;
 
-use crate::state::digest::content_digest;
+use crate::state::digest::digest_sorted;
 use crate::state::id::is_valid_snapshot_id;
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
 
@@ -96,7 +96,7 @@ pub fn read(path: &Path) -> Result<Snapshot, Error> {
     if !s.is_sorted() {
         s.sort();
     }
-    let actual = content_digest(&s);
+    let actual = digest_sorted(&s);
     if actual != s.manifest.content_digest {
         return Err(Error::DigestMismatch {
             path: path.to_path_buf(),
@@ -162,7 +162,7 @@ pub fn write(snapshot: &Snapshot, path: &Path) -> Result<(), Error> {
             manifest.counts
         )));
     }
-    let digest = content_digest(&s);
+    let digest = digest_sorted(&s);
     if manifest.content_digest.is_empty() {
         manifest.content_digest = digest;
     } else if manifest.content_digest != digest {

@@ -269,7 +269,11 @@ fn read_table<R: FromBatch + Send>(
             Ok(rows)
         })
         .collect::<Result<Vec<Vec<R>>, Error>>()?;
-    let mut out = Vec::with_capacity(total.max(0) as usize);
+    // Grow the first part in place (large buffers are remapped, not copied) and free each
+    // other part as soon as it is moved: peak memory stays near the size of the result.
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    out.reserve_exact((total.max(0) as usize).saturating_sub(out.len()));
     for p in parts {
         out.extend(p);
     }
