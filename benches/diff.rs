@@ -73,6 +73,15 @@ fn main() {
             snapshot.tags.len(),
         );
 
+        for threads in [1usize, 2] {
+            let t = Instant::now();
+            let n_idx = pool(threads).install(|| diff::SnapshotIndex::build(&snapshot).len());
+            println!(
+                "n={n}: index threads={threads}: {:.3}s ({n_idx} securables)",
+                t.elapsed().as_secs_f64()
+            );
+        }
+
         // 1. The differ alone.
         let runs = if n >= 1_000_000 { 3 } else { 5 };
         let mut best = Vec::new();

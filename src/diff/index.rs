@@ -116,7 +116,13 @@ impl<'a> SnapshotIndex<'a> {
             .enumerate()
             .filter_map(|(i, r)| Some((r.kind?, lower(&r.full_name), i as u32)))
             .collect();
-        keys.par_sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+        // Snapshots are stored in canonical order, so this is usually already sorted.
+        let sorted = keys
+            .par_windows(2)
+            .all(|w| (w[0].0, &w[0].1, w[0].2) <= (w[1].0, &w[1].1, w[1].2));
+        if !sorted {
+            keys.par_sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+        }
         // Duplicate keys: the first row wins, the others are unreachable.
         keys.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1);
         let mut idx = SnapshotIndex {
@@ -181,6 +187,53 @@ impl<'a> SnapshotIndex<'a> {
             .map(|p| p as u32)
     }
 
+    /// Like [`find`](Self::find), starting from `hint` (the id found for the previous,
+    /// smaller key): sorted inputs then cost a comparison or two instead of a binary
+    /// search over the whole index. Returns the id, or the position where the key would be.
+    pub fn find_from(&self, hint: usize, kind: SecurableKind, name: &str) -> Result<u32, usize> {
+        let cmp = |i: usize| {
+            let (k, n, _) = &self.keys[i];
+            (*k, n.as_ref()).cmp(&(kind, name))
+        };
+        let len = self.keys.len();
+        if hint >= len || cmp(hint) == std::cmp::Ordering::Greater {
+            return self
+                .keys
+                .binary_search_by(|(k, n, _)| (*k, n.as_ref()).cmp(&(kind, name)))
+                .map(|p| p as u32);
+        }
+        // Gallop forward: keys[lo] <= target.
+        let mut lo = hint;
+        let mut step = 1usize;
+        let mut hi = loop {
+            let probe = lo + step;
+            if probe >= len {
+                break len;
+            }
+            match cmp(probe) {
+                std::cmp::Ordering::Greater => break probe,
+                _ => {
+                    lo = probe;
+                    step *= 2;
+                }
+            }
+        };
+        if cmp(lo) == std::cmp::Ordering::Equal {
+            return Ok(lo as u32);
+        }
+        // keys[lo] < target < keys[hi]
+        let mut l = lo + 1;
+        while l < hi {
+            let mid = l + (hi - l) / 2;
+            match cmp(mid) {
+                std::cmp::Ordering::Less => l = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid as u32),
+            }
+        }
+        Err(l)
+    }
+
     /// Securable id for a row reference whose kind may be unknown: then the kinds whose
     /// names have as many parts as `name` are tried in listing order.
     fn resolve(&self, kind: Option<SecurableKind>, name: &str) -> Option<u32> {
@@ -205,6 +258,7 @@ impl<'a> SnapshotIndex<'a> {
         rows.par_chunks(CHUNK)
             .flat_map_iter(|chunk| {
                 let mut last: Option<(Option<SecurableKind>, &str, u32)> = None;
+                let mut hint = usize::MAX;
                 chunk
                     .iter()
                     .map(|r| {
@@ -215,7 +269,19 @@ impl<'a> SnapshotIndex<'a> {
                         {
                             return id;
                         }
-                        let id = self.resolve(k, n).unwrap_or(NONE);
+                        let id = match k {
+                            Some(kind) => match self.find_from(hint, kind, &lower(n)) {
+                                Ok(id) => {
+                                    hint = id as usize;
+                                    id
+                                }
+                                Err(pos) => {
+                                    hint = pos.saturating_sub(1);
+                                    NONE
+                                }
+                            },
+                            None => self.resolve(None, n).unwrap_or(NONE),
+                        };
                         last = Some((k, n, id));
                         id
                     })
@@ -306,5 +372,25 @@ mod tests {
         assert_eq!(of(c), ["d"]);
         assert_eq!(of(s), ["c"]);
         assert!(idx.find(SecurableKind::Table, "main.sales.gone").is_none());
+    }
+
+    #[test]
+    fn find_from_agrees_with_find_from_any_hint() {
+        let snap = Snapshot {
+            securables: (0..200)
+                .map(|i| row(Some(SecurableKind::Table), &format!("c.s.t{:03}", i * 2)))
+                .collect(),
+            ..Snapshot::default()
+        };
+        let idx = SnapshotIndex::build(&snap);
+        for target in 0..402 {
+            let name = format!("c.s.t{target:03}");
+            let want = idx.find(SecurableKind::Table, &name);
+            for hint in [0usize, 1, 7, 50, 199, 200, usize::MAX] {
+                let got = idx.find_from(hint, SecurableKind::Table, &name).ok();
+                assert_eq!(got, want, "target {name} hint {hint}");
+            }
+        }
+        assert!(idx.find_from(0, SecurableKind::Catalog, "c").is_err());
     }
 }

@@ -28,6 +28,9 @@ pub use index::SnapshotIndex;
 
 use securable::Context;
 
+/// Declared securables per parallel work item.
+const CHUNK: usize = 2048;
+
 /// Options of the differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffOptions {
@@ -50,11 +53,21 @@ impl Default for DiffOptions {
 pub fn diff(declared: &DeclaredState, snapshot: &Snapshot, opts: &DiffOptions) -> DiffSet {
     let index = SnapshotIndex::build(snapshot);
     let ctx = Context::new(&declared.policy);
+    // Declared securables are sorted like the index: each chunk walks the index from the
+    // previous hit instead of searching it from scratch.
     let results: Vec<(Diff, Option<u32>)> = declared
         .securables
-        .par_iter()
+        .par_chunks(CHUNK)
         .enumerate()
-        .map(|(i, d)| diff_one(i, d, &index, &ctx, opts))
+        .flat_map_iter(|(c, chunk)| {
+            let (index, ctx) = (&index, &ctx);
+            let mut hint = usize::MAX;
+            chunk.iter().enumerate().map(move |(j, d)| {
+                let (diff, id, next) = diff_one(c * CHUNK + j, d, index, ctx, opts, hint);
+                hint = next;
+                (diff, id)
+            })
+        })
         .collect();
     let mut seen = vec![false; if opts.undeclared { index.len() } else { 0 }];
     let mut diffs = Vec::with_capacity(results.len());
@@ -86,9 +99,13 @@ fn diff_one(
     index: &SnapshotIndex<'_>,
     ctx: &Context<'_>,
     opts: &DiffOptions,
-) -> (Diff, Option<u32>) {
+    hint: usize,
+) -> (Diff, Option<u32>, usize) {
     let name = normalize::lower(&decl.full_name);
-    let id = index.find(decl.kind, &name);
+    let (id, next) = match index.find_from(hint, decl.kind, &name) {
+        Ok(id) => (Some(id), id as usize),
+        Err(pos) => (None, pos.saturating_sub(1)),
+    };
     let mut changes = Vec::new();
     let presence = match id.and_then(|id| index.observed(id)) {
         None => {
@@ -127,5 +144,6 @@ fn diff_one(
             changes,
         },
         id,
+        next,
     )
 }

@@ -99,31 +99,44 @@ pub(crate) fn tags(
     if !taggable(decl.kind) {
         return;
     }
-    let actual: BTreeMap<&str, &str> = obs
-        .tags()
-        .filter(|t| t.column_name.is_none())
-        .map(|t| (t.key.as_str(), t.value.as_str()))
-        .collect();
-    compare_tags(
-        &decl.tags,
-        &actual,
-        &|k| format!("tags.{k}"),
-        out,
-        |key, value| {
-            // An undeclared tag is fine when the convention requires that key and the value is
-            // allowed: the declaration merely forgot it.
-            ctx.policy
-                .required_tags
-                .iter()
-                .filter(|r| r.key == key && r.applies(decl.kind))
-                .map(|r| {
-                    r.allowed
-                        .as_ref()
-                        .is_none_or(|a| a.iter().any(|v| tag::same_value(v, value)))
-                })
-                .next()
-        },
-    );
+    // Fast path: the same tags spelled the same way, in the same (sorted) order.
+    let identical = {
+        let mut it = obs.tags().filter(|t| t.column_name.is_none());
+        decl.tags
+            .iter()
+            .all(|(k, v)| it.next().is_some_and(|t| t.key == *k && t.value == *v))
+            && it.next().is_none()
+    };
+    let actual: BTreeMap<&str, &str> = if identical {
+        BTreeMap::new()
+    } else {
+        obs.tags()
+            .filter(|t| t.column_name.is_none())
+            .map(|t| (t.key.as_str(), t.value.as_str()))
+            .collect()
+    };
+    if !identical {
+        compare_tags(
+            &decl.tags,
+            &actual,
+            &|k| format!("tags.{k}"),
+            out,
+            |key, value| {
+                // An undeclared tag is fine when the convention requires that key and the value
+                // is allowed: the declaration merely forgot it.
+                ctx.policy
+                    .required_tags
+                    .iter()
+                    .filter(|r| r.key == key && r.applies(decl.kind))
+                    .map(|r| {
+                        r.allowed
+                            .as_ref()
+                            .is_none_or(|a| a.iter().any(|v| tag::same_value(v, value)))
+                    })
+                    .next()
+            },
+        );
+    }
     for req in &ctx.policy.required_tags {
         if !req.applies(decl.kind) || decl.tags.contains_key(&req.key) {
             continue;
@@ -195,6 +208,17 @@ pub(crate) fn grants(
     let Some(declared) = &decl.grants else {
         return;
     };
+    // Fast path: the same grants spelled the same way, in the same (sorted) order.
+    let mut rows = obs.grants();
+    let identical = declared.iter().all(|(p, privs)| {
+        privs.iter().all(|v| {
+            rows.next()
+                .is_some_and(|g| g.principal == *p && g.privilege == *v)
+        })
+    }) && rows.next().is_none();
+    if identical {
+        return;
+    }
     // key -> (display name, privileges); borrowed unless a spelling needs normalising.
     type Entry<'x> = (&'x str, BTreeSet<Cow<'x, str>>);
     let mut want: BTreeMap<Cow<'_, str>, Entry<'_>> = BTreeMap::new();

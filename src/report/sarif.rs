@@ -156,7 +156,6 @@ pub fn render(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write) -
             json!({
                 "id": id,
                 "shortDescription": { "text": rule_text(id) },
-                "helpUri": "https://github.com/brickkit/brickkit/blob/main/docs/formats/report-json.md",
             })
         })
         .collect();
@@ -168,7 +167,6 @@ pub fn render(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write) -
                 "driver": {
                     "name": "brickkit",
                     "version": opts.tool_version,
-                    "informationUri": "https://github.com/brickkit/brickkit",
                     "rules": rules,
                 }
             },

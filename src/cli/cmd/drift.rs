@@ -41,9 +41,11 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
     let state = match (&loaded.state, errors) {
         (Some(state), 0) => state,
         _ => {
+            let mut err = std::io::stderr().lock();
             for d in &loaded.diagnostics {
-                term::error(&diagnostic_line(&args.dir, d));
+                let _ = writeln!(err, "{}", diagnostic_line(&args.dir, d));
             }
+            drop(err);
             term::error(&format!(
                 "{}: the declaration tree cannot be loaded ({errors} error(s)); nothing was compared",
                 args.dir.display()
