@@ -3,18 +3,9 @@
 //!
 //! Pure data: no IO, no serde. Names here are already resolved for one environment.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-
+pub use crate::model::Origin;
 use crate::model::{SecurableKind, Severity};
-
-/// Where something was declared: a file relative to the tree root, 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Origin {
-    pub file: PathBuf,
-    pub line: usize,
-    pub column: usize,
-}
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The effective declared state of a governance tree for one environment.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,11 +5,13 @@
 //! mirror types.
 
 mod kind;
+mod origin;
 mod privilege;
 mod severity;
 mod time;
 
 pub use kind::SecurableKind;
+pub use origin::Origin;
 pub use privilege::{applicable_privileges, normalize_privilege, privilege_applies};
 pub use severity::Severity;
 pub use time::Timestamp;

@@ -6,9 +6,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::declared::Origin;
 use crate::diff::Value;
 use crate::drift::{DriftReport, Summary};
+use crate::model::Origin;
 
 /// Version of the JSON report schema.
 pub const FORMAT_VERSION: u32 = 1;

@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use serde_json::{Value as J, json};
 
-use crate::declared::Origin;
 use crate::drift::DriftReport;
+use crate::model::Origin;
 use crate::model::{SecurableKind, Severity};
 
 use super::RenderOptions;
