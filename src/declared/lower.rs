@@ -630,16 +630,16 @@ impl Lowerer<'_> {
         let n = &name.value;
         if n.trim().is_empty() || !valid_name_chars(n) || n.chars().count() > 255 {
             self.diags.push(Diagnostic::error(
-                origin,
+                origin.clone(),
                 "invalid-name",
                 format!(
                     "invalid {kind} name `{}`: names must be 1 to 255 characters without dots, slashes, spaces or control characters",
                     n.escape_debug()
                 ),
             ));
-            return None;
-        }
-        if let Some(d) = conventions::check_naming(self.conv, kind, n, origin.as_ref()) {
+            // Keep lowering under the invalid name so that the problems of its children
+            // are reported in the same run (the state is withheld anyway: it has errors).
+        } else if let Some(d) = conventions::check_naming(self.conv, kind, n, origin.as_ref()) {
             self.diags.push(d);
         }
         let short = conventions::effective_short_name(self.conv, kind, n);

@@ -361,6 +361,32 @@ fn invalid_names() {
 }
 
 #[test]
+fn problems_under_an_invalid_name_are_still_reported() {
+    let r = load(&[(
+        "a.yaml",
+        "catalogs:\n  - name: \"bad name\"\n    grants: [{principal: x, privileges: [EXECUTE_ALL]}]\n    schemas:\n      - name: s\n        tables:\n          - {name: t, create: true, columns: [{name: a}]}\n",
+    )]);
+    let codes: Vec<(usize, &str)> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.origin.as_ref().unwrap().line, d.code))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (2, "invalid-name"),
+            (3, "privilege"),
+            (7, "required-tag"),
+            (7, "required-tag"),
+            (7, "column-type")
+        ],
+        "{:#?}",
+        r.diagnostics
+    );
+    assert!(r.state.is_none());
+}
+
+#[test]
 fn principal_alias_without_name_for_environment() {
     let project = PROJECT.replace(
         "analysts: {dev: grp_analysts_dev, prd: grp_analysts}",
