@@ -211,8 +211,8 @@ fn event(key: FactKey, old: Option<&String>, new: Option<&String>) -> Option<Sta
     })
 }
 
-/// The events that turn the facts `old` of one securable into `new` (either may be empty),
-/// in key order.
+/// The events that turn the facts `old` of one securable into `new` (either may be empty):
+/// `securable_added` first, then attribute events in key order, `securable_removed` last.
 pub fn diff_group(
     kind: &str,
     securable: &str,
@@ -257,6 +257,12 @@ pub fn diff_group(
         let fk = FactKey::new(kind, securable, &key.0, &key.1, &key.2);
         out.extend(event(fk, o, n));
     }
+    // A securable appears before its attributes and disappears after them.
+    out.sort_by_key(|e| match e.kind {
+        StateEventKind::SecurableAdded => 0,
+        StateEventKind::SecurableRemoved => 2,
+        _ => 1,
+    });
     out
 }
 

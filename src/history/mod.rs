@@ -10,11 +10,12 @@
 
 pub mod events;
 pub mod fold;
+pub mod show;
 pub mod store;
 
 use std::path::PathBuf;
 
-pub use store::{Cell, History, IngestOptions, Ingested, QueryResult};
+pub use store::{Cell, History, IngestOptions, Ingested, QueryResult, TimelineEntry};
 
 /// Default location of the history file.
 pub const DEFAULT_PATH: &str = "snapshots/history.sqlite";

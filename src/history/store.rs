@@ -63,6 +63,26 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// One line of `history show`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at_ms: i64,
+    pub at: String,
+    /// `snapshot`, `state` or `drift`.
+    pub source: String,
+    pub event: String,
+    pub securable_kind: String,
+    pub securable: String,
+    /// Attribute and item (state), field and category (drift), lineage (snapshot).
+    pub what: String,
+    /// Old value (state) or expected value (drift).
+    pub old: Option<String>,
+    /// New value (state), actual value (drift), counts (snapshot).
+    pub new: Option<String>,
+    pub severity: String,
+    pub snapshot_id: String,
+}
+
 /// An open history file.
 pub struct History {
     conn: Connection,
@@ -681,6 +701,58 @@ impl History {
             rows.push(row);
         }
         Ok(QueryResult { columns, rows })
+    }
+
+    /// Snapshot, state and drift events in time order, optionally from `since_ms` on and
+    /// for one securable only. Without a securable, the state events of each lineage's
+    /// first snapshot (the baseline: everything "added") are summarised by its snapshot line.
+    pub fn timeline(
+        &self,
+        since_ms: Option<i64>,
+        securable: Option<&str>,
+    ) -> Result<Vec<TimelineEntry>, Error> {
+        let since = since_ms.unwrap_or(i64::MIN);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT at_ms, at, src, ord, event, securable_kind, securable, what, old, new, severity, snapshot_id FROM ( \
+                 SELECT taken_at_ms AS at_ms, taken_at AS at, 'snapshot' AS src, seq AS ord, 'snapshot' AS event, '' AS securable_kind, '' AS securable, \
+                        lineage AS what, NULL AS old, CAST(securables AS TEXT) || ' securables, ' || CAST(state_events AS TEXT) || ' state events' AS new, '' AS severity, snapshot_id \
+                   FROM snapshots WHERE ?2 IS NULL \
+                 UNION ALL \
+                 SELECT at_ms, at, 'state', seq, event, securable_kind, securable, \
+                        CASE WHEN item = '' AND sub_item = '' THEN attribute \
+                             WHEN sub_item = '' THEN attribute || ' ' || item \
+                             ELSE attribute || ' ' || item || ' ' || sub_item END, \
+                        old_value, new_value, '', snapshot_id \
+                   FROM state_events WHERE (?2 IS NULL AND snapshot_id NOT IN (SELECT s.snapshot_id FROM snapshots s \
+                          WHERE s.seq = (SELECT MIN(x.seq) FROM snapshots x WHERE x.lineage = s.lineage))) OR securable = ?2 \
+                 UNION ALL \
+                 SELECT at_ms, at, 'drift', seq, 'drift_' || event, securable_kind, securable, field || ' [' || category || ']', expected, actual, severity, snapshot_id \
+                   FROM drift_events WHERE ?2 IS NULL OR securable = ?2 \
+                 ) t WHERE at_ms >= ?1 \
+                 ORDER BY at_ms, CASE src WHEN 'snapshot' THEN 0 WHEN 'state' THEN 1 ELSE 2 END, ord",
+            )
+            .map_err(self.sql("read the timeline"))?;
+        let rows = st
+            .query_map(params![since, securable], |r| {
+                Ok(TimelineEntry {
+                    at_ms: r.get(0)?,
+                    at: r.get(1)?,
+                    source: r.get(2)?,
+                    event: r.get(4)?,
+                    securable_kind: r.get(5)?,
+                    securable: r.get(6)?,
+                    what: r.get(7)?,
+                    old: r.get(8)?,
+                    new: r.get(9)?,
+                    severity: r.get(10)?,
+                    snapshot_id: r.get(11)?,
+                })
+            })
+            .map_err(self.sql("read the timeline"))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(self.sql("read the timeline"))
     }
 
     /// The raw connection, for tests and for the exporter in this module.

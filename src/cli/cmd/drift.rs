@@ -104,6 +104,16 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
         None => term::stdout_write(&buf)?,
     }
 
+    // History is a side record: failing to write it warns, never changes the exit code.
+    if !args.no_history {
+        match crate::cli::cmd::history::record(&args.history, &snapshot, &report) {
+            Ok(_) => {}
+            Err(e) => term::warn(&format!(
+                "drift not recorded in history: {e} (pass --no-history to skip)"
+            )),
+        }
+    }
+
     let threshold = match args.fail_on {
         FailOn::Critical => Severity::Critical,
         FailOn::Warning => Severity::Warning,
