@@ -546,3 +546,304 @@ mod queries {
         }
     }
 }
+
+mod cli {
+    //! The story from `snapshots/example` and a second snapshot; bad history files.
+
+    use std::path::{Path, PathBuf};
+
+    use brickkit::model::Timestamp;
+    use brickkit::state::store;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    pub fn brickkit(args: &[&str]) -> (i32, String, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_brickkit"))
+            .args(args)
+            .current_dir(root())
+            .env_remove("BRICKKIT_ENV")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// The example snapshot one day later: the `gl_entries` owner is fixed (resolves a
+    /// critical drift) and `orders` gets a new owner by hand (opens one).
+    pub fn second_snapshot(dir: &Path) -> PathBuf {
+        let mut s = store::read(&root().join("snapshots/example")).unwrap();
+        let t = Timestamp(s.manifest.taken_at.millis() + 86_400_000);
+        s.manifest.parent_id = Some(s.manifest.snapshot_id.clone());
+        s.manifest.snapshot_id = brickkit::state::id::new_snapshot_id(t, 2);
+        s.manifest.taken_at = t;
+        s.manifest.content_digest = String::new();
+        for r in &mut s.securables {
+            match r.full_name.as_str() {
+                "finance_dev.ledger.gl_entries" => r.owner = Some("grp_data_eng".into()),
+                "sales_dev.orders.orders" => r.owner = Some("mallory@acme.com".into()),
+                _ => {}
+            }
+        }
+        let p = dir.join("second");
+        store::write(&s, &p).unwrap();
+        p
+    }
+
+    pub fn story(dir: &Path) -> String {
+        let h = dir.join("h.sqlite");
+        let h = h.to_str().unwrap().to_string();
+        let second = second_snapshot(dir);
+        let (code, _, err) = brickkit(&[
+            "drift",
+            "detect",
+            "examples/governance",
+            "--env",
+            "dev",
+            "--snapshot",
+            "snapshots/example",
+            "--history",
+            &h,
+        ]);
+        assert_eq!(code, 1, "{err}");
+        assert!(!err.contains("not recorded"), "{err}");
+        let (code, _, err) = brickkit(&[
+            "drift",
+            "detect",
+            "examples/governance",
+            "--env",
+            "dev",
+            "--snapshot",
+            second.to_str().unwrap(),
+            "--history",
+            &h,
+        ]);
+        assert_eq!(code, 1, "{err}");
+        h
+    }
+
+    #[test]
+    fn history_tells_the_story_of_two_snapshots() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = story(dir.path());
+        let (code, out, err) = brickkit(&["history", "show", "--history", &h]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(
+            "attribute_changed  table finance_dev.ledger.gl_entries owner jane.doe@acme.com -> grp_data_eng"
+        ), "{out}");
+        assert!(
+            out.contains("drift_resolved   critical table finance_dev.ledger.gl_entries owner"),
+            "{out}"
+        );
+        assert!(
+            out.contains("drift_opened     critical table sales_dev.orders.orders owner"),
+            "{out}"
+        );
+        assert_eq!(out.matches("  snapshot ").count(), 2, "{out}");
+
+        let (code, out, _) = brickkit(&[
+            "history",
+            "show",
+            "--history",
+            &h,
+            "--securable",
+            "sales_dev.orders.orders",
+            "--since",
+            "2026-11-28",
+        ]);
+        assert_eq!(code, 0);
+        assert!(
+            out.lines().all(|l| l.contains("sales_dev.orders.orders")),
+            "{out}"
+        );
+        assert!(out.contains("mallory@acme.com"), "{out}");
+
+        let (code, out, err) = brickkit(&[
+            "query",
+            "queries/open_drift.sql",
+            "--history",
+            &h,
+            "--format",
+            "csv",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("sales_dev.orders.orders,owner"), "{out}");
+        assert!(!out.contains("gl_entries,owner"), "{out}");
+
+        // Re-running detection on the same snapshot records nothing new.
+        let before = brickkit(&[
+            "query",
+            "SELECT count(*) FROM drift_events",
+            "--history",
+            &h,
+        ])
+        .1;
+        brickkit(&[
+            "drift",
+            "detect",
+            "examples/governance",
+            "--env",
+            "dev",
+            "--snapshot",
+            "snapshots/example",
+            "--history",
+            &h,
+        ]);
+        let after = brickkit(&[
+            "query",
+            "SELECT count(*) FROM drift_events",
+            "--history",
+            &h,
+        ])
+        .1;
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn ingest_command_with_declared_records_drift() {
+        let dir = tempfile::tempdir().unwrap();
+        let second = second_snapshot(dir.path());
+        let h = dir.path().join("i.sqlite");
+        let (code, out, err) = brickkit(&[
+            "history",
+            "ingest",
+            second.to_str().unwrap(),
+            "snapshots/example",
+            "--declared",
+            "examples/governance",
+            "--env",
+            "dev",
+            "--history",
+            h.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.lines().count(), 2, "{out}");
+        let (_, out, _) = brickkit(&[
+            "query",
+            "SELECT event, count(*) FROM drift_events WHERE securable = 'finance_dev.ledger.gl_entries' GROUP BY event ORDER BY event",
+            "--history",
+            h.to_str().unwrap(),
+            "--format",
+            "csv",
+        ]);
+        assert_eq!(out, "event,count(*)\nopened,1\nresolved,1\n");
+    }
+
+    fn file_bytes(p: &Path) -> Vec<u8> {
+        std::fs::read(p).unwrap()
+    }
+
+    #[test]
+    fn bad_history_files_are_refused_with_exit_2_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        // Corrupt: not SQLite at all.
+        let corrupt = dir.path().join("corrupt.sqlite");
+        std::fs::write(&corrupt, b"this is not a database, just text padding it out to be long enough to look like a header").unwrap();
+        // Foreign: a valid SQLite file of someone else.
+        let foreign = dir.path().join("foreign.sqlite");
+        {
+            let c = rusqlite::Connection::open(&foreign).unwrap();
+            c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+                .unwrap();
+        }
+        // Unknown version: a brickkit history from the future.
+        let future = dir.path().join("future.sqlite");
+        {
+            let mut h = brickkit::history::History::open_or_create(&future).unwrap();
+            let _ = &mut h;
+            h.connection()
+                .execute_batch("PRAGMA user_version = 99;")
+                .unwrap();
+        }
+        for (p, needle) in [
+            (&corrupt, "not a readable SQLite database"),
+            (&foreign, "not a brickkit history"),
+            (&future, "event-store version 99"),
+        ] {
+            let before = file_bytes(p);
+            let ps = p.to_str().unwrap();
+            for args in [
+                vec!["history", "ingest", "snapshots/example", "--history", ps],
+                vec!["query", "SELECT 1", "--history", ps],
+                vec!["history", "show", "--history", ps],
+            ] {
+                let (code, _, err) = brickkit(&args);
+                assert_eq!(code, 2, "{args:?}: {err}");
+                assert!(err.contains(needle), "{args:?}: {err}");
+            }
+            assert_eq!(file_bytes(p), before, "{}: nothing written", p.display());
+            // drift detect still reports and keeps its exit code; it only warns.
+            let (code, _, err) = brickkit(&[
+                "drift",
+                "detect",
+                "examples/governance",
+                "--env",
+                "dev",
+                "--snapshot",
+                "snapshots/example",
+                "--history",
+                ps,
+            ]);
+            assert_eq!(code, 1, "{err}");
+            assert!(err.contains("not recorded in history"), "{err}");
+            assert_eq!(file_bytes(p), before);
+        }
+        // A missing history is "does not exist" for readers, never created by them.
+        let missing = dir.path().join("missing.sqlite");
+        let (code, _, err) =
+            brickkit(&["query", "SELECT 1", "--history", missing.to_str().unwrap()]);
+        assert_eq!(code, 2);
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn mixed_workspace_is_refused_by_the_cli_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = dir.path().join("m.sqlite");
+        let hs = h.to_str().unwrap();
+        assert_eq!(
+            brickkit(&["history", "ingest", "snapshots/example", "--history", hs]).0,
+            0
+        );
+        let mut s =
+            brickkit::synth::generate_snapshot(&brickkit::synth::SynthSpec::with_tables(5, 0.0, 1));
+        s.manifest.taken_at = Timestamp(s.manifest.taken_at.millis() + 365 * 86_400_000);
+        s.manifest.snapshot_id = brickkit::state::id::new_snapshot_id(s.manifest.taken_at, 1);
+        s.manifest.content_digest = String::new();
+        let other = dir.path().join("other");
+        store::write(&s, &other).unwrap();
+        let (code, _, err) = brickkit(&[
+            "history",
+            "ingest",
+            other.to_str().unwrap(),
+            "--history",
+            hs,
+        ]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("--allow-mixed"), "{err}");
+        let (_, out, _) = brickkit(&[
+            "query",
+            "SELECT count(*) AS n FROM snapshots",
+            "--history",
+            hs,
+            "--format",
+            "csv",
+        ]);
+        assert_eq!(out, "n\n1\n");
+        let (code, _, err) = brickkit(&[
+            "history",
+            "ingest",
+            other.to_str().unwrap(),
+            "--history",
+            hs,
+            "--allow-mixed",
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+}
