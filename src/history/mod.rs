@@ -10,6 +10,7 @@
 
 pub mod events;
 pub mod fold;
+pub mod html;
 pub mod show;
 pub mod store;
 

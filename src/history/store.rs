@@ -755,6 +755,69 @@ impl History {
             .map_err(self.sql("read the timeline"))
     }
 
+    /// The data of the HTML report: one point per snapshot, open drift, most drifting.
+    pub fn report_data(&self) -> Result<crate::history::html::ReportData, Error> {
+        use crate::history::html::{Point, ReportData};
+        let err = self.sql("read the report data");
+        let mut d = ReportData::default();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT s.snapshot_id, s.taken_at, \
+                 COALESCE(SUM(r.open_critical), 0), COALESCE(SUM(r.open_warning), 0), COALESCE(SUM(r.open_info), 0) \
+                 FROM snapshots s LEFT JOIN drift_runs r ON r.snapshot_id = s.snapshot_id \
+                 GROUP BY s.seq, s.snapshot_id, s.taken_at ORDER BY s.taken_at_ms, s.seq",
+            )
+            .map_err(&err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(Point {
+                    snapshot_id: r.get(0)?,
+                    at: r.get(1)?,
+                    critical: r.get(2)?,
+                    warning: r.get(3)?,
+                    info: r.get(4)?,
+                })
+            })
+            .map_err(&err)?;
+        d.points = rows.collect::<Result<_, _>>().map_err(&err)?;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT environment, severity, securable_kind, securable, field, expected, actual, opened_at \
+                 FROM open_drift ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, \
+                 environment, securable_kind, securable, field",
+            )
+            .map_err(&err)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                ])
+            })
+            .map_err(&err)?;
+        d.open = rows.collect::<Result<_, _>>().map_err(&err)?;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT securable_kind, securable, COUNT(*) AS n FROM drift_events WHERE event = 'opened' \
+                 GROUP BY securable_kind, securable ORDER BY n DESC, securable_kind, securable LIMIT 10",
+            )
+            .map_err(&err)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(&err)?;
+        d.most = rows.collect::<Result<_, _>>().map_err(&err)?;
+        Ok(d)
+    }
+
     /// The raw connection, for tests and for the exporter in this module.
     #[doc(hidden)]
     pub fn connection(&self) -> &Connection {

@@ -705,6 +705,55 @@ mod cli {
     }
 
     #[test]
+    fn html_report_has_one_point_per_snapshot_and_fetches_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = story(dir.path());
+        // A third snapshot without a detection still gets its point (zero drift).
+        let mut s = store::read(&second_snapshot(&dir.path().join("x"))).unwrap();
+        let t = Timestamp(s.manifest.taken_at.millis() + 86_400_000);
+        s.manifest.taken_at = t;
+        s.manifest.snapshot_id = brickkit::state::id::new_snapshot_id(t, 3);
+        s.manifest.content_digest = String::new();
+        let third = dir.path().join("third");
+        store::write(&s, &third).unwrap();
+        assert_eq!(
+            brickkit(&[
+                "history",
+                "ingest",
+                third.to_str().unwrap(),
+                "--history",
+                &h
+            ])
+            .0,
+            0
+        );
+        let html = dir.path().join("r.html");
+        let (code, _, err) = brickkit(&[
+            "history",
+            "report",
+            "--html",
+            html.to_str().unwrap(),
+            "--history",
+            &h,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let text = std::fs::read_to_string(&html).unwrap();
+        for sev in ["critical", "warning", "info"] {
+            let points = text
+                .matches(&format!("class=\"point\" data-severity=\"{sev}\""))
+                .count();
+            assert_eq!(points, 3, "{sev}");
+        }
+        assert!(text.contains("<svg"));
+        assert!(text.contains("sales_dev.orders.orders"), "open drift table");
+        assert!(
+            !text.contains("http://") || text.matches("http://").count() == 1,
+            "only the SVG namespace"
+        );
+        assert!(!text.contains("https://") && !text.contains("<script") && !text.contains("<link"));
+    }
+
+    #[test]
     fn ingest_command_with_declared_records_drift() {
         let dir = tempfile::tempdir().unwrap();
         let second = second_snapshot(dir.path());

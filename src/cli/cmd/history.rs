@@ -144,10 +144,24 @@ pub fn show(args: &HistoryShowArgs, _g: &Globals) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-pub fn report(args: &HistoryReportArgs, _g: &Globals) -> anyhow::Result<u8> {
-    let _ = args;
-    term::error("history report: not built yet");
-    Ok(exit::ERROR)
+pub fn report(args: &HistoryReportArgs, g: &Globals) -> anyhow::Result<u8> {
+    let h = History::open(&args.history)?;
+    let data = h.report_data()?;
+    let html = history::html::render(&data);
+    crate::cli::cmd::drift::write_atomic(&args.html, html.as_bytes())
+        .with_context(|| format!("cannot write report {}", args.html.display()))?;
+    if !g.quiet {
+        term::stdout_write(
+            format!(
+                "{}: {} snapshot(s), {} open drift\n",
+                args.html.display(),
+                data.points.len(),
+                data.open.len()
+            )
+            .as_bytes(),
+        )?;
+    }
+    Ok(exit::OK)
 }
 
 pub fn export(args: &HistoryExportArgs, _g: &Globals) -> anyhow::Result<u8> {
