@@ -9,6 +9,7 @@
 //! interprets declarations (drift events come from a [`crate::drift::DriftReport`]).
 
 pub mod events;
+pub mod export;
 pub mod fold;
 pub mod html;
 pub mod show;
@@ -89,6 +90,8 @@ pub enum Error {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("{path}: cannot export the history as Parquet: {message}")]
+    Export { path: PathBuf, message: String },
     #[error("{path}: only read-only statements (SELECT, WITH) may be run as queries")]
     NotReadOnly { path: PathBuf },
 }

@@ -340,7 +340,7 @@ impl History {
                 .map_err(sql("prepare"))?;
             let mut ins_event = tx
                 .prepare(
-                    "INSERT INTO state_events (snapshot_id, lineage, at_ms, at, day, event, \
+                    "INSERT INTO state_events (snapshot_id, lineage, at_ms, occurred_at, day, event, \
                      securable_kind, securable, attribute, item, sub_item, old_value, new_value) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
@@ -561,7 +561,7 @@ impl History {
         {
             let mut ins = tx
                 .prepare(
-                    "INSERT INTO drift_events (snapshot_id, environment, at_ms, at, day, event, \
+                    "INSERT INTO drift_events (snapshot_id, environment, at_ms, occurred_at, day, event, \
                      securable_kind, securable, field, category, severity, expected, actual) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
@@ -589,7 +589,7 @@ impl History {
         let sev = |s: &str| now.values().filter(|f| f.severity == s).count() as i64;
         let summary = r.summary();
         tx.execute(
-            "INSERT INTO drift_runs (snapshot_id, environment, project, at_ms, at, day, \
+            "INSERT INTO drift_runs (snapshot_id, environment, project, at_ms, occurred_at, day, \
              open_critical, open_warning, open_info, drifted, missing, unmanaged, compliant, \
              unknown, opened, changed, resolved) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
@@ -715,12 +715,12 @@ impl History {
         let mut st = self
             .conn
             .prepare(
-                "SELECT at_ms, at, src, ord, event, securable_kind, securable, what, old, new, severity, snapshot_id FROM ( \
-                 SELECT taken_at_ms AS at_ms, taken_at AS at, 'snapshot' AS src, seq AS ord, 'snapshot' AS event, '' AS securable_kind, '' AS securable, \
+                "SELECT at_ms, occurred_at, src, ord, event, securable_kind, securable, what, old, new, severity, snapshot_id FROM ( \
+                 SELECT taken_at_ms AS at_ms, taken_at AS occurred_at, 'snapshot' AS src, seq AS ord, 'snapshot' AS event, '' AS securable_kind, '' AS securable, \
                         lineage AS what, NULL AS old, CAST(securables AS TEXT) || ' securables, ' || CAST(state_events AS TEXT) || ' state events' AS new, '' AS severity, snapshot_id \
                    FROM snapshots WHERE ?2 IS NULL \
                  UNION ALL \
-                 SELECT at_ms, at, 'state', seq, event, securable_kind, securable, \
+                 SELECT at_ms, occurred_at, 'state', seq, event, securable_kind, securable, \
                         CASE WHEN item = '' AND sub_item = '' THEN attribute \
                              WHEN sub_item = '' THEN attribute || ' ' || item \
                              ELSE attribute || ' ' || item || ' ' || sub_item END, \
@@ -728,7 +728,7 @@ impl History {
                    FROM state_events WHERE (?2 IS NULL AND snapshot_id NOT IN (SELECT s.snapshot_id FROM snapshots s \
                           WHERE s.seq = (SELECT MIN(x.seq) FROM snapshots x WHERE x.lineage = s.lineage))) OR securable = ?2 \
                  UNION ALL \
-                 SELECT at_ms, at, 'drift', seq, 'drift_' || event, securable_kind, securable, field || ' [' || category || ']', expected, actual, severity, snapshot_id \
+                 SELECT at_ms, occurred_at, 'drift', seq, 'drift_' || event, securable_kind, securable, field || ' [' || category || ']', expected, actual, severity, snapshot_id \
                    FROM drift_events WHERE ?2 IS NULL OR securable = ?2 \
                  ) t WHERE at_ms >= ?1 \
                  ORDER BY at_ms, CASE src WHEN 'snapshot' THEN 0 WHEN 'state' THEN 1 ELSE 2 END, ord",

@@ -460,6 +460,31 @@ mod queries {
     const D2: &str = "2026-01-03T00:00:00.000Z";
 
     #[test]
+    fn export_writes_one_parquet_file_per_table_and_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let (h, _) = known_history(dir.path());
+        let out = dir.path().join("pq");
+        let n = brickkit::history::export::export(&h, &out).unwrap();
+        // snapshots, state_events, drift_runs, drift_events: 3 days each (state events on
+        // days 0, 1 and 2); operation_events: one empty file.
+        assert_eq!(n, 13);
+        for day in ["2026-01-01", "2026-01-02", "2026-01-03"] {
+            assert!(
+                out.join(format!("drift_runs/day={day}/part-0.parquet"))
+                    .is_file()
+            );
+        }
+        assert!(
+            out.join("operation_events/day=none/part-0.parquet")
+                .is_file()
+        );
+        let e = brickkit::history::export::export(&h, &out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("already exists"), "{e}");
+    }
+
+    #[test]
     fn every_query_file_answers_the_known_history() {
         let dir = tempfile::tempdir().unwrap();
         let (h, t) = known_history(dir.path());
@@ -543,6 +568,14 @@ mod queries {
                 "{file}: how to run"
             );
             assert_eq!(run(&h, file), want, "{file}");
+        }
+        // scripts/check_history_duckdb.py runs every query on this history's Parquet
+        // export with DuckDB and compares with SQLite.
+        if let Some(out) = std::env::var_os("BRICKKIT_HISTORY_FIXTURE") {
+            let out = out.to_string_lossy().replace('\'', "''");
+            h.connection()
+                .execute_batch(&format!("VACUUM INTO '{out}'"))
+                .unwrap();
         }
     }
 }

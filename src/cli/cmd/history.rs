@@ -164,8 +164,13 @@ pub fn report(args: &HistoryReportArgs, g: &Globals) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-pub fn export(args: &HistoryExportArgs, _g: &Globals) -> anyhow::Result<u8> {
-    let _ = args;
-    term::error("history export: not built yet");
-    Ok(exit::ERROR)
+pub fn export(args: &HistoryExportArgs, g: &Globals) -> anyhow::Result<u8> {
+    let h = History::open(&args.history)?;
+    let files = history::export::export(&h, &args.parquet)?;
+    if !g.quiet {
+        term::stdout_write(
+            format!("{}: {files} Parquet file(s)\n", args.parquet.display()).as_bytes(),
+        )?;
+    }
+    Ok(exit::OK)
 }
