@@ -787,6 +787,26 @@ mod cli {
     }
 
     #[test]
+    fn no_history_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = dir.path().join("never.sqlite");
+        let (code, _, err) = brickkit(&[
+            "drift",
+            "detect",
+            "examples/governance",
+            "--env",
+            "dev",
+            "--snapshot",
+            "snapshots/example",
+            "--history",
+            h.to_str().unwrap(),
+            "--no-history",
+        ]);
+        assert_eq!(code, 1, "{err}");
+        assert!(!h.exists());
+    }
+
+    #[test]
     fn ingest_command_with_declared_records_drift() {
         let dir = tempfile::tempdir().unwrap();
         let second = second_snapshot(dir.path());
