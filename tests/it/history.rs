@@ -180,7 +180,7 @@ proptest! {
     /// Folding the state events up to snapshot K reproduces snapshot K exactly.
     #[test]
     fn folding_events_reproduces_every_snapshot(
-        steps in prop::collection::vec(prop::collection::vec((any::<u8>(), any::<u16>(), any::<u8>()), 0..8), 1..10)
+        steps in prop::collection::vec(prop::collection::vec((any::<u8>(), any::<u16>(), any::<u8>()), 0..8), 1..16)
     ) {
         let dir = tempfile::tempdir().unwrap();
         let mut h = open(dir.path());
@@ -294,6 +294,37 @@ fn ingest_writes_only_the_changes() {
             Cell::Text("owner_v1".into())
         ]]
     );
+}
+
+#[test]
+fn concurrent_ingests_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    drop(History::open_or_create(&path).unwrap());
+    let mut s = base(30);
+    let mut snaps = Vec::new();
+    for i in 0..6u32 {
+        mutate(&mut s, 2, i as usize, 1);
+        mutate(&mut s, 0, i as usize * 3, 2);
+        stamp(&mut s, i);
+        snaps.push(s.clone());
+    }
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                let mut h = History::open(&path).unwrap();
+                for s in &snaps {
+                    h.ingest_snapshot(s, IngestOptions::default()).unwrap();
+                }
+            });
+        }
+    });
+    let h = History::open(&path).unwrap();
+    let n = h.query("SELECT count(*) FROM snapshots").unwrap();
+    assert_eq!(n.rows, vec![vec![Cell::Int(6)]]);
+    for s in &snaps {
+        assert_eq!(&h.fold_at(&s.manifest.snapshot_id).unwrap(), s);
+    }
 }
 
 #[test]
