@@ -98,6 +98,9 @@ fn main() {
     let one = dir.path().join("one-snapshot");
     store::write(&s, &one).unwrap();
     let snapshot_bytes = size_of(&one);
+    let one_sqlite = dir.path().join("one-snapshot.sqlite");
+    store::write(&s, &one_sqlite).unwrap();
+    let snapshot_sqlite_bytes = size_of(&one_sqlite);
 
     let hp = dir.path().join("history.sqlite");
     let mut h = History::open_or_create(&hp).unwrap();
@@ -136,6 +139,12 @@ fn main() {
         hist as f64 / 1048576.0,
         total as f64 / 1048576.0,
         100.0 * hist as f64 / total as f64
+    );
+    let total_sqlite = snapshot_sqlite_bytes * snapshots as u64;
+    println!(
+        "  vs {snapshots} full SQLite snapshots {:.1} MiB: {:.1}%",
+        total_sqlite as f64 / 1048576.0,
+        100.0 * hist as f64 / total_sqlite as f64
     );
     // Without the derived cache (current_facts / current_digests), i.e. the events alone.
     let cache: i64 = h
