@@ -7,6 +7,7 @@
 pub mod declared;
 pub mod diff;
 pub mod drift;
+pub mod history;
 pub mod model;
 pub mod report;
 pub mod state;

@@ -63,6 +63,16 @@ pub enum Command {
         #[command(subcommand)]
         command: DriftCommand,
     },
+    /// Keep and explore the history of snapshots and drift (an append-only event store).
+    History {
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
+    /// Run SQL (a `.sql` file or inline text) on the history store.
+    #[command(
+        after_help = "Example:\n  brickkit query queries/open_drift.sql --format csv\n  brickkit query \"SELECT count(*) FROM state_events\""
+    )]
+    Query(QueryArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  brickkit completions bash > /etc/bash_completion.d/brickkit"
@@ -210,6 +220,104 @@ pub struct DriftDetectArgs {
     /// Where to look for unmanaged securables.
     #[arg(long, value_enum, default_value_t = UnmanagedScope::Declared)]
     pub unmanaged: UnmanagedScope,
+    /// Do not record the snapshot and its drift in the history store.
+    #[arg(long)]
+    pub no_history: bool,
+    /// History store to record into.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Append snapshots (and, with --declared, their drift) to the history, oldest first.
+    #[command(
+        after_help = "Exit codes: 0 ingested (or already there), 2 error (nothing written for the failing snapshot).\n\nExample:\n  brickkit history ingest snapshots/2026-11-01 snapshots/2026-11-02 --declared examples/governance --env dev"
+    )]
+    Ingest(HistoryIngestArgs),
+    /// Print the timeline of state and drift events.
+    #[command(
+        after_help = "Example:\n  brickkit history show --since 2026-11-01 --securable main.sales.orders"
+    )]
+    Show(HistoryShowArgs),
+    /// Write a self-contained HTML report (drift over time, open drift, most drifting).
+    #[command(after_help = "Example:\n  brickkit history report --html history.html")]
+    Report(HistoryReportArgs),
+    /// Export the event tables as Parquet, partitioned by date.
+    #[command(after_help = "Example:\n  brickkit history export --parquet history-parquet/")]
+    Export(HistoryExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryIngestArgs {
+    /// Snapshots (Parquet directories or `.sqlite` files), ingested in `taken_at` order.
+    #[arg(required = true)]
+    pub snapshots: Vec<PathBuf>,
+    /// Also detect drift against this declaration tree and record drift events.
+    #[arg(long)]
+    pub declared: Option<PathBuf>,
+    /// Environment of the declaration tree.
+    #[arg(long, env = "BRICKKIT_ENV")]
+    pub env: Option<String>,
+    /// History store.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+    /// Accept snapshots of another workspace or lineage than the ones already recorded.
+    #[arg(long)]
+    pub allow_mixed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryShowArgs {
+    /// Only events on or after this date (`YYYY-MM-DD` or RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only events of this securable (full name).
+    #[arg(long)]
+    pub securable: Option<String>,
+    /// History store.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryReportArgs {
+    /// HTML file to write (atomically).
+    #[arg(long)]
+    pub html: PathBuf,
+    /// History store.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryExportArgs {
+    /// Directory to write `<table>/day=<YYYY-MM-DD>/part-0.parquet` files into.
+    #[arg(long)]
+    pub parquet: PathBuf,
+    /// History store.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+}
+
+/// Output format of `brickkit query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A `.sql` file, or SQL text.
+    pub sql: String,
+    /// History store.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+    pub format: QueryFormat,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, DeclaredCommand, DriftCommand, SnapshotCommand};
+use args::{Cli, Command, DeclaredCommand, DriftCommand, HistoryCommand, SnapshotCommand};
 
 /// Parse the process arguments, run the command, map the outcome to an exit code.
 pub fn main() -> ExitCode {
@@ -48,6 +48,13 @@ pub fn run(cli: Cli) -> u8 {
         Command::Drift {
             command: DriftCommand::Detect(a),
         } => cmd::drift::detect(&a, &globals),
+        Command::History { command } => match command {
+            HistoryCommand::Ingest(a) => cmd::history::ingest(&a, &globals),
+            HistoryCommand::Show(a) => cmd::history::show(&a, &globals),
+            HistoryCommand::Report(a) => cmd::history::report(&a, &globals),
+            HistoryCommand::Export(a) => cmd::history::export(&a, &globals),
+        },
+        Command::Query(a) => cmd::query::run(&a, &globals),
         Command::Completions(a) => cmd::completions::run(&a),
     };
     match result {

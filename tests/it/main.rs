@@ -9,5 +9,6 @@
 
 mod declared;
 mod drift;
+mod history;
 mod snapshot;
 mod tidy;

@@ -70,6 +70,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("diff", &["model", "declared", "state"]),
     ("drift", &["model", "declared", "state", "diff"]),
     ("report", &["model", "drift", "diff"]),
+    ("history", &["model", "state", "drift", "diff", "declared"]),
 ];
 
 #[test]

@@ -106,6 +106,16 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
         None => term::stdout_write(&buf)?,
     }
 
+    // History is a side record: failing to write it warns, never changes the exit code.
+    if !args.no_history {
+        match crate::cli::cmd::history::record(&args.history, &snapshot, &report) {
+            Ok(_) => {}
+            Err(e) => term::warn(&format!(
+                "drift not recorded in history: {e} (pass --no-history to skip)"
+            )),
+        }
+    }
+
     let threshold = match args.fail_on {
         FailOn::Critical => Severity::Critical,
         FailOn::Warning => Severity::Warning,
@@ -120,7 +130,7 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
 
 /// Write `bytes` to `path` atomically: a temporary file in the same directory, fsync,
 /// rename. An interrupted write never leaves a partial report under `path`.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

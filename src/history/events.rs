@@ -1,0 +1,351 @@
+//! The **event model** of the history store: a snapshot flattened into *facts* (one value
+//! per securable attribute item), state events (the difference between two fact sets), and
+//! drift events (opened / changed / resolved per `(environment, securable, field)`).
+//!
+//! Pure: no IO, no clock. The flattening is lossless for snapshots without duplicate rows,
+//! which is what makes the event-sourcing invariant (`fold`) hold.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::state::Snapshot;
+
+/// Identity of one fact: `(securable_kind, securable, attribute, item, sub_item)`.
+///
+/// `securable_kind` is the kind's snake_case name, or `""` when the row has none (columns,
+/// row filters and masks are keyed by table name only). Attributes and items:
+///
+/// | attribute         | item           | sub_item    | value                          |
+/// |-------------------|----------------|-------------|--------------------------------|
+/// | `securable`       | `""`           | `""`        | `""` (presence)                |
+/// | `parent`, `owner`, `comment`, `securable_type`, `format`, `location`, `created_at`, `updated_at` | `""` | `""` | the text (times in epoch ms) |
+/// | `property`        | key            | `""`        | value                          |
+/// | `detail`          | key            | `""`        | value                          |
+/// | `column`          | column name    | `""`        | JSON `{position,type,nullable,comment}` |
+/// | `grant`           | principal      | privilege   | the privilege                  |
+/// | `tag`             | tag key        | column or `""` | tag value                   |
+/// | `row_filter`      | `""`           | `""`        | JSON `{function,input_columns}` |
+/// | `mask`            | column name    | `""`        | JSON `{function,using_columns}` |
+/// | `collection_issue`| attribute or `""` | `""`     | JSON `{subtree,error_code,message}` |
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FactKey {
+    pub securable_kind: String,
+    pub securable: String,
+    pub attribute: String,
+    pub item: String,
+    pub sub_item: String,
+}
+
+impl FactKey {
+    fn new(kind: &str, securable: &str, attribute: &str, item: &str, sub_item: &str) -> FactKey {
+        FactKey {
+            securable_kind: kind.to_string(),
+            securable: securable.to_string(),
+            attribute: attribute.to_string(),
+            item: item.to_string(),
+            sub_item: sub_item.to_string(),
+        }
+    }
+}
+
+/// Every fact of a snapshot, grouped by securable `(kind, name)` then keyed by
+/// `(attribute, item, sub_item)`.
+pub type Facts = BTreeMap<(String, String), BTreeMap<(String, String, String), String>>;
+
+/// The scalar attributes of a securable row, in the order `fold` restores them.
+pub const SCALAR_ATTRIBUTES: [&str; 8] = [
+    "parent",
+    "owner",
+    "comment",
+    "securable_type",
+    "format",
+    "location",
+    "created_at",
+    "updated_at",
+];
+
+fn kind_str(k: Option<crate::model::SecurableKind>) -> &'static str {
+    k.map_or("", |k| k.as_str())
+}
+
+/// Flatten a snapshot into its facts (the manifest is not a fact: it travels with the
+/// snapshot event).
+pub fn facts(s: &Snapshot) -> Facts {
+    let mut f: Facts = BTreeMap::new();
+    let mut put = |kind: &str, name: &str, attr: &str, item: &str, sub: &str, value: String| {
+        f.entry((kind.to_string(), name.to_string()))
+            .or_default()
+            .insert((attr.to_string(), item.to_string(), sub.to_string()), value);
+    };
+    for r in &s.securables {
+        let k = kind_str(r.kind);
+        let n = &r.full_name;
+        put(k, n, "securable", "", "", String::new());
+        let scalars = [
+            r.parent.clone(),
+            r.owner.clone(),
+            r.comment.clone(),
+            r.securable_type.clone(),
+            r.format.clone(),
+            r.location.clone(),
+            r.created_at.map(|t| t.millis().to_string()),
+            r.updated_at.map(|t| t.millis().to_string()),
+        ];
+        for (attr, v) in SCALAR_ATTRIBUTES.iter().zip(scalars) {
+            if let Some(v) = v {
+                put(k, n, attr, "", "", v);
+            }
+        }
+        for (key, v) in &r.properties {
+            put(k, n, "property", key, "", v.clone());
+        }
+        for (key, v) in &r.details {
+            put(k, n, "detail", key, "", v.clone());
+        }
+    }
+    for c in &s.columns {
+        let v = json!({
+            "position": c.position,
+            "type": c.type_text,
+            "nullable": c.nullable,
+            "comment": c.comment,
+        });
+        put("", &c.table_full_name, "column", &c.name, "", v.to_string());
+    }
+    for g in &s.grants {
+        put(
+            kind_str(g.securable_kind),
+            &g.securable_full_name,
+            "grant",
+            &g.principal,
+            &g.privilege,
+            g.privilege.clone(),
+        );
+    }
+    for t in &s.tags {
+        put(
+            kind_str(t.securable_kind),
+            &t.securable_full_name,
+            "tag",
+            &t.key,
+            t.column_name.as_deref().unwrap_or(""),
+            t.value.clone(),
+        );
+    }
+    for r in &s.row_filters {
+        let v = json!({"function": r.function_full_name, "input_columns": r.input_columns});
+        put("", &r.table_full_name, "row_filter", "", "", v.to_string());
+    }
+    for m in &s.column_masks {
+        let v = json!({"function": m.function_full_name, "using_columns": m.using_columns});
+        put(
+            "",
+            &m.table_full_name,
+            "mask",
+            &m.column_name,
+            "",
+            v.to_string(),
+        );
+    }
+    for i in &s.collection_issues {
+        let v = json!({"subtree": i.subtree, "error_code": i.error_code, "message": i.message});
+        put(
+            kind_str(i.securable_kind),
+            &i.full_name,
+            "collection_issue",
+            i.attribute.as_deref().unwrap_or(""),
+            "",
+            v.to_string(),
+        );
+    }
+    f
+}
+
+/// What happened to one fact between two snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StateEventKind {
+    SecurableAdded,
+    SecurableRemoved,
+    AttributeAdded,
+    AttributeRemoved,
+    AttributeChanged,
+}
+
+impl StateEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateEventKind::SecurableAdded => "securable_added",
+            StateEventKind::SecurableRemoved => "securable_removed",
+            StateEventKind::AttributeAdded => "attribute_added",
+            StateEventKind::AttributeRemoved => "attribute_removed",
+            StateEventKind::AttributeChanged => "attribute_changed",
+        }
+    }
+}
+
+/// One state event: a fact appeared, disappeared or changed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateEvent {
+    pub kind: StateEventKind,
+    pub key: FactKey,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+fn event(key: FactKey, old: Option<&String>, new: Option<&String>) -> Option<StateEvent> {
+    let is_sec = key.attribute == "securable";
+    let kind = match (old, new) {
+        (None, Some(_)) if is_sec => StateEventKind::SecurableAdded,
+        (Some(_), None) if is_sec => StateEventKind::SecurableRemoved,
+        (None, Some(_)) => StateEventKind::AttributeAdded,
+        (Some(_), None) => StateEventKind::AttributeRemoved,
+        (Some(a), Some(b)) if a != b => StateEventKind::AttributeChanged,
+        _ => return None,
+    };
+    Some(StateEvent {
+        kind,
+        key,
+        old_value: old.cloned(),
+        new_value: new.cloned(),
+    })
+}
+
+/// The events that turn the facts `old` of one securable into `new` (either may be empty):
+/// `securable_added` first, then attribute events in key order, `securable_removed` last.
+pub fn diff_group(
+    kind: &str,
+    securable: &str,
+    old: &BTreeMap<(String, String, String), String>,
+    new: &BTreeMap<(String, String, String), String>,
+) -> Vec<StateEvent> {
+    let mut out = Vec::new();
+    let mut a = old.iter().peekable();
+    let mut b = new.iter().peekable();
+    loop {
+        let (key, o, n) = match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some((ka, va)), None) => {
+                let r = ((*ka).clone(), Some(*va), None);
+                a.next();
+                r
+            }
+            (None, Some((kb, vb))) => {
+                let r = ((*kb).clone(), None, Some(*vb));
+                b.next();
+                r
+            }
+            (Some((ka, va)), Some((kb, vb))) => match ka.cmp(kb) {
+                std::cmp::Ordering::Less => {
+                    let r = ((*ka).clone(), Some(*va), None);
+                    a.next();
+                    r
+                }
+                std::cmp::Ordering::Greater => {
+                    let r = ((*kb).clone(), None, Some(*vb));
+                    b.next();
+                    r
+                }
+                std::cmp::Ordering::Equal => {
+                    let r = ((*ka).clone(), Some(*va), Some(*vb));
+                    a.next();
+                    b.next();
+                    r
+                }
+            },
+        };
+        let fk = FactKey::new(kind, securable, &key.0, &key.1, &key.2);
+        out.extend(event(fk, o, n));
+    }
+    // A securable appears before its attributes and disappears after them.
+    out.sort_by_key(|e| match e.kind {
+        StateEventKind::SecurableAdded => 0,
+        StateEventKind::SecurableRemoved => 2,
+        _ => 1,
+    });
+    out
+}
+
+/// What happened to one drift finding at one detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DriftEventKind {
+    Opened,
+    Changed,
+    Resolved,
+}
+
+impl DriftEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftEventKind::Opened => "opened",
+            DriftEventKind::Changed => "changed",
+            DriftEventKind::Resolved => "resolved",
+        }
+    }
+}
+
+/// One open finding of a drift detection, flattened: `category` is `drifted`, `missing`
+/// or `unmanaged`; missing and unmanaged use the field `exists`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    pub securable_kind: String,
+    pub securable: String,
+    pub field: String,
+    pub category: String,
+    pub severity: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl Finding {
+    /// The drift key within one environment.
+    pub fn key(&self) -> (String, String, String) {
+        (
+            self.securable_kind.clone(),
+            self.securable.clone(),
+            self.field.clone(),
+        )
+    }
+}
+
+/// Flatten a drift report into its findings, keyed by `(kind, securable, field)`.
+pub fn findings(r: &crate::drift::DriftReport) -> BTreeMap<(String, String, String), Finding> {
+    let mut out = BTreeMap::new();
+    let mut add = |f: Finding| {
+        out.insert(f.key(), f);
+    };
+    for d in &r.drifted {
+        add(Finding {
+            securable_kind: d.kind.as_str().to_string(),
+            securable: d.full_name.clone(),
+            field: d.field.clone(),
+            category: "drifted".to_string(),
+            severity: d.severity.as_str().to_string(),
+            expected: d.expected.to_string(),
+            actual: d.actual.to_string(),
+        });
+    }
+    for m in &r.missing {
+        add(Finding {
+            securable_kind: m.kind.as_str().to_string(),
+            securable: m.full_name.clone(),
+            field: "exists".to_string(),
+            category: "missing".to_string(),
+            severity: m.severity.as_str().to_string(),
+            expected: "true".to_string(),
+            actual: "false".to_string(),
+        });
+    }
+    for u in &r.unmanaged {
+        add(Finding {
+            securable_kind: u.kind.as_str().to_string(),
+            securable: u.full_name.clone(),
+            field: "exists".to_string(),
+            category: "unmanaged".to_string(),
+            severity: u.severity.as_str().to_string(),
+            expected: "false".to_string(),
+            actual: "true".to_string(),
+        });
+    }
+    out
+}

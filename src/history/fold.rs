@@ -1,0 +1,173 @@
+//! **Folding** state events back into snapshot content: the event-sourcing invariant says
+//! that applying the state events of a lineage up to snapshot K, in order, to an empty fact
+//! set and rebuilding rows from the facts gives snapshot K's content exactly.
+//!
+//! Pure: no IO. Rebuilt rows come back in canonical order ([`Snapshot::sort`]).
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use serde_json::Value as Json;
+
+use crate::history::events::{FactKey, Facts, SCALAR_ATTRIBUTES};
+use crate::model::{SecurableKind, Timestamp};
+use crate::state::{
+    CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, Manifest, RowFilterRow, SecurableRow,
+    Snapshot, TagRow,
+};
+
+/// Apply one event (`new_value` `None` = the fact is gone) to a flat fact map.
+pub fn apply(state: &mut BTreeMap<FactKey, String>, key: FactKey, new_value: Option<String>) {
+    match new_value {
+        Some(v) => {
+            state.insert(key, v);
+        }
+        None => {
+            state.remove(&key);
+        }
+    }
+}
+
+/// Group a flat fact map by securable (the shape [`crate::history::events::facts`] returns).
+pub fn group(flat: &BTreeMap<FactKey, String>) -> Facts {
+    let mut f: Facts = BTreeMap::new();
+    for (k, v) in flat {
+        f.entry((k.securable_kind.clone(), k.securable.clone()))
+            .or_default()
+            .insert(
+                (k.attribute.clone(), k.item.clone(), k.sub_item.clone()),
+                v.clone(),
+            );
+    }
+    f
+}
+
+fn kind(s: &str) -> Option<SecurableKind> {
+    if s.is_empty() {
+        None
+    } else {
+        SecurableKind::from_str(s).ok()
+    }
+}
+
+fn opt_str(j: &Json) -> Option<String> {
+    j.as_str().map(str::to_string)
+}
+
+fn str_list(j: &Json) -> Vec<String> {
+    j.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Rebuild snapshot content from facts, with the given manifest.
+pub fn rebuild(facts: &Facts, manifest: Manifest) -> Snapshot {
+    let mut s = Snapshot {
+        manifest,
+        ..Snapshot::default()
+    };
+    for ((k, name), items) in facts {
+        let kind_v = kind(k);
+        if items.contains_key(&("securable".to_string(), String::new(), String::new())) {
+            let mut row = SecurableRow {
+                kind: kind_v,
+                full_name: name.clone(),
+                ..SecurableRow::default()
+            };
+            for attr in SCALAR_ATTRIBUTES {
+                let v = items
+                    .get(&(attr.to_string(), String::new(), String::new()))
+                    .cloned();
+                match attr {
+                    "parent" => row.parent = v,
+                    "owner" => row.owner = v,
+                    "comment" => row.comment = v,
+                    "securable_type" => row.securable_type = v,
+                    "format" => row.format = v,
+                    "location" => row.location = v,
+                    "created_at" => row.created_at = v.and_then(|x| x.parse().ok()).map(Timestamp),
+                    _ => row.updated_at = v.and_then(|x| x.parse().ok()).map(Timestamp),
+                }
+            }
+            for ((attr, item, _), v) in items {
+                match attr.as_str() {
+                    "property" => {
+                        row.properties.insert(item.clone(), v.clone());
+                    }
+                    "detail" => {
+                        row.details.insert(item.clone(), v.clone());
+                    }
+                    _ => {}
+                }
+            }
+            s.securables.push(row);
+        }
+        for ((attr, item, sub), v) in items {
+            let j = || serde_json::from_str::<Json>(v).unwrap_or(Json::Null);
+            match attr.as_str() {
+                "column" => {
+                    let j = j();
+                    s.columns.push(ColumnRow {
+                        table_full_name: name.clone(),
+                        name: item.clone(),
+                        position: j["position"]
+                            .as_i64()
+                            .and_then(|p| i32::try_from(p).ok())
+                            .unwrap_or(0),
+                        type_text: j["type"].as_str().unwrap_or("").to_string(),
+                        nullable: j["nullable"].as_bool().unwrap_or(false),
+                        comment: opt_str(&j["comment"]),
+                    });
+                }
+                "grant" => s.grants.push(GrantRow {
+                    securable_kind: kind_v,
+                    securable_full_name: name.clone(),
+                    principal: item.clone(),
+                    privilege: sub.clone(),
+                }),
+                "tag" => s.tags.push(TagRow {
+                    securable_kind: kind_v,
+                    securable_full_name: name.clone(),
+                    column_name: (!sub.is_empty()).then(|| sub.clone()),
+                    key: item.clone(),
+                    value: v.clone(),
+                }),
+                "row_filter" => {
+                    let j = j();
+                    s.row_filters.push(RowFilterRow {
+                        table_full_name: name.clone(),
+                        function_full_name: j["function"].as_str().unwrap_or("").to_string(),
+                        input_columns: str_list(&j["input_columns"]),
+                    });
+                }
+                "mask" => {
+                    let j = j();
+                    s.column_masks.push(ColumnMaskRow {
+                        table_full_name: name.clone(),
+                        column_name: item.clone(),
+                        function_full_name: j["function"].as_str().unwrap_or("").to_string(),
+                        using_columns: str_list(&j["using_columns"]),
+                    });
+                }
+                "collection_issue" => {
+                    let j = j();
+                    s.collection_issues.push(CollectionIssue {
+                        securable_kind: kind_v,
+                        full_name: name.clone(),
+                        attribute: (!item.is_empty()).then(|| item.clone()),
+                        subtree: j["subtree"].as_bool().unwrap_or(false),
+                        error_code: opt_str(&j["error_code"]),
+                        message: j["message"].as_str().unwrap_or("").to_string(),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    s.sort();
+    s
+}
