@@ -4,6 +4,7 @@
 //! → [`state`] (snapshots and their stores) → `diff` / `drift` / `report` → [`cli`].
 //! See `ARCHITECTURE.md` for the map and the invariants.
 
+pub mod api;
 pub mod declared;
 pub mod diff;
 pub mod drift;

@@ -123,6 +123,71 @@ pub enum SnapshotCommand {
         after_help = "Example:\n  brickkit snapshot convert snapshots/example example.sqlite"
     )]
     Convert(SnapshotConvertArgs),
+    /// Collect a snapshot of a workspace over the REST and SQL APIs.
+    #[command(
+        after_help = "Exit codes: 0 written (collection issues are warnings), 2 nothing could be collected.\n\nExample:\n  brickkit snapshot collect --host http://127.0.0.1:8080 --token T --warehouse-id W --mode bulk"
+    )]
+    Collect(SnapshotCollectArgs),
+}
+
+/// How `snapshot collect` reads tags, grants, filters and masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CollectMode {
+    /// Per-securable REST calls, concurrent.
+    Rest,
+    /// information_schema queries per catalog through a SQL warehouse.
+    Bulk,
+}
+
+/// Storage format of a collected snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreFormat {
+    Parquet,
+    Sqlite,
+}
+
+/// Connection settings (Databricks unified auth); env values are read by the CLI only.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Workspace URL (else DATABRICKS_HOST, else the profile).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Personal access token (else DATABRICKS_TOKEN, else the profile).
+    #[arg(long, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Profile of ~/.databrickscfg (else DATABRICKS_CONFIG_PROFILE, else DEFAULT).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// SQL warehouse for statements (else DATABRICKS_WAREHOUSE_ID, else the profile).
+    #[arg(long)]
+    pub warehouse_id: Option<String>,
+    /// Concurrent requests at most.
+    #[arg(long, default_value_t = 16)]
+    pub jobs: usize,
+    /// Requests per second at most (client-side limit).
+    #[arg(long)]
+    pub max_rps: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotCollectArgs {
+    /// Catalog to collect (repeatable; default: every catalog).
+    #[arg(long = "catalog")]
+    pub catalogs: Vec<String>,
+    /// Collection mode.
+    #[arg(long, value_enum, default_value_t = CollectMode::Rest)]
+    pub mode: CollectMode,
+    /// Storage format.
+    #[arg(long, value_enum, default_value_t = StoreFormat::Parquet)]
+    pub format: StoreFormat,
+    /// Directory that receives the snapshot.
+    #[arg(long, default_value = "snapshots")]
+    pub out: PathBuf,
+    /// Skip storage credentials, external locations and connections.
+    #[arg(long)]
+    pub no_infrastructure: bool,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +275,14 @@ pub struct DriftDetectArgs {
     /// Where to look for unmanaged securables.
     #[arg(long, value_enum, default_value_t = UnmanagedScope::Declared)]
     pub unmanaged: UnmanagedScope,
+    /// Collection mode when no --snapshot is given (live).
+    #[arg(long, value_enum, default_value_t = CollectMode::Rest)]
+    pub mode: CollectMode,
+    /// Where a live collection keeps its snapshot.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots_dir: PathBuf,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]

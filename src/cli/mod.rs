@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> u8 {
             SnapshotCommand::Show(a) => cmd::snapshot::show(&a, &globals),
             SnapshotCommand::List(a) => cmd::snapshot::list(&a, &globals),
             SnapshotCommand::Convert(a) => cmd::snapshot::convert(&a, &globals),
+            SnapshotCommand::Collect(a) => cmd::collect::run(&a, &globals),
         },
         Command::Drift {
             command: DriftCommand::Detect(a),

@@ -1,6 +1,11 @@
 //! The single integration-test binary of brickkit. Each topic is a module; data-driven
 //! cases live under `tests/cases/<topic>/` and are refreshed with `UPDATE_EXPECT=1`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 mod declared;
 mod drift;
