@@ -29,6 +29,9 @@ pub fn seg(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
+/// Retries of a request that got no answer at all (connection refused, timeout).
+const CONNECT_ATTEMPTS: u32 = 3;
+
 /// Transport settings.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -208,7 +211,11 @@ impl Client {
                     (ra, err)
                 }
                 Err(e) => {
-                    if !(e.is_connect() || e.is_timeout() || e.is_request()) {
+                    // Connection errors are retried, but a host that refuses every
+                    // connection is not worth the whole budget: three attempts at most.
+                    let retryable = (e.is_connect() || e.is_timeout() || e.is_request())
+                        && attempt < CONNECT_ATTEMPTS;
+                    if !retryable {
                         return Err(transport_err(&method, path, e.to_string()));
                     }
                     (None, transport_err(&method, path, e.to_string()))
