@@ -8,6 +8,7 @@ pub mod api;
 pub mod declared;
 pub mod diff;
 pub mod drift;
+pub mod import;
 pub mod model;
 pub mod report;
 pub mod state;

@@ -63,6 +63,11 @@ pub enum Command {
         #[command(subcommand)]
         command: DriftCommand,
     },
+    /// Print declared-format YAML that makes snapshot securables managed.
+    #[command(
+        after_help = "Example:\n  brickkit import --snapshot snapshots/example --unmanaged-in examples/governance --env dev > imported.yaml"
+    )]
+    Import(ImportArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  brickkit completions bash > /etc/bash_completion.d/brickkit"
@@ -283,6 +288,22 @@ pub struct DriftDetectArgs {
     pub snapshots_dir: PathBuf,
     #[command(flatten)]
     pub conn: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Snapshot to import from (Parquet directory or `.sqlite` file).
+    #[arg(long)]
+    pub snapshot: PathBuf,
+    /// Catalog to import (repeatable; default: every catalog and the infrastructure).
+    #[arg(long = "catalog")]
+    pub catalogs: Vec<String>,
+    /// Only what this governance tree does not declare yet.
+    #[arg(long)]
+    pub unmanaged_in: Option<PathBuf>,
+    /// Environment of the tree given to --unmanaged-in.
+    #[arg(long, env = "BRICKKIT_ENV")]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Drift {
             command: DriftCommand::Detect(a),
         } => cmd::drift::detect(&a, &globals),
+        Command::Import(a) => cmd::import::run(&a, &globals),
         Command::Completions(a) => cmd::completions::run(&a),
     };
     match result {

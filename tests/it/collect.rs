@@ -604,3 +604,64 @@ fn live_drift_detect_reports_a_forbidden_schemas_tables_as_unknown() {
     // The live snapshot was kept.
     assert_eq!(std::fs::read_dir(&snaps).unwrap().count(), 1);
 }
+
+#[test]
+fn import_round_trips_to_a_compliant_tree() {
+    let h = start(json!({}), 100);
+    let dir = tempfile::tempdir().unwrap();
+    let (run, _) = collect(&h, &dir.path().join("snaps"), &[]);
+    let snap_path = run.path.unwrap();
+    let imported = brickkit(&["import", "--snapshot", snap_path.to_str().unwrap()], &[]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("brickkit.yaml"),
+        "project: t\ndefault_environment: dev\nenvironments:\n  dev: {}\n",
+    )
+    .unwrap();
+    std::fs::write(tree.join("imported.yaml"), &imported.stdout).unwrap();
+    let v = brickkit(&["validate", tree.to_str().unwrap()], &[]);
+    assert_eq!(v.code, 0, "{}{}\n{}", v.stdout, v.stderr, imported.stdout);
+    let d = brickkit(
+        &[
+            "drift",
+            "detect",
+            tree.to_str().unwrap(),
+            "--snapshot",
+            snap_path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--unmanaged",
+            "all",
+        ],
+        &[],
+    );
+    assert_eq!(d.code, 0, "{}{}\n{}", d.stdout, d.stderr, imported.stdout);
+    let r: Value = serde_json::from_str(&d.stdout).unwrap();
+    for key in ["drifted", "missing", "unmanaged", "unknown"] {
+        assert!(r[key].as_array().unwrap().is_empty(), "{key}: {}", r[key]);
+    }
+    assert_eq!(
+        r["compliant"].as_array().unwrap().len(),
+        store::read(&snap_path).unwrap().securables.len()
+    );
+    // Nothing left to import once the tree declares everything.
+    let again = brickkit(
+        &[
+            "import",
+            "--snapshot",
+            snap_path.to_str().unwrap(),
+            "--unmanaged-in",
+            tree.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        again.stdout.lines().filter(|l| !l.starts_with('#')).count(),
+        0,
+        "{}",
+        again.stdout
+    );
+}

@@ -68,6 +68,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("declared", &["model"]),
     ("state", &["model"]),
     ("synth", &["model", "declared", "state"]),
+    ("import", &["model", "state"]),
     ("diff", &["model", "declared", "state"]),
     ("drift", &["model", "declared", "state", "diff"]),
     ("report", &["model", "drift", "diff"]),

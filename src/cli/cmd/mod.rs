@@ -4,5 +4,6 @@ pub mod collect;
 pub mod completions;
 pub mod declared;
 pub mod drift;
+pub mod import;
 pub mod snapshot;
 pub mod validate;
