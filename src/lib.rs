@@ -4,10 +4,12 @@
 //! → [`state`] (snapshots and their stores) → `diff` / `drift` / `report` → [`cli`].
 //! See `ARCHITECTURE.md` for the map and the invariants.
 
+pub mod api;
 pub mod declared;
 pub mod diff;
 pub mod drift;
 pub mod history;
+pub mod import;
 pub mod model;
 pub mod report;
 pub mod state;

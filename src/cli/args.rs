@@ -73,6 +73,11 @@ pub enum Command {
         after_help = "Example:\n  brickkit query queries/open_drift.sql --format csv\n  brickkit query \"SELECT count(*) FROM state_events\""
     )]
     Query(QueryArgs),
+    /// Print declared-format YAML that makes snapshot securables managed.
+    #[command(
+        after_help = "Example:\n  brickkit import --snapshot snapshots/example --unmanaged-in examples/governance --env dev > imported.yaml"
+    )]
+    Import(ImportArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  brickkit completions bash > /etc/bash_completion.d/brickkit"
@@ -133,6 +138,71 @@ pub enum SnapshotCommand {
         after_help = "Example:\n  brickkit snapshot convert snapshots/example example.sqlite"
     )]
     Convert(SnapshotConvertArgs),
+    /// Collect a snapshot of a workspace over the REST and SQL APIs.
+    #[command(
+        after_help = "Exit codes: 0 written (collection issues are warnings), 2 nothing could be collected.\n\nExample:\n  brickkit snapshot collect --host http://127.0.0.1:8080 --token T --warehouse-id W --mode bulk"
+    )]
+    Collect(SnapshotCollectArgs),
+}
+
+/// How `snapshot collect` reads tags, grants, filters and masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CollectMode {
+    /// Per-securable REST calls, concurrent.
+    Rest,
+    /// information_schema queries per catalog through a SQL warehouse.
+    Bulk,
+}
+
+/// Storage format of a collected snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreFormat {
+    Parquet,
+    Sqlite,
+}
+
+/// Connection settings (Databricks unified auth); env values are read by the CLI only.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Workspace URL (else DATABRICKS_HOST, else the profile).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Personal access token (else DATABRICKS_TOKEN, else the profile).
+    #[arg(long, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Profile of ~/.databrickscfg (else DATABRICKS_CONFIG_PROFILE, else DEFAULT).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// SQL warehouse for statements (else DATABRICKS_WAREHOUSE_ID, else the profile).
+    #[arg(long)]
+    pub warehouse_id: Option<String>,
+    /// Concurrent requests at most.
+    #[arg(long, default_value_t = 16)]
+    pub jobs: usize,
+    /// Requests per second at most (client-side limit).
+    #[arg(long)]
+    pub max_rps: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotCollectArgs {
+    /// Catalog to collect (repeatable; default: every catalog).
+    #[arg(long = "catalog")]
+    pub catalogs: Vec<String>,
+    /// Collection mode.
+    #[arg(long, value_enum, default_value_t = CollectMode::Rest)]
+    pub mode: CollectMode,
+    /// Storage format.
+    #[arg(long, value_enum, default_value_t = StoreFormat::Parquet)]
+    pub format: StoreFormat,
+    /// Directory that receives the snapshot.
+    #[arg(long, default_value = "snapshots")]
+    pub out: PathBuf,
+    /// Skip storage credentials, external locations and connections.
+    #[arg(long)]
+    pub no_infrastructure: bool,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +296,14 @@ pub struct DriftDetectArgs {
     /// History store to record into.
     #[arg(long, default_value = "snapshots/history.sqlite")]
     pub history: PathBuf,
+    /// Collection mode when no --snapshot is given (live).
+    #[arg(long, value_enum, default_value_t = CollectMode::Rest)]
+    pub mode: CollectMode,
+    /// Where a live collection keeps its snapshot.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots_dir: PathBuf,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -318,6 +396,22 @@ pub struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
     pub format: QueryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Snapshot to import from (Parquet directory or `.sqlite` file).
+    #[arg(long)]
+    pub snapshot: PathBuf,
+    /// Catalog to import (repeatable; default: every catalog and the infrastructure).
+    #[arg(long = "catalog")]
+    pub catalogs: Vec<String>,
+    /// Only what this governance tree does not declare yet.
+    #[arg(long)]
+    pub unmanaged_in: Option<PathBuf>,
+    /// Environment of the tree given to --unmanaged-in.
+    #[arg(long, env = "BRICKKIT_ENV")]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> u8 {
             SnapshotCommand::Show(a) => cmd::snapshot::show(&a, &globals),
             SnapshotCommand::List(a) => cmd::snapshot::list(&a, &globals),
             SnapshotCommand::Convert(a) => cmd::snapshot::convert(&a, &globals),
+            SnapshotCommand::Collect(a) => cmd::collect::run(&a, &globals),
         },
         Command::Drift {
             command: DriftCommand::Detect(a),
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> u8 {
             HistoryCommand::Export(a) => cmd::history::export(&a, &globals),
         },
         Command::Query(a) => cmd::query::run(&a, &globals),
+        Command::Import(a) => cmd::import::run(&a, &globals),
         Command::Completions(a) => cmd::completions::run(&a),
     };
     match result {

@@ -10,6 +10,7 @@
 //! `conventions` (one function per rule) → `model` (the effective state). `json` holds the
 //! printed mirrors used by `brickkit declared show` and `brickkit validate --format json`.
 
+pub mod connection;
 mod conventions;
 pub mod diagnostic;
 pub mod json;

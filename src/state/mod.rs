@@ -4,6 +4,7 @@
 //! Owns everything about what the workspace *is*. Must never know about declarations or
 //! drift; only `state::store` touches Parquet/SQLite.
 
+pub mod collect;
 pub mod digest;
 pub mod example;
 pub mod id;

@@ -7,6 +7,7 @@
     clippy::print_stderr
 )]
 
+mod collect;
 mod declared;
 mod drift;
 mod history;

@@ -4,7 +4,9 @@
 //! Exit codes: 0 in sync (no finding at or above `--fail-on`), 1 drift at or above
 //! `--fail-on` (missing securables count as warning, unmanaged as info, unless a severity
 //! override says otherwise; unknown never fails on its own), 2 error (tree does not load,
-//! snapshot unreadable, bad ignore pattern, no `--snapshot`, output not writable).
+//! snapshot unreadable or live collection impossible, bad ignore pattern, output not
+//! writable). Without `--snapshot` the declared catalogs and the infrastructure are
+//! collected live (the snapshot is kept under `--snapshots-dir`).
 
 use std::fs;
 use std::io::Write;
@@ -13,25 +15,20 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
-use crate::cli::args::{DriftDetectArgs, FailOn, Globals, ReportFormat, UnmanagedScope};
+use crate::cli::args::{
+    DriftDetectArgs, FailOn, Globals, ReportFormat, StoreFormat, UnmanagedScope,
+};
+use crate::cli::cmd::collect;
 use crate::cli::cmd::validate::diagnostic_line;
 use crate::cli::{exit, term};
 use crate::declared::{self, Level};
 use crate::diff::DiffOptions;
 use crate::drift::{self, DriftOptions, IgnoreRules};
-use crate::model::{Severity, Timestamp};
+use crate::model::{SecurableKind, Severity, Timestamp};
 use crate::report::{self, Format, RenderOptions};
 use crate::state::store;
 
 pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
-    let Some(snapshot_path) = &args.snapshot else {
-        term::error(
-            "live collection needs the collector, which this build does not have yet: \
-             pass --snapshot <PATH> (a Parquet snapshot directory or a .sqlite file)",
-        );
-        return Ok(exit::ERROR);
-    };
-
     let loaded = declared::load(&args.dir, args.env.as_deref());
     let errors = loaded
         .diagnostics
@@ -61,7 +58,49 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
         ));
     }
 
-    let snapshot = store::read(snapshot_path)
+    let snapshot_path = match &args.snapshot {
+        Some(p) => p.clone(),
+        None => {
+            // Live: collect the declared catalogs and the infrastructure, keep the snapshot.
+            let catalogs: Vec<String> = state
+                .securables
+                .iter()
+                .filter(|s| s.kind == SecurableKind::Catalog)
+                .map(|s| s.full_name.clone())
+                .collect();
+            let envc = declared::connection::env_connection(&args.dir, args.env.as_deref())
+                .unwrap_or_default();
+            let mut conn = args.conn.clone();
+            if conn.host.is_none() && std::env::var_os("DATABRICKS_HOST").is_none() {
+                conn.host = envc.host.clone();
+            }
+            let req = collect::Request {
+                catalogs,
+                mode: args.mode,
+                format: StoreFormat::Parquet,
+                out: args.snapshots_dir.clone(),
+                infrastructure: true,
+                conn,
+                profile_default: envc.profile,
+                warehouse_default: envc.warehouse_id,
+            };
+            match collect::collect_to_disk(&req, g)? {
+                Some(p) => {
+                    if !g.quiet {
+                        term::warn(&format!("live snapshot kept at {}", p.display()));
+                    }
+                    p
+                }
+                None => {
+                    term::error(
+                        "live collection failed; pass --snapshot <PATH> to compare against a saved snapshot",
+                    );
+                    return Ok(exit::ERROR);
+                }
+            }
+        }
+    };
+    let snapshot = store::read(&snapshot_path)
         .with_context(|| format!("cannot use snapshot {}", snapshot_path.display()))?;
 
     let ignore = match IgnoreRules::from_specs(&state.ignore, &args.ignore) {

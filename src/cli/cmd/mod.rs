@@ -1,9 +1,11 @@
 //! One file per subcommand; each only orchestrates library calls and chooses the exit code.
 
+pub mod collect;
 pub mod completions;
 pub mod declared;
 pub mod drift;
 pub mod history;
 pub mod query;
+pub mod import;
 pub mod snapshot;
 pub mod validate;

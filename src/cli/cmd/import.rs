@@ -1,0 +1,50 @@
+//! `brickkit import`: read a snapshot, optionally load a governance tree to skip what it
+//! already declares, print declared-format YAML for the rest on stdout.
+
+use anyhow::Context as _;
+
+use crate::cli::args::{Globals, ImportArgs};
+use crate::cli::cmd::validate::diagnostic_line;
+use crate::cli::{exit, term};
+use crate::declared::{self, Level};
+use crate::import::{self, ImportOptions};
+use crate::model::SecurableKind;
+use crate::state::store;
+
+pub fn run(args: &ImportArgs, _g: &Globals) -> anyhow::Result<u8> {
+    let snap = store::read(&args.snapshot)
+        .with_context(|| format!("cannot use snapshot {}", args.snapshot.display()))?;
+    let mut opts = ImportOptions {
+        catalogs: args.catalogs.iter().map(|c| c.to_lowercase()).collect(),
+        infrastructure: args.catalogs.is_empty(),
+        ..ImportOptions::default()
+    };
+    if let Some(dir) = &args.unmanaged_in {
+        let loaded = declared::load(dir, args.env.as_deref());
+        let errors = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count();
+        let Some(state) = loaded.state.as_ref().filter(|_| errors == 0) else {
+            for d in &loaded.diagnostics {
+                term::error(&diagnostic_line(dir, d));
+            }
+            term::error(&format!(
+                "{}: the declaration tree cannot be loaded ({errors} error(s))",
+                dir.display()
+            ));
+            return Ok(exit::ERROR);
+        };
+        for s in &state.securables {
+            opts.declared.insert((s.kind, s.full_name.clone()));
+            if s.kind == SecurableKind::Catalog {
+                opts.declared_catalog_names
+                    .insert(s.full_name.clone(), s.declared_name.clone());
+            }
+        }
+    }
+    let yaml = import::render(&snap, &opts);
+    term::stdout_write(yaml.as_bytes())?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,368 @@
+//! Unmanaged discovery and reference generation: turn snapshot securables into YAML in the
+//! declared format (`docs/declared-format.md`) that, added to a governance tree, makes them
+//! managed with their current owner, comment, tags, grants, properties, row filter and
+//! column masks. Tables and functions become references (never `create: true`).
+//!
+//! Pure: takes a snapshot (and optionally the set of already-declared names) and returns
+//! text. Strings are emitted as JSON double-quoted scalars, which YAML reads exactly
+//! whatever they contain (quotes, backticks, non-ASCII).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::model::SecurableKind;
+use crate::state::{SecurableRow, Snapshot};
+
+/// What to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Catalogs to import (lower case; empty: every catalog of the snapshot).
+    pub catalogs: Vec<String>,
+    /// Infrastructure too (storage credentials, external locations, connections).
+    pub infrastructure: bool,
+    /// Effective full names already declared, per kind: those are skipped, and whole
+    /// declared catalogs are left to their tree.
+    pub declared: BTreeSet<(SecurableKind, String)>,
+    /// Effective catalog name -> name as declared (for schemas added to a declared catalog).
+    pub declared_catalog_names: BTreeMap<String, String>,
+}
+
+fn q(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+struct Index<'a> {
+    snap: &'a Snapshot,
+    children: BTreeMap<&'a str, Vec<&'a SecurableRow>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(snap: &'a Snapshot) -> Index<'a> {
+        let mut children: BTreeMap<&str, Vec<&SecurableRow>> = BTreeMap::new();
+        for s in &snap.securables {
+            if let Some(p) = &s.parent {
+                children.entry(p.as_str()).or_default().push(s);
+            }
+        }
+        Index { snap, children }
+    }
+
+    fn kids(&self, parent: &str, kind: SecurableKind) -> Vec<&'a SecurableRow> {
+        self.children
+            .get(parent)
+            .map(|v| v.iter().copied().filter(|s| s.kind == Some(kind)).collect())
+            .unwrap_or_default()
+    }
+
+    /// owner, comment, tags, grants, properties lines at `ind`.
+    fn common(&self, o: &mut String, ind: &str, s: &SecurableRow, props: bool) {
+        let kind = s.kind;
+        if let Some(v) = &s.owner {
+            let _ = writeln!(o, "{ind}owner: {}", q(v));
+        }
+        if let Some(v) = &s.comment {
+            let _ = writeln!(o, "{ind}comment: {}", q(v));
+        }
+        let tags: Vec<String> = self
+            .snap
+            .tags
+            .iter()
+            .filter(|t| {
+                t.securable_kind == kind
+                    && t.securable_full_name == s.full_name
+                    && t.column_name.is_none()
+            })
+            .map(|t| format!("{}: {}", q(&t.key), q(&t.value)))
+            .collect();
+        if !tags.is_empty() && kind != Some(SecurableKind::Function) && !is_infra(kind) {
+            let _ = writeln!(o, "{ind}tags: {{{}}}", tags.join(", "));
+        }
+        let mut grants: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for g in &self.snap.grants {
+            if g.securable_kind == kind && g.securable_full_name == s.full_name {
+                grants.entry(&g.principal).or_default().push(&g.privilege);
+            }
+        }
+        if grants.is_empty() {
+            let _ = writeln!(o, "{ind}grants: []");
+        } else {
+            let _ = writeln!(o, "{ind}grants:");
+            for (p, privs) in grants {
+                let privs: Vec<String> = privs.iter().map(|p| q(p)).collect();
+                let _ = writeln!(
+                    o,
+                    "{ind}  - {{principal: {}, privileges: [{}]}}",
+                    q(p),
+                    privs.join(", ")
+                );
+            }
+        }
+        if props && !s.properties.is_empty() {
+            let p: Vec<String> = s
+                .properties
+                .iter()
+                .map(|(k, v)| format!("{}: {}", q(k), q(v)))
+                .collect();
+            let _ = writeln!(o, "{ind}properties: {{{}}}", p.join(", "));
+        }
+    }
+
+    fn schema_body(&self, o: &mut String, ind: &str, schema: &str) {
+        let functions = self.kids(schema, SecurableKind::Function);
+        if !functions.is_empty() {
+            let _ = writeln!(o, "{ind}functions:");
+            for f in functions {
+                let _ = writeln!(o, "{ind}  - name: {}", q(short(&f.full_name)));
+                self.common(o, &format!("{ind}    "), f, false);
+            }
+        }
+        let tables = self.kids(schema, SecurableKind::Table);
+        if !tables.is_empty() {
+            let _ = writeln!(o, "{ind}tables:");
+            for t in tables {
+                self.table(o, &format!("{ind}    "), t);
+            }
+        }
+        let volumes = self.kids(schema, SecurableKind::Volume);
+        if !volumes.is_empty() {
+            let _ = writeln!(o, "{ind}volumes:");
+            for v in volumes {
+                let i2 = format!("{ind}    ");
+                let _ = writeln!(o, "{ind}  - name: {}", q(short(&v.full_name)));
+                if v.securable_type.as_deref() == Some("EXTERNAL") {
+                    let _ = writeln!(o, "{i2}volume_type: EXTERNAL");
+                    if let Some(l) = &v.location {
+                        let _ = writeln!(o, "{i2}storage_location: {}", q(l));
+                    }
+                }
+                self.common(o, &i2, v, false);
+            }
+        }
+    }
+
+    fn table(&self, o: &mut String, ind: &str, t: &SecurableRow) {
+        let name = &t.full_name;
+        let _ = writeln!(
+            o,
+            "{}- name: {}",
+            &ind[..ind.len().saturating_sub(2)],
+            q(short(name))
+        );
+        self.common(o, ind, t, true);
+        if let Some(f) = self
+            .snap
+            .row_filters
+            .iter()
+            .find(|f| &f.table_full_name == name)
+        {
+            let cols: Vec<String> = f.input_columns.iter().map(|c| q(c)).collect();
+            let _ = writeln!(
+                o,
+                "{ind}row_filter: {{function: {}, columns: [{}]}}",
+                q(&f.function_full_name),
+                cols.join(", ")
+            );
+        }
+        let mut lines = Vec::new();
+        for c in self
+            .snap
+            .columns
+            .iter()
+            .filter(|c| &c.table_full_name == name)
+        {
+            let mut parts = vec![format!("name: {}", q(&c.name))];
+            if let Some(cm) = &c.comment {
+                parts.push(format!("comment: {}", q(cm)));
+            }
+            let tags: Vec<String> = self
+                .snap
+                .tags
+                .iter()
+                .filter(|x| {
+                    &x.securable_full_name == name && x.column_name.as_deref() == Some(&c.name)
+                })
+                .map(|x| format!("{}: {}", q(&x.key), q(&x.value)))
+                .collect();
+            if !tags.is_empty() {
+                parts.push(format!("tags: {{{}}}", tags.join(", ")));
+            }
+            if let Some(m) = self
+                .snap
+                .column_masks
+                .iter()
+                .find(|m| &m.table_full_name == name && m.column_name == c.name)
+            {
+                let mut mask = format!("function: {}", q(&m.function_full_name));
+                if !m.using_columns.is_empty() {
+                    let u: Vec<String> = m.using_columns.iter().map(|c| q(c)).collect();
+                    let _ = write!(mask, ", using: [{}]", u.join(", "));
+                }
+                parts.push(format!("mask: {{{mask}}}"));
+            }
+            if parts.len() > 1 {
+                lines.push(format!("{ind}  - {{{}}}", parts.join(", ")));
+            }
+        }
+        if !lines.is_empty() {
+            let _ = writeln!(o, "{ind}columns:");
+            for l in lines {
+                let _ = writeln!(o, "{l}");
+            }
+        }
+    }
+}
+
+fn is_infra(kind: Option<SecurableKind>) -> bool {
+    matches!(
+        kind,
+        Some(
+            SecurableKind::StorageCredential
+                | SecurableKind::ExternalLocation
+                | SecurableKind::Connection
+        )
+    )
+}
+
+fn short(full: &str) -> &str {
+    // Names are split on the last dot: UC names never contain dots.
+    full.rsplit('.').next().unwrap_or(full)
+}
+
+/// Render the YAML resource file for the securables of `snap` selected by `opts`.
+pub fn render(snap: &Snapshot, opts: &ImportOptions) -> String {
+    let ix = Index::new(snap);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# Generated by `brickkit import` from snapshot {} ({}).",
+        snap.manifest.snapshot_id, snap.manifest.taken_at
+    );
+    let wanted = |c: &str| opts.catalogs.is_empty() || opts.catalogs.iter().any(|w| w == c);
+    let declared = |k: SecurableKind, n: &str| opts.declared.contains(&(k, n.to_string()));
+    let catalogs: Vec<&SecurableRow> = snap
+        .securables
+        .iter()
+        .filter(|s| s.kind == Some(SecurableKind::Catalog) && wanted(&s.full_name))
+        .collect();
+    let new_catalogs: Vec<&&SecurableRow> = catalogs
+        .iter()
+        .filter(|c| !declared(SecurableKind::Catalog, &c.full_name))
+        .collect();
+    if !new_catalogs.is_empty() {
+        let _ = writeln!(o, "catalogs:");
+        for c in new_catalogs {
+            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            ix.common(&mut o, "    ", c, true);
+            let schemas = ix.kids(&c.full_name, SecurableKind::Schema);
+            if !schemas.is_empty() {
+                let _ = writeln!(o, "    schemas:");
+                for s in schemas {
+                    let _ = writeln!(o, "      - name: {}", q(short(&s.full_name)));
+                    ix.common(&mut o, "        ", s, true);
+                    ix.schema_body(&mut o, "        ", &s.full_name);
+                }
+            }
+        }
+    }
+    // Undeclared schemas of declared catalogs.
+    let mut extra = Vec::new();
+    for c in catalogs
+        .iter()
+        .filter(|c| declared(SecurableKind::Catalog, &c.full_name))
+    {
+        for s in ix.kids(&c.full_name, SecurableKind::Schema) {
+            if !declared(SecurableKind::Schema, &s.full_name) {
+                extra.push((c, s));
+            }
+        }
+    }
+    if !extra.is_empty() {
+        let _ = writeln!(o, "schemas:");
+        for (c, s) in extra {
+            let cname = opts
+                .declared_catalog_names
+                .get(&c.full_name)
+                .map_or(c.full_name.as_str(), String::as_str);
+            let _ = writeln!(o, "  - name: {}", q(short(&s.full_name)));
+            let _ = writeln!(o, "    catalog: {}", q(cname));
+            ix.common(&mut o, "    ", s, true);
+            ix.schema_body(&mut o, "    ", &s.full_name);
+        }
+    }
+    if opts.infrastructure {
+        infrastructure(&ix, &mut o, &declared);
+    }
+    o
+}
+
+fn infrastructure(ix: &Index<'_>, o: &mut String, declared: &dyn Fn(SecurableKind, &str) -> bool) {
+    let of = |k: SecurableKind| -> Vec<&SecurableRow> {
+        ix.snap
+            .securables
+            .iter()
+            .filter(|s| s.kind == Some(k) && !declared(k, &s.full_name))
+            .collect()
+    };
+    let creds = of(SecurableKind::StorageCredential);
+    if !creds.is_empty() {
+        let _ = writeln!(o, "storage_credentials:");
+        for c in creds {
+            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            match c.securable_type.as_deref() {
+                Some("AWS_IAM_ROLE") => {
+                    let arn = c.details.get("role_arn").map_or("", String::as_str);
+                    let _ = writeln!(o, "    aws_iam_role: {{role_arn: {}}}", q(arn));
+                }
+                Some("AZURE_MANAGED_IDENTITY") => {
+                    let g = |k: &str| q(c.details.get(k).map_or("", String::as_str));
+                    let _ = writeln!(
+                        o,
+                        "    azure_managed_identity: {{access_connector_id: {}, managed_identity_id: {}}}",
+                        g("access_connector_id"),
+                        g("managed_identity_id")
+                    );
+                }
+                _ => {
+                    let _ = writeln!(o, "    databricks_gcp_service_account: {{}}");
+                }
+            }
+            ix.common(o, "    ", c, false);
+        }
+    }
+    let locs = of(SecurableKind::ExternalLocation);
+    if !locs.is_empty() {
+        let _ = writeln!(o, "external_locations:");
+        for l in locs {
+            let _ = writeln!(o, "  - name: {}", q(&l.full_name));
+            if let Some(u) = &l.location {
+                let _ = writeln!(o, "    url: {}", q(u));
+            }
+            if let Some(c) = l.details.get("credential_name") {
+                let _ = writeln!(o, "    credential: {}", q(c));
+            }
+            ix.common(o, "    ", l, false);
+        }
+    }
+    let conns = of(SecurableKind::Connection);
+    if !conns.is_empty() {
+        let _ = writeln!(o, "connections:");
+        for c in conns {
+            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            if let Some(t) = &c.securable_type {
+                let _ = writeln!(o, "    connection_type: {}", q(t));
+            }
+            let opts: Vec<String> = c
+                .details
+                .iter()
+                .filter_map(|(k, v)| {
+                    k.strip_prefix("options.")
+                        .map(|k| format!("{}: {}", q(k), q(v)))
+                })
+                .collect();
+            if !opts.is_empty() {
+                let _ = writeln!(o, "    options: {{{}}}", opts.join(", "));
+            }
+            ix.common(o, "    ", c, false);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Mapping of wire objects to snapshot rows. Pure: no IO. Secret connection options never
+//! become rows.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::api::wire::{
+    CatalogInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo, PrivilegeAssignment,
+    SchemaInfo, StorageCredentialInfo, TableInfo, TagAssignment, VolumeInfo,
+};
+use crate::model::{SecurableKind, Timestamp};
+use crate::state::{ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, TagRow};
+
+/// Connection option keys that hold secrets (never collected).
+const SECRET_OPTIONS: [&str; 10] = [
+    "user",
+    "password",
+    "personalaccesstoken",
+    "access_token",
+    "client_secret",
+    "pem_private_key",
+    "oauthpvtkey",
+    "googleserviceaccountkeyjson",
+    "bearer_token",
+    "secret_access_key",
+];
+
+fn ts(v: Option<i64>) -> Option<Timestamp> {
+    v.map(Timestamp)
+}
+
+fn base(kind: SecurableKind, full_name: String, parent: Option<String>) -> SecurableRow {
+    SecurableRow {
+        kind: Some(kind),
+        full_name,
+        parent,
+        ..SecurableRow::default()
+    }
+}
+
+pub fn catalog(c: &CatalogInfo) -> SecurableRow {
+    let mut r = base(SecurableKind::Catalog, c.name.clone(), None);
+    r.owner.clone_from(&c.owner);
+    r.comment.clone_from(&c.comment);
+    r.securable_type.clone_from(&c.catalog_type);
+    r.location.clone_from(&c.storage_root);
+    r.properties.clone_from(&c.properties);
+    r.created_at = ts(c.created_at);
+    r.updated_at = ts(c.updated_at);
+    r
+}
+
+pub fn schema_name(s: &SchemaInfo) -> String {
+    s.full_name
+        .clone()
+        .unwrap_or_else(|| format!("{}.{}", s.catalog_name, s.name))
+}
+
+pub fn schema(s: &SchemaInfo) -> SecurableRow {
+    let mut r = base(
+        SecurableKind::Schema,
+        schema_name(s),
+        Some(s.catalog_name.clone()),
+    );
+    r.owner.clone_from(&s.owner);
+    r.comment.clone_from(&s.comment);
+    r.location.clone_from(&s.storage_root);
+    r.properties.clone_from(&s.properties);
+    r.created_at = ts(s.created_at);
+    r.updated_at = ts(s.updated_at);
+    r
+}
+
+fn three(full: &Option<String>, c: &str, s: &str, n: &str) -> String {
+    full.clone().unwrap_or_else(|| format!("{c}.{s}.{n}"))
+}
+
+/// A table: its row, columns, row filter and column masks.
+pub struct TableRows {
+    pub securable: SecurableRow,
+    pub columns: Vec<ColumnRow>,
+    pub row_filter: Option<RowFilterRow>,
+    pub masks: Vec<ColumnMaskRow>,
+}
+
+pub fn table(t: &TableInfo) -> TableRows {
+    let full = three(&t.full_name, &t.catalog_name, &t.schema_name, &t.name);
+    let mut r = base(
+        SecurableKind::Table,
+        full.clone(),
+        Some(format!("{}.{}", t.catalog_name, t.schema_name)),
+    );
+    r.owner.clone_from(&t.owner);
+    r.comment.clone_from(&t.comment);
+    r.securable_type.clone_from(&t.table_type);
+    r.format.clone_from(&t.data_source_format);
+    r.location.clone_from(&t.storage_location);
+    r.properties.clone_from(&t.properties);
+    if let Some(v) = &t.view_definition {
+        r.details.insert("view_definition".into(), v.clone());
+    }
+    r.created_at = ts(t.created_at);
+    r.updated_at = ts(t.updated_at);
+    let mut columns = Vec::new();
+    let mut masks = Vec::new();
+    for (i, c) in t.columns.iter().enumerate() {
+        columns.push(ColumnRow {
+            table_full_name: full.clone(),
+            name: c.name.clone(),
+            position: c.position.unwrap_or(i32::try_from(i).unwrap_or(i32::MAX)),
+            type_text: c.type_text.clone(),
+            nullable: c.nullable.unwrap_or(true),
+            comment: c.comment.clone(),
+        });
+        if let Some(m) = &c.mask
+            && let Some(f) = &m.function_name
+        {
+            masks.push(ColumnMaskRow {
+                table_full_name: full.clone(),
+                column_name: c.name.clone(),
+                function_full_name: f.clone(),
+                using_columns: m.using_column_names.clone(),
+            });
+        }
+    }
+    let row_filter = t.row_filter.as_ref().map(|f| RowFilterRow {
+        table_full_name: full.clone(),
+        function_full_name: f.function_name.clone(),
+        input_columns: f.input_column_names.clone(),
+    });
+    TableRows {
+        securable: r,
+        columns,
+        row_filter,
+        masks,
+    }
+}
+
+pub fn volume(v: &VolumeInfo) -> SecurableRow {
+    let mut r = base(
+        SecurableKind::Volume,
+        three(&v.full_name, &v.catalog_name, &v.schema_name, &v.name),
+        Some(format!("{}.{}", v.catalog_name, v.schema_name)),
+    );
+    r.owner.clone_from(&v.owner);
+    r.comment.clone_from(&v.comment);
+    r.securable_type.clone_from(&v.volume_type);
+    r.location.clone_from(&v.storage_location);
+    r.created_at = ts(v.created_at);
+    r.updated_at = ts(v.updated_at);
+    r
+}
+
+pub fn function(f: &FunctionInfo) -> SecurableRow {
+    let mut r = base(
+        SecurableKind::Function,
+        three(&f.full_name, &f.catalog_name, &f.schema_name, &f.name),
+        Some(format!("{}.{}", f.catalog_name, f.schema_name)),
+    );
+    r.owner.clone_from(&f.owner);
+    r.comment.clone_from(&f.comment);
+    let mut d = BTreeMap::new();
+    if let Some(v) = &f.data_type {
+        d.insert("data_type".to_string(), v.clone());
+    }
+    if let Some(v) = &f.routine_body {
+        d.insert("routine_body".to_string(), v.clone());
+    }
+    if let Some(v) = &f.routine_definition {
+        d.insert("routine_definition".to_string(), v.clone());
+    }
+    let mut params = f.input_params.parameters.clone();
+    params.sort_by_key(|p| p.position.unwrap_or(0));
+    let p: Vec<String> = params
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.type_text.to_uppercase()))
+        .collect();
+    d.insert("input_params".to_string(), p.join(", "));
+    r.details = d;
+    r.created_at = ts(f.created_at);
+    r.updated_at = ts(f.updated_at);
+    r
+}
+
+pub fn storage_credential(c: &StorageCredentialInfo) -> SecurableRow {
+    let mut r = base(SecurableKind::StorageCredential, c.name.clone(), None);
+    r.owner.clone_from(&c.owner);
+    r.comment.clone_from(&c.comment);
+    let ty = [
+        ("AWS_IAM_ROLE", &c.aws_iam_role),
+        ("AZURE_MANAGED_IDENTITY", &c.azure_managed_identity),
+        ("AZURE_SERVICE_PRINCIPAL", &c.azure_service_principal),
+        (
+            "DATABRICKS_GCP_SERVICE_ACCOUNT",
+            &c.databricks_gcp_service_account,
+        ),
+        ("CLOUDFLARE_API_TOKEN", &c.cloudflare_api_token),
+    ]
+    .into_iter()
+    .find(|(_, v)| v.is_some());
+    if let Some((name, Some(Value::Object(m)))) = ty {
+        r.securable_type = Some(name.to_string());
+        for key in [
+            "role_arn",
+            "access_connector_id",
+            "managed_identity_id",
+            "email",
+        ] {
+            if let Some(Value::String(v)) = m.get(key) {
+                r.details.insert(key.to_string(), v.clone());
+            }
+        }
+    }
+    if let Some(ro) = c.read_only {
+        r.details.insert("read_only".into(), ro.to_string());
+    }
+    r.created_at = ts(c.created_at);
+    r.updated_at = ts(c.updated_at);
+    r
+}
+
+pub fn external_location(l: &ExternalLocationInfo) -> SecurableRow {
+    let mut r = base(SecurableKind::ExternalLocation, l.name.clone(), None);
+    r.owner.clone_from(&l.owner);
+    r.comment.clone_from(&l.comment);
+    r.location.clone_from(&l.url);
+    if let Some(c) = &l.credential_name {
+        r.details.insert("credential_name".into(), c.clone());
+    }
+    if let Some(ro) = l.read_only {
+        r.details.insert("read_only".into(), ro.to_string());
+    }
+    r.created_at = ts(l.created_at);
+    r.updated_at = ts(l.updated_at);
+    r
+}
+
+pub fn connection(c: &ConnectionInfo) -> SecurableRow {
+    let mut r = base(SecurableKind::Connection, c.name.clone(), None);
+    r.owner.clone_from(&c.owner);
+    r.comment.clone_from(&c.comment);
+    r.securable_type.clone_from(&c.connection_type);
+    for (k, v) in &c.options {
+        if SECRET_OPTIONS.contains(&k.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let v = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        r.details.insert(format!("options.{k}"), v);
+    }
+    r.created_at = ts(c.created_at);
+    r.updated_at = ts(c.updated_at);
+    r
+}
+
+pub fn grants(kind: SecurableKind, full: &str, pa: &[PrivilegeAssignment]) -> Vec<GrantRow> {
+    let mut out = Vec::new();
+    for a in pa {
+        let Some(p) = &a.principal else { continue };
+        for priv_ in &a.privileges {
+            out.push(GrantRow {
+                securable_kind: Some(kind),
+                securable_full_name: full.to_string(),
+                principal: p.clone(),
+                privilege: priv_.clone(),
+            });
+        }
+    }
+    out
+}
+
+pub fn tags(
+    kind: SecurableKind,
+    full: &str,
+    column: Option<&str>,
+    ta: &[TagAssignment],
+) -> Vec<TagRow> {
+    ta.iter()
+        .filter(|t| t.inherited != Some(true))
+        .map(|t| TagRow {
+            securable_kind: Some(kind),
+            securable_full_name: full.to_string(),
+            column_name: column.map(str::to_string),
+            key: t.tag_key.clone(),
+            value: t.tag_value.clone().unwrap_or_default(),
+        })
+        .collect()
+}

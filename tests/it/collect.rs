@@ -1,0 +1,667 @@
+//! Collection end to end against `ucsim` on loopback: a seeded workspace collected in rest
+//! and bulk modes equals the seed attribute by attribute and each other; faults and a rate
+//! limit do not change the snapshot; a 403 on one schema becomes a collection issue; odd
+//! names round trip; the token never appears in any output.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use brickkit::model::SecurableKind;
+use brickkit::state::{Snapshot, store};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "dapi-sekret-0123456789";
+
+fn seed() -> Value {
+    serde_json::from_str(
+        r##"{
+        "format_version": 1,
+        "storage_credentials": [{"name": "cred-1", "aws_iam_role": {"role_arn": "arn:aws:iam::1:role/r"},
+            "grants": {"Data Eng Team": ["CREATE_EXTERNAL_LOCATION"]}}],
+        "external_locations": [{"name": "loc_é", "url": "s3://b/p", "credential_name": "cred-1",
+            "comment": "landing \"zone\"", "grants": {"o'neil@x.com": ["READ_FILES"]}}],
+        "connections": [{"name": "pg", "connection_type": "POSTGRESQL",
+            "options": {"host": "db.example", "port": "5432", "password": "hunter2"}}],
+        "catalogs": [
+            {
+                "name": "main", "owner": "data-eng", "comment": "it's the `main` one",
+                "properties": {"team": "x"},
+                "tags": {"env": "prod", "key only": null, "cost.center": "it's \"q\""},
+                "grants": {"analysts": ["USE_CATALOG", "BROWSE"], "Data Eng Team": ["USE_CATALOG"]},
+                "schemas": [
+                    {
+                        "name": "sales", "owner": "sales team", "tags": {"tier": "gold"},
+                        "grants": {"analysts": ["USE_SCHEMA", "SELECT"]},
+                        "functions": [
+                            {"name": "mask_email", "data_type": "STRING", "routine_body": "SQL",
+                             "routine_definition": "CASE WHEN is_account_group_member('admins') THEN email ELSE '***' END",
+                             "input_params": {"parameters": [{"name": "email", "type_text": "string", "type_name": "STRING", "position": 0}]},
+                             "grants": {"account users": ["EXECUTE"]}},
+                            {"name": "region_filter", "data_type": "BOOLEAN", "routine_body": "SQL",
+                             "routine_definition": "region = 'EU'",
+                             "input_params": {"parameters": [{"name": "region", "type_text": "string", "type_name": "STRING", "position": 0}]}}
+                        ],
+                        "tables": [
+                            {
+                                "name": "orders", "table_type": "MANAGED", "data_source_format": "DELTA",
+                                "owner": "data-eng", "comment": "one row per order",
+                                "properties": {"delta.appendOnly": "true"},
+                                "row_filter": {"function_name": "main.sales.region_filter", "input_column_names": ["region"]},
+                                "columns": [
+                                    {"name": "id", "type_text": "bigint", "nullable": false},
+                                    {"name": "email", "type_text": "string", "comment": "PII, it's \"sensitive\"",
+                                     "mask": {"function_name": "main.sales.mask_email", "using_column_names": []},
+                                     "tags": {"pii": "email", "class.level": "a`b"}},
+                                    {"name": "region", "type_text": "string"},
+                                    {"name": "first name", "type_text": "string", "tags": {"pii": "name"}},
+                                    {"name": "a.b`c'd", "type_text": "decimal(18,2)"}
+                                ],
+                                "tags": {"tier": "gold"},
+                                "grants": {"bob@example.com": ["SELECT"], "analysts": ["SELECT", "MODIFY"]}
+                            },
+                            {"name": "we`ird", "table_type": "MANAGED", "data_source_format": "DELTA",
+                             "columns": [{"name": "x", "type_text": "int"}],
+                             "tags": {"q'uote": "v\"al"}, "grants": {"o'neil@x.com": ["SELECT"]}},
+                            {"name": "sales-eu", "table_type": "EXTERNAL", "data_source_format": "PARQUET",
+                             "storage_location": "s3://b/p/eu",
+                             "columns": [{"name": "Ünïcode", "type_text": "string"}]}
+                        ],
+                        "volumes": [{"name": "raw", "volume_type": "MANAGED", "tags": {"k": "v"},
+                                     "grants": {"analysts": ["READ_VOLUME"]}}]
+                    },
+                    {"name": "données", "comment": "non-ascii schema",
+                     "tables": [{"name": "o'brien", "table_type": "MANAGED", "data_source_format": "DELTA",
+                                 "columns": [{"name": "c", "type_text": "string"}],
+                                 "tags": {"x": ""}}]}
+                ]
+            },
+            {"name": "we`ird-cat", "schemas": [{"name": "s", "tables": [
+                {"name": "t", "table_type": "MANAGED", "data_source_format": "DELTA",
+                 "columns": [{"name": "c", "type_text": "string", "tags": {"k": "v"}}],
+                 "grants": {"analysts": ["SELECT"]}}]}]}
+        ]
+    }"##,
+    )
+    .unwrap()
+}
+
+fn start(faults: Value, page_size: usize) -> ucsim::Handle {
+    ucsim::Server::start(ucsim::Config {
+        tokens: vec![TOKEN.into()],
+        seed_json: Some(seed()),
+        page_size,
+        faults: serde_json::from_value(faults).unwrap(),
+        ..ucsim::Config::default()
+    })
+    .unwrap()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    path: Option<PathBuf>,
+}
+
+fn brickkit(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_brickkit"));
+    cmd.args(args);
+    for v in [
+        "DATABRICKS_HOST",
+        "DATABRICKS_TOKEN",
+        "DATABRICKS_CONFIG_PROFILE",
+        "DATABRICKS_WAREHOUSE_ID",
+        "DATABRICKS_CLIENT_ID",
+        "DATABRICKS_CLIENT_SECRET",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd.env("DATABRICKS_CONFIG_FILE", "/nonexistent/databrickscfg");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let path = stdout.lines().last().map(PathBuf::from);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        path,
+    }
+}
+
+fn collect(h: &ucsim::Handle, out: &Path, extra: &[&str]) -> (Run, Snapshot) {
+    let mut args = vec![
+        "snapshot",
+        "collect",
+        "--host",
+        &h.base_url,
+        "--token",
+        TOKEN,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = brickkit(&args, &[]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let snap = store::read(run.path.as_ref().unwrap()).unwrap();
+    (run, snap)
+}
+
+/// The content of a snapshot without its manifest and server timestamps.
+fn content(s: &Snapshot) -> Snapshot {
+    let mut c = s.clone();
+    c.manifest = Default::default();
+    for r in &mut c.securables {
+        r.created_at = None;
+        r.updated_at = None;
+    }
+    c
+}
+
+fn set<T: Ord>(v: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    v.into_iter().collect()
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap().to_string()
+}
+
+/// Every attribute of the seed, checked against the snapshot.
+fn assert_matches_seed(snap: &Snapshot) {
+    use SecurableKind::*;
+    assert!(
+        snap.collection_issues.is_empty(),
+        "{:?}",
+        snap.collection_issues
+    );
+    let seed = seed();
+    let mut kinds = BTreeSet::new();
+    let mut grants = BTreeSet::new();
+    let mut tags = BTreeSet::new();
+    let mut columns = BTreeSet::new();
+    let mut masks = BTreeSet::new();
+    let mut filters = BTreeSet::new();
+    let mut col_tags = BTreeSet::new();
+    let find = |kind, name: &str| {
+        snap.securables
+            .iter()
+            .find(|r| r.kind == Some(kind) && r.full_name == name)
+            .unwrap_or_else(|| panic!("{kind} {name} not collected"))
+    };
+    let mut obj = |kind: SecurableKind, name: String, o: &Value| {
+        kinds.insert((kind, name.clone()));
+        let r = find(kind, &name);
+        if let Some(owner) = o.get("owner") {
+            assert_eq!(r.owner.as_deref(), owner.as_str(), "{name} owner");
+        } else {
+            assert!(r.owner.is_some(), "{name} owner");
+        }
+        assert_eq!(
+            r.comment.as_deref(),
+            o.get("comment").and_then(Value::as_str),
+            "{name}"
+        );
+        if let Some(p) = o.get("properties").and_then(Value::as_object) {
+            for (k, v) in p {
+                assert_eq!(r.properties.get(k), Some(&s(v)), "{name} property {k}");
+            }
+        }
+        for (p, privs) in o
+            .get("grants")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            for pr in privs.as_array().unwrap() {
+                grants.insert((kind, name.clone(), p.clone(), s(pr)));
+            }
+        }
+        for (k, v) in o
+            .get("tags")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            tags.insert((
+                kind,
+                name.clone(),
+                None,
+                k.clone(),
+                v.as_str().unwrap_or("").to_string(),
+            ));
+        }
+    };
+    for c in seed["storage_credentials"].as_array().unwrap() {
+        obj(StorageCredential, s(&c["name"]), c);
+    }
+    for c in seed["external_locations"].as_array().unwrap() {
+        obj(ExternalLocation, s(&c["name"]), c);
+        assert_eq!(
+            find(ExternalLocation, &s(&c["name"])).location.as_deref(),
+            Some("s3://b/p")
+        );
+    }
+    for c in seed["connections"].as_array().unwrap() {
+        obj(Connection, s(&c["name"]), c);
+        let r = find(Connection, &s(&c["name"]));
+        assert_eq!(
+            r.details.get("options.host").map(String::as_str),
+            Some("db.example")
+        );
+        assert!(!r.details.contains_key("options.password"));
+    }
+    for c in seed["catalogs"].as_array().unwrap() {
+        let cn = s(&c["name"]);
+        obj(Catalog, cn.clone(), c);
+        for sc in c["schemas"].as_array().unwrap() {
+            let sn = format!("{cn}.{}", s(&sc["name"]));
+            obj(Schema, sn.clone(), sc);
+            for f in sc
+                .get("functions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let fname = format!("{sn}.{}", s(&f["name"]));
+                obj(Function, fname.clone(), f);
+                let r = find(Function, &fname);
+                assert_eq!(
+                    r.details.get("routine_definition"),
+                    Some(&s(&f["routine_definition"]))
+                );
+                assert_eq!(r.details.get("data_type"), Some(&s(&f["data_type"])));
+            }
+            for v in sc
+                .get("volumes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                obj(Volume, format!("{sn}.{}", s(&v["name"])), v);
+            }
+            for t in sc
+                .get("tables")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let tn = format!("{sn}.{}", s(&t["name"]));
+                obj(Table, tn.clone(), t);
+                let r = find(Table, &tn);
+                assert_eq!(r.securable_type.as_deref(), t["table_type"].as_str());
+                assert_eq!(r.format.as_deref(), t["data_source_format"].as_str());
+                if let Some(f) = t.get("row_filter") {
+                    filters.insert((
+                        tn.clone(),
+                        s(&f["function_name"]),
+                        f["input_column_names"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(s)
+                            .collect::<Vec<_>>(),
+                    ));
+                }
+                for (i, col) in t["columns"].as_array().unwrap().iter().enumerate() {
+                    let name = s(&col["name"]);
+                    columns.insert((
+                        tn.clone(),
+                        name.clone(),
+                        i32::try_from(i).unwrap(),
+                        s(&col["type_text"]),
+                        col.get("nullable").and_then(Value::as_bool).unwrap_or(true),
+                        col.get("comment")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                    ));
+                    if let Some(m) = col.get("mask") {
+                        masks.insert((tn.clone(), name.clone(), s(&m["function_name"])));
+                    }
+                    for (k, v) in col
+                        .get("tags")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flatten()
+                    {
+                        col_tags.insert((Table, tn.clone(), Some(name.clone()), k.clone(), s(v)));
+                    }
+                }
+            }
+        }
+    }
+    tags.extend(col_tags);
+    let got_kinds = set(snap
+        .securables
+        .iter()
+        .map(|r| (r.kind.unwrap(), r.full_name.clone())));
+    assert_eq!(got_kinds, kinds);
+    let got_grants = set(snap.grants.iter().map(|g| {
+        (
+            g.securable_kind.unwrap(),
+            g.securable_full_name.clone(),
+            g.principal.clone(),
+            g.privilege.clone(),
+        )
+    }));
+    assert_eq!(got_grants, grants);
+    let got_tags = set(snap.tags.iter().map(|t| {
+        (
+            t.securable_kind.unwrap(),
+            t.securable_full_name.clone(),
+            t.column_name.clone(),
+            t.key.clone(),
+            t.value.clone(),
+        )
+    }));
+    assert_eq!(got_tags, tags);
+    let got_columns = set(snap.columns.iter().map(|c| {
+        (
+            c.table_full_name.clone(),
+            c.name.clone(),
+            c.position,
+            c.type_text.clone(),
+            c.nullable,
+            c.comment.clone(),
+        )
+    }));
+    assert_eq!(got_columns, columns);
+    let got_masks = set(snap.column_masks.iter().map(|m| {
+        (
+            m.table_full_name.clone(),
+            m.column_name.clone(),
+            m.function_full_name.clone(),
+        )
+    }));
+    assert_eq!(got_masks, masks);
+    let got_filters = set(snap.row_filters.iter().map(|f| {
+        (
+            f.table_full_name.clone(),
+            f.function_full_name.clone(),
+            f.input_columns.clone(),
+        )
+    }));
+    assert_eq!(got_filters, filters);
+}
+
+#[test]
+fn rest_and_bulk_collect_the_seed_exactly() {
+    let h = start(json!({}), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, rest) = collect(&h, dir.path(), &["--mode", "rest"]);
+    assert_eq!(rest.manifest.collector_mode, "rest");
+    assert_matches_seed(&rest);
+    let (_, bulk) = collect(
+        &h,
+        dir.path(),
+        &[
+            "--mode",
+            "bulk",
+            "--warehouse-id",
+            "W",
+            "--format",
+            "sqlite",
+        ],
+    );
+    assert_eq!(bulk.manifest.collector_mode, "bulk");
+    assert_matches_seed(&bulk);
+    assert_eq!(content(&rest), content(&bulk));
+}
+
+#[test]
+fn faults_and_rate_limit_give_the_same_snapshot() {
+    let clean = start(json!({}), 3);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, want) = collect(&clean, dir.path(), &[]);
+    let faulty = start(json!({"fault_rate": 0.2, "rate_limit": 50.0}), 3);
+    let (_, got) = collect(&faulty, dir.path(), &["--jobs", "8", "--max-rps", "200"]);
+    assert_eq!(content(&got), content(&want));
+    let (_, got) = collect(
+        &faulty,
+        dir.path(),
+        &["--mode", "bulk", "--warehouse-id", "W"],
+    );
+    assert_eq!(content(&got), content(&want));
+}
+
+#[test]
+fn a_forbidden_schema_is_a_collection_issue_and_the_rest_completes() {
+    let h = start(
+        json!({"rules": [{"method": "READ", "under": "main.sales", "status": 403}]}),
+        100,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (run, snap) = collect(&h, dir.path(), &[]);
+    assert!(run.stderr.contains("main.sales"), "{}", run.stderr);
+    let issue = snap
+        .collection_issues
+        .iter()
+        .find(|i| i.full_name == "main.sales" && i.subtree)
+        .expect("a subtree issue on main.sales");
+    assert_eq!(issue.error_code.as_deref(), Some("403"));
+    assert!(
+        !snap
+            .securables
+            .iter()
+            .any(|r| r.full_name.starts_with("main.sales."))
+    );
+    assert!(
+        snap.securables
+            .iter()
+            .any(|r| r.full_name == "main.données.o'brien")
+    );
+    assert!(
+        snap.securables
+            .iter()
+            .any(|r| r.full_name == "we`ird-cat.s.t")
+    );
+}
+
+#[test]
+fn bad_token_or_host_exits_2_and_the_token_never_leaks() {
+    let h = start(json!({"fault_rate": 0.1}), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let run = brickkit(
+        &[
+            "snapshot",
+            "collect",
+            "--host",
+            &h.base_url,
+            "--token",
+            "wrong-token-42",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains("wrong-token-42"));
+    let run = brickkit(
+        &[
+            "snapshot",
+            "collect",
+            "--host",
+            "http://127.0.0.1:9",
+            "--token",
+            TOKEN,
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2);
+    assert!(!run.stderr.contains(TOKEN));
+    // Token from the environment, verbose and traced: no output and no snapshot byte has it.
+    let run = brickkit(
+        &[
+            "snapshot",
+            "collect",
+            "-vv",
+            "--mode",
+            "bulk",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &[
+            ("DATABRICKS_HOST", &h.base_url),
+            ("DATABRICKS_TOKEN", TOKEN),
+            ("DATABRICKS_WAREHOUSE_ID", "W"),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
+    for entry in walk(dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "{} contains the token",
+            entry.display()
+        );
+    }
+    let show = brickkit(
+        &["snapshot", "show", run.path.unwrap().to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(show.code, 0);
+    assert!(show.stdout.contains("collector mode  bulk"));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn live_drift_detect_reports_a_forbidden_schemas_tables_as_unknown() {
+    let h = start(
+        json!({"rules": [{"method": "READ", "under": "main.sales", "status": 403}]}),
+        100,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("brickkit.yaml"),
+        "project: t\ndefault_environment: dev\nenvironments:\n  dev: {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("main.yaml"),
+        "catalogs:\n  - name: main\n    schemas:\n      - name: sales\n        tables:\n          - name: orders\n      - name: absent\n",
+    )
+    .unwrap();
+    let snaps = dir.path().join("snaps");
+    let run = brickkit(
+        &[
+            "drift",
+            "detect",
+            tree.to_str().unwrap(),
+            "--format",
+            "json",
+            "--host",
+            &h.base_url,
+            "--token",
+            TOKEN,
+            "--snapshots-dir",
+            snaps.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let names = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resource_name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let unknown = names("unknown");
+    assert!(
+        unknown
+            .iter()
+            .any(|n| n == "main.sales.orders" || n == "main.sales"),
+        "{unknown:?}"
+    );
+    let missing = names("missing");
+    assert!(
+        !missing.iter().any(|n| n.starts_with("main.sales")),
+        "{missing:?}"
+    );
+    assert!(missing.iter().any(|n| n == "main.absent"), "{missing:?}");
+    // The live snapshot was kept.
+    assert_eq!(std::fs::read_dir(&snaps).unwrap().count(), 1);
+}
+
+#[test]
+fn import_round_trips_to_a_compliant_tree() {
+    let h = start(json!({}), 100);
+    let dir = tempfile::tempdir().unwrap();
+    let (run, _) = collect(&h, &dir.path().join("snaps"), &[]);
+    let snap_path = run.path.unwrap();
+    let imported = brickkit(&["import", "--snapshot", snap_path.to_str().unwrap()], &[]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("brickkit.yaml"),
+        "project: t\ndefault_environment: dev\nenvironments:\n  dev: {}\n",
+    )
+    .unwrap();
+    std::fs::write(tree.join("imported.yaml"), &imported.stdout).unwrap();
+    let v = brickkit(&["validate", tree.to_str().unwrap()], &[]);
+    assert_eq!(v.code, 0, "{}{}\n{}", v.stdout, v.stderr, imported.stdout);
+    let d = brickkit(
+        &[
+            "drift",
+            "detect",
+            tree.to_str().unwrap(),
+            "--snapshot",
+            snap_path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--unmanaged",
+            "all",
+        ],
+        &[],
+    );
+    assert_eq!(d.code, 0, "{}{}\n{}", d.stdout, d.stderr, imported.stdout);
+    let r: Value = serde_json::from_str(&d.stdout).unwrap();
+    for key in ["drifted", "missing", "unmanaged", "unknown"] {
+        assert!(r[key].as_array().unwrap().is_empty(), "{key}: {}", r[key]);
+    }
+    assert_eq!(
+        r["compliant"].as_array().unwrap().len(),
+        store::read(&snap_path).unwrap().securables.len()
+    );
+    // Nothing left to import once the tree declares everything.
+    let again = brickkit(
+        &[
+            "import",
+            "--snapshot",
+            snap_path.to_str().unwrap(),
+            "--unmanaged-in",
+            tree.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        again.stdout.lines().filter(|l| !l.starts_with('#')).count(),
+        0,
+        "{}",
+        again.stdout
+    );
+}
