@@ -10,7 +10,6 @@ import sys
 import time
 
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.service.catalog import SecurableType
 
 
 def main() -> None:
@@ -27,15 +26,15 @@ def main() -> None:
 
     for c in w.catalogs.list():
         securables += 1
-        grants(SecurableType.CATALOG, c.name)
+        grants("catalog", c.name)
         for s in w.schemas.list(catalog_name=c.name):
             if s.name == "information_schema":
                 continue
             securables += 1
-            grants(SecurableType.SCHEMA, s.full_name)
+            grants("schema", s.full_name)
             for t in w.tables.list(catalog_name=c.name, schema_name=s.name):
                 securables += 1
-                grants(SecurableType.TABLE, t.full_name)
+                grants("table", t.full_name)
     print(json.dumps({"securables": securables, "grant_requests": requests,
                       "seconds": round(time.monotonic() - start, 2)}))
 

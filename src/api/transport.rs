@@ -176,6 +176,7 @@ impl Client {
             let (retry_after, err) = match req.send().await {
                 Ok(resp) => {
                     let status = resp.status();
+                    tracing::debug!(%method, path, status = status.as_u16(), attempt, "response");
                     let ra = resp
                         .headers()
                         .get("retry-after")

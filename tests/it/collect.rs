@@ -665,3 +665,47 @@ fn import_round_trips_to_a_compliant_tree() {
         again.stdout
     );
 }
+
+#[test]
+fn empty_pages_are_followed_and_other_4xx_are_not_retried() {
+    let clean = start(json!({}), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, want) = collect(&clean, dir.path(), &[]);
+    let h = start(json!({"empty_pages": true}), 2);
+    let (_, got) = collect(&h, dir.path(), &[]);
+    assert_eq!(content(&got), content(&want));
+
+    let path = "/api/2.1/unity-catalog/permissions/catalog/main";
+    let h = start(json!({"rules": [{"path": path, "status": 400}]}), 100);
+    let (_, snap) = collect(&h, dir.path(), &[]);
+    let issue = snap
+        .collection_issues
+        .iter()
+        .find(|i| i.full_name == "main" && i.attribute.as_deref() == Some("grants"))
+        .expect("a grants issue on main");
+    assert_eq!(issue.error_code.as_deref(), Some("400"));
+    assert!(!issue.subtree);
+    let log: Value = ureq_get(&format!("{}/ucsim/requests", h.base_url));
+    let hits = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["decoded_path"] == path)
+        .count();
+    assert_eq!(hits, 1, "a 400 is never retried");
+}
+
+fn ureq_get(url: &str) -> Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::get(url)
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    })
+}
