@@ -5,7 +5,7 @@ pub mod completions;
 pub mod declared;
 pub mod drift;
 pub mod history;
-pub mod query;
 pub mod import;
+pub mod query;
 pub mod snapshot;
 pub mod validate;
