@@ -201,6 +201,12 @@ pub struct SnapshotCollectArgs {
     /// Skip storage credentials, external locations and connections.
     #[arg(long)]
     pub no_infrastructure: bool,
+    /// Do not record the snapshot in the history store.
+    #[arg(long)]
+    pub no_history: bool,
+    /// History store to record into (default: `history.sqlite` in the `--out` directory).
+    #[arg(long)]
+    pub history: Option<PathBuf>,
     #[command(flatten)]
     pub conn: ConnectionArgs,
 }

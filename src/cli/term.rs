@@ -17,6 +17,12 @@ pub fn warn(msg: &str) {
     let _ = writeln!(err, "warning: {msg}");
 }
 
+/// Print an informational line to stderr (progress notes, `-v` details).
+pub fn info(msg: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{msg}");
+}
+
 /// True when the error chain holds an `io::Error` of kind `BrokenPipe` (e.g. `| head`).
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

@@ -17,7 +17,9 @@ pub mod store;
 
 use std::path::PathBuf;
 
-pub use store::{Cell, History, IngestOptions, Ingested, QueryResult, TimelineEntry};
+pub use store::{
+    Cell, History, IngestOptions, Ingested, QueryResult, TimelineEntry, is_history_file,
+};
 
 /// Default location of the history file.
 pub const DEFAULT_PATH: &str = "snapshots/history.sqlite";

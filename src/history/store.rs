@@ -24,6 +24,22 @@ use crate::state::{Manifest, Snapshot, store::manifest};
 
 /// `PRAGMA application_id` of a brickkit history ("BKHS").
 pub const APPLICATION_ID: i32 = 0x424B_4853;
+
+/// True when `path` is a history store, judged from the SQLite header alone (the
+/// `application_id` at byte 68) without opening the database. Lets `snapshot list` pass
+/// over the history file that lives beside the snapshots.
+pub fn is_history_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 72];
+    match std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header)) {
+        Ok(()) => {
+            header.starts_with(b"SQLite format 3\0")
+                && i32::from_be_bytes([header[68], header[69], header[70], header[71]])
+                    == APPLICATION_ID
+        }
+        Err(_) => false,
+    }
+}
 /// The event-store version this brickkit reads and writes.
 pub const EVENT_STORE_VERSION: i32 = 1;
 

@@ -709,3 +709,35 @@ fn ureq_get(url: &str) -> Value {
             .unwrap()
     })
 }
+
+#[test]
+fn collect_records_history_beside_the_snapshots_unless_told_not_to() {
+    let h = start(json!({}), 50);
+    let dir = tempfile::tempdir().unwrap();
+    let (first, _) = collect(&h, dir.path(), &[]);
+    let history = dir.path().join("history.sqlite");
+    assert!(history.is_file(), "no history written: {}", first.stderr);
+    let (second, _) = collect(&h, dir.path(), &[]);
+    let shown = brickkit(
+        &["history", "show", "--history", history.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    for run in [&first, &second] {
+        let path = run.path.as_ref().unwrap();
+        let id = path.file_name().unwrap().to_str().unwrap();
+        assert!(shown.stdout.contains(id), "{id} not in:\n{}", shown.stdout);
+    }
+    // The history file beside the snapshots is not reported as a stray file.
+    let listed = brickkit(&["snapshot", "list", dir.path().to_str().unwrap()], &[]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(
+        !listed.stderr.contains("history.sqlite"),
+        "{}",
+        listed.stderr
+    );
+
+    let other = tempfile::tempdir().unwrap();
+    collect(&h, other.path(), &["--no-history"]);
+    assert!(!other.path().join("history.sqlite").exists());
+}

@@ -30,7 +30,20 @@ pub fn run(args: &SnapshotCollectArgs, g: &Globals) -> anyhow::Result<u8> {
         warehouse_default: None,
     };
     match collect_to_disk(&req, g)? {
-        Some(path) => {
+        Some((path, snapshot)) => {
+            // History is a side record: failing to write it warns, never changes the exit code.
+            if !args.no_history {
+                let history = args
+                    .history
+                    .clone()
+                    .unwrap_or_else(|| args.out.join("history.sqlite"));
+                if let Err(e) = crate::cli::cmd::history::record_snapshot(&history, &snapshot) {
+                    term::warn(&format!(
+                        "snapshot not recorded in history {}: {e} (pass --no-history to skip)",
+                        history.display()
+                    ));
+                }
+            }
             term::stdout_write(format!("{}\n", path.display()).as_bytes())?;
             Ok(exit::OK)
         }
@@ -75,7 +88,12 @@ impl Progress for Bar {
 
 /// Collect and write a snapshot; `Ok(None)` when nothing could be collected (the reason is
 /// already printed).
-pub fn collect_to_disk(req: &Request, g: &Globals) -> anyhow::Result<Option<PathBuf>> {
+/// Collect and write one snapshot. `None` when nothing could be collected (the reason is
+/// already printed); otherwise the written path and the snapshot itself.
+pub fn collect_to_disk(
+    req: &Request,
+    g: &Globals,
+) -> anyhow::Result<Option<(PathBuf, crate::state::Snapshot)>> {
     init_tracing();
     let flags = AuthInputs {
         host: req.conn.host.clone(),
@@ -183,7 +201,7 @@ pub fn collect_to_disk(req: &Request, g: &Globals) -> anyhow::Result<Option<Path
         }
     }
     if g.verbose > 0 && !g.quiet {
-        term::warn(&format!(
+        term::info(&format!(
             "collected {} securables with {} requests ({} retries)",
             snap.securables.len(),
             client.requests_sent(),
@@ -199,7 +217,7 @@ pub fn collect_to_disk(req: &Request, g: &Globals) -> anyhow::Result<Option<Path
     let path = snapshot_path(&req.out, &snap.manifest.snapshot_id, req.format);
     store::write(&snap, &path)
         .with_context(|| format!("cannot write snapshot {}", path.display()))?;
-    Ok(Some(path))
+    Ok(Some((path, snap)))
 }
 
 fn snapshot_path(dir: &Path, id: &str, format: StoreFormat) -> PathBuf {

@@ -85,9 +85,9 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
                 warehouse_default: envc.warehouse_id,
             };
             match collect::collect_to_disk(&req, g)? {
-                Some(p) => {
+                Some((p, _)) => {
                     if !g.quiet {
-                        term::warn(&format!("live snapshot kept at {}", p.display()));
+                        term::info(&format!("live snapshot kept at {}", p.display()));
                     }
                     p
                 }

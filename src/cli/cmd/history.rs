@@ -61,6 +61,14 @@ pub fn record(
     Ok((a, b))
 }
 
+/// Record a snapshot alone (used by `snapshot collect`).
+pub fn record_snapshot(
+    path: &std::path::Path,
+    snapshot: &Snapshot,
+) -> Result<Ingested, history::Error> {
+    History::open_or_create(path)?.ingest_snapshot(snapshot, IngestOptions::default())
+}
+
 pub fn ingest(args: &HistoryIngestArgs, g: &Globals) -> anyhow::Result<u8> {
     let declared_state = match &args.declared {
         None => None,

@@ -191,6 +191,11 @@ pub fn list(args: &SnapshotListArgs, g: &Globals) -> anyhow::Result<u8> {
     term::stdout_write(o.as_bytes())?;
     let mut broken = false;
     for p in &scan.problems {
+        if let store::Error::NotASnapshot { path, .. } = p
+            && crate::history::is_history_file(path)
+        {
+            continue; // the history store kept beside the snapshots
+        }
         if p.is_not_a_snapshot() {
             if !g.quiet {
                 term::warn(&format!("skipped {p}"));
