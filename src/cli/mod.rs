@@ -3,6 +3,7 @@
 //! library calls; `anyhow` is allowed here and nowhere else.
 
 pub mod args;
+pub mod clock;
 pub mod cmd;
 pub mod exit;
 pub mod term;

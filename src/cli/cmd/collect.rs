@@ -6,7 +6,6 @@
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -14,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::api::{self, AuthInputs, Client, ClientOptions, Secret};
 use crate::cli::args::{CollectMode, ConnectionArgs, Globals, SnapshotCollectArgs, StoreFormat};
 use crate::cli::{exit, term};
-use crate::model::{SecurableKind, Timestamp};
+use crate::model::SecurableKind;
 use crate::state::collect::{self, CollectOptions, Mode, Progress};
 use crate::state::store;
 
@@ -131,13 +130,8 @@ pub fn collect_to_disk(
             ..ClientOptions::default()
         },
     )?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let entropy = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos())
-        ^ std::process::id().rotate_left(16);
+    let now = crate::cli::clock::now();
+    let entropy = crate::cli::clock::entropy();
     let opts = CollectOptions {
         catalogs: req.catalogs.clone(),
         mode: match req.mode {
@@ -146,7 +140,7 @@ pub fn collect_to_disk(
         },
         warehouse_id,
         infrastructure: req.infrastructure,
-        taken_at: Timestamp(now),
+        taken_at: now,
         entropy,
     };
     let bar = if !g.quiet && std::io::stderr().is_terminal() {

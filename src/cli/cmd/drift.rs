@@ -11,7 +11,6 @@
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 
@@ -24,7 +23,7 @@ use crate::cli::{exit, term};
 use crate::declared::{self, Level};
 use crate::diff::DiffOptions;
 use crate::drift::{self, DriftOptions, IgnoreRules};
-use crate::model::{SecurableKind, Severity, Timestamp};
+use crate::model::{SecurableKind, Severity};
 use crate::report::{self, Format, RenderOptions};
 use crate::state::store;
 
@@ -112,11 +111,8 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
             return Ok(exit::ERROR);
         }
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let opts = DriftOptions {
-        timestamp: Timestamp(now),
+        timestamp: crate::cli::clock::now(),
         unmanaged: match args.unmanaged {
             UnmanagedScope::Declared => drift::UnmanagedScope::Declared,
             UnmanagedScope::All => drift::UnmanagedScope::All,

@@ -2,8 +2,6 @@
 //! `brickkit::history`. Exit codes: 0 done, 2 error (a refused snapshot writes nothing;
 //! snapshots before it in the same call stay recorded).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use anyhow::Context;
 
 use crate::cli::args::{
@@ -17,13 +15,7 @@ use crate::history::{self, History, IngestOptions, Ingested};
 use crate::model::Timestamp;
 use crate::state::{Snapshot, store};
 
-fn now() -> Timestamp {
-    Timestamp(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-    )
-}
+use crate::cli::clock::now;
 
 /// Drift of `snapshot` against a loaded tree, with the tree's own ignore rules.
 pub fn drift_of(state: &DeclaredState, snapshot: &Snapshot) -> anyhow::Result<DriftReport> {
