@@ -6,6 +6,7 @@ pub mod args;
 pub mod clock;
 pub mod cmd;
 pub mod exit;
+pub mod output;
 pub mod term;
 
 use std::process::ExitCode;

@@ -8,9 +8,7 @@
 //! writable). Without `--snapshot` the declared catalogs and the infrastructure are
 //! collected live (the snapshot is kept under `--snapshots-dir`).
 
-use std::fs;
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::Context;
 
@@ -136,7 +134,7 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
     let mut buf = Vec::new();
     report::render(&report, format, &render_opts, &mut buf)?;
     match &args.output {
-        Some(path) => write_atomic(path, &buf)
+        Some(path) => crate::cli::output::write_atomic(path, &buf)
             .with_context(|| format!("cannot write report {}", path.display()))?,
         None => term::stdout_write(&buf)?,
     }
@@ -161,31 +159,4 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
-}
-
-/// Write `bytes` to `path` atomically: a temporary file in the same directory, fsync,
-/// rename. An interrupted write never leaves a partial report under `path`.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }

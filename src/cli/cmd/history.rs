@@ -148,7 +148,7 @@ pub fn report(args: &HistoryReportArgs, g: &Globals) -> anyhow::Result<u8> {
     let h = History::open(&args.history)?;
     let data = h.report_data()?;
     let html = history::html::render(&data);
-    crate::cli::cmd::drift::write_atomic(&args.html, html.as_bytes())
+    crate::cli::output::write_atomic(&args.html, html.as_bytes())
         .with_context(|| format!("cannot write report {}", args.html.display()))?;
     if !g.quiet {
         term::stdout_write(
