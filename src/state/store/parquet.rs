@@ -252,21 +252,17 @@ fn read_table<R: FromBatch + Send>(
     let parts = groups
         .par_iter()
         .map(|&g| {
-            let n = meta.metadata().row_group(g).num_rows().max(0) as usize;
-            let file = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-                .with_row_groups(vec![g])
-                .with_projection(mask.clone())
-                .with_batch_size(BATCH_ROWS)
-                .build()
-                .map_err(|e| Error::parquet(&path, e))?;
-            let mut rows = Vec::with_capacity(n);
-            for batch in reader {
-                let batch = batch.map_err(|e| Error::parquet(&path, e))?;
-                let cols = Cols::new(&batch, &path, def.name);
-                R::extend_from(&cols, batch.num_rows(), &mut rows)?;
-            }
-            Ok(rows)
+            // The arrow/parquet decoder can panic on some corrupt files instead of returning
+            // an error; a corrupt snapshot must be a clear error naming the file, never a crash.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                decode_group::<R>(&path, def, &meta, &mask, g)
+            }))
+            .unwrap_or_else(|_| {
+                Err(Error::parquet(
+                    &path,
+                    format!("row group {g} is corrupt (the Parquet decoder failed)"),
+                ))
+            })
         })
         .collect::<Result<Vec<Vec<R>>, Error>>()?;
     // Grow the first part in place (large buffers are remapped, not copied) and free each
@@ -284,4 +280,29 @@ fn read_table<R: FromBatch + Send>(
         ));
     }
     Ok(out)
+}
+
+/// Decode one row group of a table file into rows.
+fn decode_group<R: FromBatch>(
+    path: &Path,
+    def: &'static TableDef,
+    meta: &ArrowReaderMetadata,
+    mask: &ProjectionMask,
+    g: usize,
+) -> Result<Vec<R>, Error> {
+    let n = meta.metadata().row_group(g).num_rows().max(0) as usize;
+    let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+        .with_row_groups(vec![g])
+        .with_projection(mask.clone())
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| Error::parquet(path, e))?;
+    let mut rows = Vec::with_capacity(n);
+    for batch in reader {
+        let batch = batch.map_err(|e| Error::parquet(path, e))?;
+        let cols = Cols::new(&batch, path, def.name);
+        R::extend_from(&cols, batch.num_rows(), &mut rows)?;
+    }
+    Ok(rows)
 }
