@@ -741,3 +741,74 @@ fn collect_records_history_beside_the_snapshots_unless_told_not_to() {
     collect(&h, other.path(), &["--no-history"]);
     assert!(!other.path().join("history.sqlite").exists());
 }
+
+/// REST paths of a collection, from ucsim's request log.
+fn logged_paths(h: &ucsim::Handle) -> Vec<String> {
+    let log: Value = ureq_get(&format!("{}/ucsim/requests", h.base_url));
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| s(&r["decoded_path"]))
+        .collect()
+}
+
+#[test]
+fn bulk_reads_infrastructure_grants_with_sql_and_the_manifest_names_the_metastore() {
+    let h = start(json!({}), 100);
+    let summary: Value = {
+        let url = format!("{}/api/2.1/unity-catalog/metastore_summary", h.base_url);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let c = reqwest::Client::new();
+            let r = c.get(url).bearer_auth(TOKEN).send().await.unwrap();
+            r.json().await.unwrap()
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_, rest) = collect(&h, dir.path(), &[]);
+    let id = summary["metastore_id"].as_str().unwrap();
+    assert!(!id.is_empty());
+    assert_eq!(rest.manifest.metastore_id.as_deref(), Some(id));
+    let infra_grants = |p: &String| {
+        p.contains("/permissions/storage_credential/")
+            || p.contains("/permissions/external_location/")
+            || p.contains("/permissions/connection/")
+    };
+    assert!(logged_paths(&h).iter().any(infra_grants));
+
+    let h = start(json!({}), 100);
+    let (_, bulk) = collect(&h, dir.path(), &["--mode", "bulk", "--warehouse-id", "W"]);
+    assert_eq!(content(&rest), content(&bulk));
+    assert_eq!(bulk.manifest.metastore_id, rest.manifest.metastore_id);
+    let paths = logged_paths(&h);
+    assert!(
+        !paths.iter().any(infra_grants),
+        "bulk mode read infrastructure grants over REST: {paths:?}"
+    );
+}
+
+#[test]
+fn an_unreadable_metastore_summary_is_an_issue_not_a_failure() {
+    let path = "/api/2.1/unity-catalog/metastore_summary";
+    let h = start(json!({"rules": [{"path": path, "status": 403}]}), 100);
+    let dir = tempfile::tempdir().unwrap();
+    let (run, snap) = collect(&h, dir.path(), &[]);
+    assert_eq!(snap.manifest.metastore_id, None);
+    let issue = snap
+        .collection_issues
+        .iter()
+        .find(|i| i.attribute.as_deref() == Some("metastore_id"))
+        .unwrap_or_else(|| panic!("no metastore_id issue; stderr: {}", run.stderr));
+    assert_eq!(issue.error_code.as_deref(), Some("403"));
+    assert!(!issue.subtree);
+    // The securables are all there: the snapshot equals a clean one but for that issue.
+    let clean = start(json!({}), 100);
+    let (_, want) = collect(&clean, dir.path(), &[]);
+    let mut got = content(&snap);
+    got.collection_issues.clear();
+    assert_eq!(got, content(&want));
+}

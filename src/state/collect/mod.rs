@@ -9,6 +9,7 @@
 //! unreachable host) stop it. The only part of `state` that may use `api`.
 
 mod bulk;
+mod infra;
 mod rest;
 mod rows;
 
@@ -90,9 +91,21 @@ pub async fn collect(
     if opts.mode == Mode::Bulk && opts.warehouse_id.is_none() {
         return Err(Error::NoWarehouse);
     }
-    let mut snap = match opts.mode {
-        Mode::Rest => rest::collect(client, opts, progress).await?,
-        Mode::Bulk => bulk::collect(client, opts, progress).await?,
+    let (metastore, snap) = tokio::join!(metastore_id(client), async {
+        match opts.mode {
+            Mode::Rest => rest::collect(client, opts, progress).await,
+            Mode::Bulk => bulk::collect(client, opts, progress).await,
+        }
+    });
+    let mut snap = snap?;
+    let metastore_id = match metastore {
+        Ok(id) => id,
+        Err(e) if e.is_fatal() => return Err(Error::Fatal(e)),
+        Err(e) => {
+            snap.collection_issues
+                .push(issue(None, "", Some("metastore_id"), false, &e));
+            None
+        }
     };
     dedup(&mut snap);
     snap.sort();
@@ -120,7 +133,7 @@ pub async fn collect(
         parent_id: None,
         taken_at: opts.taken_at,
         host: Some(client.host().to_string()),
-        metastore_id: None,
+        metastore_id,
         scope,
         collector_mode: opts.mode.as_str().to_string(),
         brickkit_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -128,6 +141,17 @@ pub async fn collect(
         content_digest: String::new(),
     };
     Ok(snap)
+}
+
+/// The metastore's id (`GET .../metastore_summary`); `None` when the answer has none.
+async fn metastore_id(client: &Client) -> Result<Option<String>, api::Error> {
+    let v = client
+        .get("/api/2.1/unity-catalog/metastore_summary", &[])
+        .await?;
+    Ok(v.get("metastore_id")
+        .and_then(serde_json::Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string))
 }
 
 fn dedup(s: &mut Snapshot) {

@@ -1,5 +1,5 @@
-//! The REST walk: infrastructure, catalogs, schemas, then tables, volumes and functions per
-//! schema, concurrently (bounded by the client). With `per_securable` (rest mode) it also
+//! The REST walk: catalogs, schemas, then tables, volumes and functions per schema,
+//! concurrently (bounded by the client), with infrastructure alongside ([`super::infra`]). With `per_securable` (rest mode) it also
 //! reads grants and tags of every securable and tags of every column; bulk mode turns that
 //! off and reads them with SQL instead.
 
@@ -10,15 +10,15 @@ use tokio::task::JoinSet;
 use crate::api::page::list_all;
 use crate::api::transport::seg;
 use crate::api::wire::{
-    CatalogInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo, PrivilegeAssignment,
-    SchemaInfo, StorageCredentialInfo, TableInfo, TagAssignment, VolumeInfo,
+    CatalogInfo, FunctionInfo, PrivilegeAssignment, SchemaInfo, TableInfo, TagAssignment,
+    VolumeInfo,
 };
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
 use crate::state::Snapshot;
-use crate::state::collect::{CollectOptions, Error, Progress, issue, rows};
+use crate::state::collect::{CollectOptions, Error, Progress, infra, issue, rows};
 
-const UC: &str = "/api/2.1/unity-catalog";
+pub(crate) const UC: &str = "/api/2.1/unity-catalog";
 
 /// Rest mode: the walk with per-securable grants and tags.
 pub async fn collect(
@@ -59,7 +59,7 @@ pub(crate) fn merge(into: &mut Snapshot, from: Snapshot) {
     into.collection_issues.extend(from.collection_issues);
 }
 
-async fn join(
+pub(crate) async fn join(
     set: &mut JoinSet<Result<Snapshot, api::Error>>,
     snap: &mut Snapshot,
 ) -> Result<(), api::Error> {
@@ -95,7 +95,12 @@ pub async fn walk(
         .map_err(Error::Fatal)?;
     let mut set = JoinSet::new();
     if opts.infrastructure {
-        set.spawn(infrastructure(client.clone(), progress.clone()));
+        let grants_by = if per_securable {
+            infra::Grants::Rest
+        } else {
+            infra::Grants::Sql(opts.warehouse_id.clone().unwrap_or_default())
+        };
+        set.spawn(infra::collect(client.clone(), progress.clone(), grants_by));
     }
     for c in catalogs {
         set.spawn(catalog(client.clone(), c, progress.clone(), per_securable));
@@ -145,7 +150,7 @@ async fn list_catalogs(
     Ok(out)
 }
 
-async fn grants(
+pub(crate) async fn grants(
     client: &Client,
     snap: &mut Snapshot,
     kind: SecurableKind,
@@ -214,71 +219,6 @@ async fn column_tags(
             .extend(rows::tags(SecurableKind::Table, table, Some(column), &ta));
     }
     Ok(())
-}
-
-async fn infrastructure(
-    client: Client,
-    progress: Arc<dyn Progress>,
-) -> Result<Snapshot, api::Error> {
-    let mut snap = Snapshot::default();
-    let mut names = Vec::new();
-    let r = list_all::<StorageCredentialInfo>(
-        &client,
-        &format!("{UC}/storage-credentials"),
-        &[("max_results", "0".into())],
-        "storage_credentials",
-    )
-    .await;
-    let k = SecurableKind::StorageCredential;
-    if let Some(v) = keep(&mut snap, r, Some(k), "", None, true)? {
-        progress.collected(k, v.len() as u64);
-        for c in &v {
-            snap.securables.push(rows::storage_credential(c));
-            names.push((k, c.name.clone()));
-        }
-    }
-    let r = list_all::<ExternalLocationInfo>(
-        &client,
-        &format!("{UC}/external-locations"),
-        &[("max_results", "0".into())],
-        "external_locations",
-    )
-    .await;
-    let k = SecurableKind::ExternalLocation;
-    if let Some(v) = keep(&mut snap, r, Some(k), "", None, true)? {
-        progress.collected(k, v.len() as u64);
-        for c in &v {
-            snap.securables.push(rows::external_location(c));
-            names.push((k, c.name.clone()));
-        }
-    }
-    let r = list_all::<ConnectionInfo>(
-        &client,
-        &format!("{UC}/connections"),
-        &[("max_results", "0".into())],
-        "connections",
-    )
-    .await;
-    let k = SecurableKind::Connection;
-    if let Some(v) = keep(&mut snap, r, Some(k), "", None, true)? {
-        progress.collected(k, v.len() as u64);
-        for c in &v {
-            snap.securables.push(rows::connection(c));
-            names.push((k, c.name.clone()));
-        }
-    }
-    // Infrastructure grants are few: read them over REST in both modes.
-    let mut set = JoinSet::new();
-    for (k, n) in names {
-        let client = client.clone();
-        set.spawn(async move {
-            let mut s = Snapshot::default();
-            grants(&client, &mut s, k, &n).await?;
-            Ok(s)
-        });
-    }
-    join(&mut set, &mut snap).await?;
-    Ok(snap)
 }
 
 async fn catalog(
