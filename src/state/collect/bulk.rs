@@ -103,8 +103,14 @@ pub async fn collect(
     let mut set = JoinSet::new();
     for c in &catalogs {
         for q in QUERIES {
+            // Direct grants only: inherited rows repeat a parent's grant on every child.
+            let direct = if matches!(q, Query::Grants(..)) {
+                " AND (inherited_from IS NULL OR inherited_from = 'NONE')"
+            } else {
+                ""
+            };
             let stmt = format!(
-                "SELECT * FROM {}.information_schema.{} WHERE {} = {}",
+                "SELECT * FROM {}.information_schema.{} WHERE {} = {}{direct}",
                 ident(c),
                 q.view(),
                 q.catalog_column(),
