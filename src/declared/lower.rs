@@ -577,16 +577,14 @@ impl Lowerer<'_> {
     /// Record where the tables, volumes and functions of a schema go when they are declared
     /// at top level (`catalog:` + `schema:`).
     fn register_schema(&mut self, cat: &str, catalog_here: bool, s: &raw::Schema) {
-        let name = s.name.value.to_lowercase();
-        let key = (cat.to_owned(), name.clone());
+        let key = (cat.to_owned(), s.name.value.to_lowercase());
         match self.catalogs.get(cat) {
             Some(eff) if catalog_here && self.included(&s.environments) => {
-                let short =
-                    conventions::effective_short_name(self.conv, SecurableKind::Schema, &name);
-                let scope = Scope {
-                    full: format!("{eff}.{short}"),
-                    declared: format!("{cat}.{name}"),
+                let catalog = Scope {
+                    full: eff.clone(),
+                    declared: cat.to_owned(),
                 };
+                let scope = self.scope_of(SecurableKind::Schema, &s.name.value, Some(&catalog));
                 self.schemas.insert(key, scope);
             }
             _ => {
@@ -765,14 +763,10 @@ impl Lowerer<'_> {
         } else if let Some(d) = conventions::check_naming(self.conv, kind, n, origin.as_ref()) {
             self.diags.push(d);
         }
-        let short = conventions::effective_short_name(self.conv, kind, n);
-        let (full_name, declared_name) = match parent {
-            Some(p) => (
-                format!("{}.{short}", p.full),
-                format!("{}.{}", p.declared, n.to_lowercase()),
-            ),
-            None => (short, n.to_lowercase()),
-        };
+        let Scope {
+            full: full_name,
+            declared: declared_name,
+        } = self.scope_of(kind, n, parent);
         Some(DeclaredSecurable {
             kind,
             full_name,
@@ -788,6 +782,22 @@ impl Lowerer<'_> {
             properties: BTreeMap::new(),
             details: BTreeMap::new(),
         })
+    }
+
+    /// Effective and declared full names of a securable named `name` (as written) under
+    /// `parent`.
+    fn scope_of(&self, kind: SecurableKind, name: &str, parent: Option<&Scope>) -> Scope {
+        let short = conventions::effective_short_name(self.conv, kind, name);
+        match parent {
+            Some(p) => Scope {
+                full: format!("{}.{short}", p.full),
+                declared: format!("{}.{}", p.declared, name.to_lowercase()),
+            },
+            None => Scope {
+                full: short,
+                declared: name.to_lowercase(),
+            },
+        }
     }
 
     /// Owner: explicit (alias-resolved) or the convention's default.
