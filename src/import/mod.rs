@@ -32,6 +32,9 @@ pub struct ImportOptions {
     /// Effective schema full name -> short name as declared (for tables, volumes and
     /// functions added to a declared schema); absent: the short name in the snapshot.
     pub declared_schema_names: BTreeMap<String, String>,
+    /// The tree's naming suffixes per kind (lower case, environment already substituted):
+    /// removed from emitted names, since loading the tree adds them back.
+    pub name_suffixes: BTreeMap<SecurableKind, String>,
 }
 
 fn q(s: &str) -> String {
@@ -41,17 +44,35 @@ fn q(s: &str) -> String {
 struct Index<'a> {
     snap: &'a Snapshot,
     children: BTreeMap<&'a str, Vec<&'a SecurableRow>>,
+    suffixes: &'a BTreeMap<SecurableKind, String>,
 }
 
 impl<'a> Index<'a> {
-    fn new(snap: &'a Snapshot) -> Index<'a> {
+    fn new(snap: &'a Snapshot, suffixes: &'a BTreeMap<SecurableKind, String>) -> Index<'a> {
         let mut children: BTreeMap<&str, Vec<&SecurableRow>> = BTreeMap::new();
         for s in &snap.securables {
             if let Some(p) = &s.parent {
                 children.entry(p.as_str()).or_default().push(s);
             }
         }
-        Index { snap, children }
+        Index {
+            snap,
+            children,
+            suffixes,
+        }
+    }
+
+    /// The `name:` of a securable as the tree would declare it: its short name without the
+    /// kind's naming suffix (kept when the name does not end with it).
+    fn name(&self, s: &SecurableRow) -> String {
+        let short = short(&s.full_name);
+        let suffix = s.kind.and_then(|k| self.suffixes.get(&k));
+        let stripped = suffix.and_then(|x| {
+            let cut = short.len().checked_sub(x.len())?;
+            let (head, tail) = (short.get(..cut)?, short.get(cut..)?);
+            (!head.is_empty() && tail.eq_ignore_ascii_case(x)).then_some(head)
+        });
+        q(stripped.unwrap_or(short))
     }
 
     fn kids(&self, parent: &str, kind: SecurableKind) -> Vec<&'a SecurableRow> {
@@ -131,7 +152,7 @@ impl<'a> Index<'a> {
     /// (catalog as declared, schema) is written for top-level entries.
     fn entry(&self, o: &mut String, ind: &str, s: &SecurableRow, place: Option<(&str, &str)>) {
         let body = format!("{ind}    ");
-        let _ = writeln!(o, "{ind}  - name: {}", q(short(&s.full_name)));
+        let _ = writeln!(o, "{ind}  - name: {}", self.name(s));
         if let Some((catalog, schema)) = place {
             let _ = writeln!(o, "{body}catalog: {}", q(catalog));
             let _ = writeln!(o, "{body}schema: {}", q(schema));
@@ -252,7 +273,7 @@ fn short(full: &str) -> &str {
 
 /// Render the YAML resource file for the securables of `snap` selected by `opts`.
 pub fn render(snap: &Snapshot, opts: &ImportOptions) -> String {
-    let ix = Index::new(snap);
+    let ix = Index::new(snap, &opts.name_suffixes);
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -273,13 +294,13 @@ pub fn render(snap: &Snapshot, opts: &ImportOptions) -> String {
     if !new_catalogs.is_empty() {
         let _ = writeln!(o, "catalogs:");
         for c in new_catalogs {
-            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            let _ = writeln!(o, "  - name: {}", ix.name(c));
             ix.common(&mut o, "    ", c, true);
             let schemas = ix.kids(&c.full_name, SecurableKind::Schema);
             if !schemas.is_empty() {
                 let _ = writeln!(o, "    schemas:");
                 for s in schemas {
-                    let _ = writeln!(o, "      - name: {}", q(short(&s.full_name)));
+                    let _ = writeln!(o, "      - name: {}", ix.name(s));
                     ix.common(&mut o, "        ", s, true);
                     ix.schema_body(&mut o, "        ", &s.full_name);
                 }
@@ -307,7 +328,7 @@ pub fn render(snap: &Snapshot, opts: &ImportOptions) -> String {
     if !extra.is_empty() {
         let _ = writeln!(o, "schemas:");
         for (c, s) in extra {
-            let _ = writeln!(o, "  - name: {}", q(short(&s.full_name)));
+            let _ = writeln!(o, "  - name: {}", ix.name(s));
             let _ = writeln!(o, "    catalog: {}", q(&catalog_name(&c.full_name)));
             ix.common(&mut o, "    ", s, true);
             ix.schema_body(&mut o, "    ", &s.full_name);
@@ -361,7 +382,7 @@ fn infrastructure(ix: &Index<'_>, o: &mut String, declared: &dyn Fn(SecurableKin
     if !creds.is_empty() {
         let _ = writeln!(o, "storage_credentials:");
         for c in creds {
-            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            let _ = writeln!(o, "  - name: {}", ix.name(c));
             match c.securable_type.as_deref() {
                 Some("AWS_IAM_ROLE") => {
                     let arn = c.details.get("role_arn").map_or("", String::as_str);
@@ -387,7 +408,7 @@ fn infrastructure(ix: &Index<'_>, o: &mut String, declared: &dyn Fn(SecurableKin
     if !locs.is_empty() {
         let _ = writeln!(o, "external_locations:");
         for l in locs {
-            let _ = writeln!(o, "  - name: {}", q(&l.full_name));
+            let _ = writeln!(o, "  - name: {}", ix.name(l));
             if let Some(u) = &l.location {
                 let _ = writeln!(o, "    url: {}", q(u));
             }
@@ -401,7 +422,7 @@ fn infrastructure(ix: &Index<'_>, o: &mut String, declared: &dyn Fn(SecurableKin
     if !conns.is_empty() {
         let _ = writeln!(o, "connections:");
         for c in conns {
-            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            let _ = writeln!(o, "  - name: {}", ix.name(c));
             if let Some(t) = &c.securable_type {
                 let _ = writeln!(o, "    connection_type: {}", q(t));
             }
@@ -528,6 +549,22 @@ volumes:
     grants: []
 "#
         );
+    }
+
+    #[test]
+    fn naming_suffixes_are_removed_from_emitted_names() {
+        use SecurableKind::*;
+        let snap = Snapshot::default();
+        let suffixes = [(Table, "_t".to_string())].into();
+        let ix = Index::new(&snap, &suffixes);
+        let name = |kind, full: &str| ix.name(&row(kind, full, None));
+        assert_eq!(name(Table, "c.s.orders_t"), "\"orders\"");
+        assert_eq!(name(Table, "c.s.ORDERS_T"), "\"ORDERS\"");
+        // Not ending with the suffix, or nothing left: kept as it is.
+        assert_eq!(name(Table, "c.s.orders"), "\"orders\"");
+        assert_eq!(name(Table, "c.s._t"), "\"_t\"");
+        assert_eq!(name(Table, "c.s.é_t"), "\"é\"");
+        assert_eq!(name(Schema, "c.s_t"), "\"s_t\"");
     }
 
     #[test]

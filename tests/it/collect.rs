@@ -634,6 +634,7 @@ fn import_round_trips_to_a_compliant_tree() {
             "json",
             "--unmanaged",
             "all",
+            "--no-history",
         ],
         &[],
     );
@@ -741,6 +742,7 @@ fn drift_json(tree: &Path, snap: &Path, extra: &[&str]) -> (Run, Value) {
         snap.to_str().unwrap(),
         "--format",
         "json",
+        "--no-history",
     ];
     args.extend_from_slice(extra);
     let d = brickkit(&args, &[]);
@@ -843,6 +845,64 @@ fn import_adopts_undeclared_children_of_declared_schemas() {
         &[],
     );
     assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        again.stdout.lines().filter(|l| !l.starts_with('#')).count(),
+        0,
+        "{}",
+        again.stdout
+    );
+}
+
+/// Copy a directory tree (the example governance tree into a temporary one).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn import_names_resolve_back_through_the_trees_naming_suffixes() {
+    // The example tree suffixes catalogs with `_{env}`: the snapshot's `finance_dev` must
+    // be imported as `finance`, or the tree would declare `finance_dev_dev`.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    copy_dir(&repo.join("examples/governance"), &tree);
+    std::fs::remove_file(tree.join("catalogs/finance.yaml")).unwrap();
+    let snap = repo.join("snapshots/example");
+    let args = [
+        "import",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--unmanaged-in",
+        tree.to_str().unwrap(),
+        "--env",
+        "dev",
+    ];
+    let imported = brickkit(&args, &[]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    assert!(
+        imported
+            .stdout
+            .contains("catalogs:\n  - name: \"finance\"\n"),
+        "{}",
+        imported.stdout
+    );
+    std::fs::write(tree.join("imported.yaml"), &imported.stdout).unwrap();
+    let v = brickkit(&["validate", tree.to_str().unwrap(), "--env", "dev"], &[]);
+    assert_ne!(v.code, 2, "{}{}\n{}", v.stdout, v.stderr, imported.stdout);
+    let (_, r) = drift_json(&tree, &snap, &["--env", "dev", "--unmanaged", "all"]);
+    for key in ["missing", "unmanaged"] {
+        assert!(r[key].as_array().unwrap().is_empty(), "{key}: {}", r[key]);
+    }
+    let again = brickkit(&args, &[]);
     assert_eq!(
         again.stdout.lines().filter(|l| !l.starts_with('#')).count(),
         0,

@@ -37,6 +37,11 @@ pub fn run(args: &ImportArgs, _g: &Globals) -> anyhow::Result<u8> {
             ));
             return Ok(exit::ERROR);
         };
+        for (kind, rule) in &state.policy.naming {
+            if let Some(suffix) = rule.suffix.as_ref().filter(|x| !x.is_empty()) {
+                opts.name_suffixes.insert(*kind, suffix.to_lowercase());
+            }
+        }
         for s in &state.securables {
             opts.declared.insert((s.kind, s.full_name.clone()));
             match s.kind {
