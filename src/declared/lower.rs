@@ -420,6 +420,8 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
         catalogs: BTreeMap::new(),
         other_env_catalogs: BTreeSet::new(),
         credentials: BTreeMap::new(),
+        schemas: BTreeMap::new(),
+        unlowered_schemas: BTreeSet::new(),
         out: Vec::new(),
         diags,
         fn_refs: Vec::new(),
@@ -495,6 +497,7 @@ fn is_secret_key(key: &str) -> bool {
 }
 
 /// One named securable in progress, with the context its children need.
+#[derive(Debug, Clone)]
 struct Scope {
     full: String,
     declared: String,
@@ -511,6 +514,11 @@ struct Lowerer<'a> {
     other_env_catalogs: BTreeSet<String>,
     /// Declared storage credential name (lower case) -> effective name.
     credentials: BTreeMap<String, String>,
+    /// Schemas lowered in this environment, by (catalog, schema) as declared (lower case).
+    schemas: BTreeMap<(String, String), Scope>,
+    /// Schemas declared in the tree but not lowered here: they (or their catalog) exist only
+    /// in other environments, or their catalog is unknown (reported on the schema itself).
+    unlowered_schemas: BTreeSet<(String, String)>,
     out: Vec<DeclaredSecurable>,
     diags: Vec<Diagnostic>,
     /// Function references into declared catalogs: (resolved name, where, as written).
@@ -518,7 +526,8 @@ struct Lowerer<'a> {
 }
 
 impl Lowerer<'_> {
-    /// First pass: the names other securables may refer to (catalogs, storage credentials).
+    /// First pass: the names other securables may refer to (catalogs, storage credentials,
+    /// then schemas, which need every catalog).
     fn register_names(&mut self, resources: &[(PathBuf, raw::ResourceFile)]) {
         for (_, doc) in resources {
             for c in &doc.catalogs {
@@ -546,6 +555,97 @@ impl Lowerer<'_> {
                     );
                 }
             }
+        }
+        for (_, doc) in resources {
+            for c in &doc.catalogs {
+                let cat = c.value.name.value.to_lowercase();
+                let here = self.included(&c.value.environments);
+                for s in &c.value.schemas {
+                    self.register_schema(&cat, here, &s.value);
+                }
+            }
+            for s in &doc.schemas {
+                if let Some(cat) = &s.value.catalog {
+                    let cat = cat.value.to_lowercase();
+                    let here = self.catalogs.contains_key(&cat);
+                    self.register_schema(&cat, here, &s.value);
+                }
+            }
+        }
+    }
+
+    /// Record where the tables, volumes and functions of a schema go when they are declared
+    /// at top level (`catalog:` + `schema:`).
+    fn register_schema(&mut self, cat: &str, catalog_here: bool, s: &raw::Schema) {
+        let key = (cat.to_owned(), s.name.value.to_lowercase());
+        match self.catalogs.get(cat) {
+            Some(eff) if catalog_here && self.included(&s.environments) => {
+                let catalog = Scope {
+                    full: eff.clone(),
+                    declared: cat.to_owned(),
+                };
+                let scope = self.scope_of(SecurableKind::Schema, &s.name.value, Some(&catalog));
+                self.schemas.insert(key, scope);
+            }
+            _ => {
+                self.unlowered_schemas.insert(key);
+            }
+        }
+    }
+
+    /// The schema a top-level table, volume or function belongs to: its `catalog:` and
+    /// `schema:` must name a schema the tree declares. `None` (with a diagnostic unless the
+    /// schema exists only elsewhere) when it cannot be placed.
+    fn top_level_parent(
+        &mut self,
+        file: &Path,
+        kind: SecurableKind,
+        name: &Str,
+        catalog: &Option<Str>,
+        schema: &Option<Str>,
+    ) -> Option<Scope> {
+        let (Some(cat), Some(sch)) = (catalog, schema) else {
+            for (key, v, what) in [
+                ("catalog", catalog, "the catalog it belongs to, as declared"),
+                ("schema", schema, "the schema it belongs to"),
+            ] {
+                if v.is_none() {
+                    self.diags.push(Diagnostic::error(
+                        at(file, name),
+                        "missing-key",
+                        format!("top-level {kind} `{}` needs `{key}:` ({what})", name.value),
+                    ));
+                }
+            }
+            return None;
+        };
+        let key = (cat.value.to_lowercase(), sch.value.to_lowercase());
+        if let Some(scope) = self.schemas.get(&key) {
+            return Some(scope.clone());
+        }
+        if !self.unlowered_schemas.contains(&key) {
+            self.diags.push(Diagnostic::error(
+                at(file, sch),
+                "unknown-schema",
+                format!(
+                    "{kind} `{}` names schema `{}.{}`, which the tree does not declare (declare it under its catalog's `schemas:` or in a top-level `schemas:` entry)",
+                    name.value, cat.value, sch.value
+                ),
+            ));
+        }
+        None
+    }
+
+    /// `catalog:` / `schema:` on a table, volume or function that already sits in a schema.
+    fn nested_placement(&mut self, file: &Path, kind: SecurableKind, keys: [&Option<Str>; 2]) {
+        for k in keys.into_iter().flatten() {
+            self.diags.push(Diagnostic::error(
+                at(file, k),
+                "unknown-key",
+                format!(
+                    "`catalog:` and `schema:` are only for top-level `tables:`, `volumes:` and `functions:` entries; this {kind} is already inside a schema"
+                ),
+            ));
         }
     }
 
@@ -607,6 +707,27 @@ impl Lowerer<'_> {
                 }
             }
         }
+        for t in &doc.tables {
+            let t = &t.value;
+            let kind = SecurableKind::Table;
+            if let Some(p) = self.top_level_parent(file, kind, &t.name, &t.catalog, &t.schema) {
+                self.table(file, &p, t);
+            }
+        }
+        for v in &doc.volumes {
+            let v = &v.value;
+            let kind = SecurableKind::Volume;
+            if let Some(p) = self.top_level_parent(file, kind, &v.name, &v.catalog, &v.schema) {
+                self.volume(file, &p, v);
+            }
+        }
+        for f in &doc.functions {
+            let f = &f.value;
+            let kind = SecurableKind::Function;
+            if let Some(p) = self.top_level_parent(file, kind, &f.name, &f.catalog, &f.schema) {
+                self.function(file, &p, f);
+            }
+        }
         for c in &doc.storage_credentials {
             self.storage_credential(file, &c.value);
         }
@@ -642,14 +763,10 @@ impl Lowerer<'_> {
         } else if let Some(d) = conventions::check_naming(self.conv, kind, n, origin.as_ref()) {
             self.diags.push(d);
         }
-        let short = conventions::effective_short_name(self.conv, kind, n);
-        let (full_name, declared_name) = match parent {
-            Some(p) => (
-                format!("{}.{short}", p.full),
-                format!("{}.{}", p.declared, n.to_lowercase()),
-            ),
-            None => (short, n.to_lowercase()),
-        };
+        let Scope {
+            full: full_name,
+            declared: declared_name,
+        } = self.scope_of(kind, n, parent);
         Some(DeclaredSecurable {
             kind,
             full_name,
@@ -665,6 +782,22 @@ impl Lowerer<'_> {
             properties: BTreeMap::new(),
             details: BTreeMap::new(),
         })
+    }
+
+    /// Effective and declared full names of a securable named `name` (as written) under
+    /// `parent`.
+    fn scope_of(&self, kind: SecurableKind, name: &str, parent: Option<&Scope>) -> Scope {
+        let short = conventions::effective_short_name(self.conv, kind, name);
+        match parent {
+            Some(p) => Scope {
+                full: format!("{}.{short}", p.full),
+                declared: format!("{}.{}", p.declared, name.to_lowercase()),
+            },
+            None => Scope {
+                full: short,
+                declared: name.to_lowercase(),
+            },
+        }
     }
 
     /// Owner: explicit (alias-resolved) or the convention's default.
@@ -877,13 +1010,19 @@ impl Lowerer<'_> {
         };
         self.push(sec, &origins);
         for t in &s.tables {
-            self.table(file, &scope, &t.value);
+            let t = &t.value;
+            self.nested_placement(file, SecurableKind::Table, [&t.catalog, &t.schema]);
+            self.table(file, &scope, t);
         }
         for v in &s.volumes {
-            self.volume(file, &scope, &v.value);
+            let v = &v.value;
+            self.nested_placement(file, SecurableKind::Volume, [&v.catalog, &v.schema]);
+            self.volume(file, &scope, v);
         }
         for f in &s.functions {
-            self.function(file, &scope, &f.value);
+            let f = &f.value;
+            self.nested_placement(file, SecurableKind::Function, [&f.catalog, &f.schema]);
+            self.function(file, &scope, f);
         }
     }
 

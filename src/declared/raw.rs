@@ -135,6 +135,15 @@ pub struct ResourceFile {
     /// Schemas declared outside their catalog's file (`catalog:` names the catalog).
     #[serde(default)]
     pub schemas: Vec<Spanned<Schema>>,
+    /// Tables declared outside their schema (`catalog:` and `schema:` name the schema).
+    #[serde(default)]
+    pub tables: Vec<Spanned<Table>>,
+    /// Volumes declared outside their schema (`catalog:` and `schema:` name the schema).
+    #[serde(default)]
+    pub volumes: Vec<Spanned<Volume>>,
+    /// Functions declared outside their schema (`catalog:` and `schema:` name the schema).
+    #[serde(default)]
+    pub functions: Vec<Spanned<Function>>,
     #[serde(default)]
     pub storage_credentials: Vec<Spanned<StorageCredential>>,
     #[serde(default)]
@@ -205,6 +214,11 @@ pub struct Schema {
 #[serde(deny_unknown_fields)]
 pub struct Table {
     pub name: Str,
+    /// Only for top-level entries: the catalog (as declared) and the schema they belong to.
+    #[serde(default)]
+    pub catalog: Option<Str>,
+    #[serde(default)]
+    pub schema: Option<Str>,
     #[serde(default)]
     pub create: Option<Spanned<bool>>,
     #[serde(default)]
@@ -267,6 +281,11 @@ pub struct Mask {
 #[serde(deny_unknown_fields)]
 pub struct Volume {
     pub name: Str,
+    /// Only for top-level entries: the catalog (as declared) and the schema they belong to.
+    #[serde(default)]
+    pub catalog: Option<Str>,
+    #[serde(default)]
+    pub schema: Option<Str>,
     #[serde(default)]
     pub comment: Option<Str>,
     #[serde(default)]
@@ -287,6 +306,11 @@ pub struct Volume {
 #[serde(deny_unknown_fields)]
 pub struct Function {
     pub name: Str,
+    /// Only for top-level entries: the catalog (as declared) and the schema they belong to.
+    #[serde(default)]
+    pub catalog: Option<Str>,
+    #[serde(default)]
+    pub schema: Option<Str>,
     #[serde(default)]
     pub create: Option<Spanned<bool>>,
     #[serde(default)]

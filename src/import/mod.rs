@@ -1,7 +1,11 @@
 //! Unmanaged discovery and reference generation: turn snapshot securables into YAML in the
 //! declared format (`docs/declared-format.md`) that, added to a governance tree, makes them
 //! managed with their current owner, comment, tags, grants, properties, row filter and
-//! column masks. Tables and functions become references (never `create: true`).
+//! column masks. Tables and functions become references (never `create: true`). With the
+//! set of declared names, only the rest is emitted: whole undeclared catalogs, undeclared
+//! schemas of declared catalogs as top-level `schemas:` entries, and undeclared tables,
+//! volumes and functions of declared schemas as top-level `tables:` / `volumes:` /
+//! `functions:` entries (with `catalog:` and `schema:` as declared).
 //!
 //! Pure: takes a snapshot (and optionally the set of already-declared names) and returns
 //! text. Strings are emitted as JSON double-quoted scalars, which YAML reads exactly
@@ -25,6 +29,12 @@ pub struct ImportOptions {
     pub declared: BTreeSet<(SecurableKind, String)>,
     /// Effective catalog name -> name as declared (for schemas added to a declared catalog).
     pub declared_catalog_names: BTreeMap<String, String>,
+    /// Effective schema full name -> short name as declared (for tables, volumes and
+    /// functions added to a declared schema); absent: the short name in the snapshot.
+    pub declared_schema_names: BTreeMap<String, String>,
+    /// The tree's naming suffixes per kind (lower case, environment already substituted):
+    /// removed from emitted names, since loading the tree adds them back.
+    pub name_suffixes: BTreeMap<SecurableKind, String>,
 }
 
 fn q(s: &str) -> String {
@@ -34,17 +44,35 @@ fn q(s: &str) -> String {
 struct Index<'a> {
     snap: &'a Snapshot,
     children: BTreeMap<&'a str, Vec<&'a SecurableRow>>,
+    suffixes: &'a BTreeMap<SecurableKind, String>,
 }
 
 impl<'a> Index<'a> {
-    fn new(snap: &'a Snapshot) -> Index<'a> {
+    fn new(snap: &'a Snapshot, suffixes: &'a BTreeMap<SecurableKind, String>) -> Index<'a> {
         let mut children: BTreeMap<&str, Vec<&SecurableRow>> = BTreeMap::new();
         for s in &snap.securables {
             if let Some(p) = &s.parent {
                 children.entry(p.as_str()).or_default().push(s);
             }
         }
-        Index { snap, children }
+        Index {
+            snap,
+            children,
+            suffixes,
+        }
+    }
+
+    /// The `name:` of a securable as the tree would declare it: its short name without the
+    /// kind's naming suffix (kept when the name does not end with it).
+    fn name(&self, s: &SecurableRow) -> String {
+        let short = short(&s.full_name);
+        let suffix = s.kind.and_then(|k| self.suffixes.get(&k));
+        let stripped = suffix.and_then(|x| {
+            let cut = short.len().checked_sub(x.len())?;
+            let (head, tail) = (short.get(..cut)?, short.get(cut..)?);
+            (!head.is_empty() && tail.eq_ignore_ascii_case(x)).then_some(head)
+        });
+        q(stripped.unwrap_or(short))
     }
 
     fn kids(&self, parent: &str, kind: SecurableKind) -> Vec<&'a SecurableRow> {
@@ -107,47 +135,46 @@ impl<'a> Index<'a> {
         }
     }
 
+    /// The `functions:`, `tables:` and `volumes:` lists of a schema entry at `ind`.
     fn schema_body(&self, o: &mut String, ind: &str, schema: &str) {
-        let functions = self.kids(schema, SecurableKind::Function);
-        if !functions.is_empty() {
-            let _ = writeln!(o, "{ind}functions:");
-            for f in functions {
-                let _ = writeln!(o, "{ind}  - name: {}", q(short(&f.full_name)));
-                self.common(o, &format!("{ind}    "), f, false);
-            }
-        }
-        let tables = self.kids(schema, SecurableKind::Table);
-        if !tables.is_empty() {
-            let _ = writeln!(o, "{ind}tables:");
-            for t in tables {
-                self.table(o, &format!("{ind}    "), t);
-            }
-        }
-        let volumes = self.kids(schema, SecurableKind::Volume);
-        if !volumes.is_empty() {
-            let _ = writeln!(o, "{ind}volumes:");
-            for v in volumes {
-                let i2 = format!("{ind}    ");
-                let _ = writeln!(o, "{ind}  - name: {}", q(short(&v.full_name)));
-                if v.securable_type.as_deref() == Some("EXTERNAL") {
-                    let _ = writeln!(o, "{i2}volume_type: EXTERNAL");
-                    if let Some(l) = &v.location {
-                        let _ = writeln!(o, "{i2}storage_location: {}", q(l));
-                    }
+        for kind in SCHEMA_CHILDREN {
+            let rows = self.kids(schema, kind);
+            if !rows.is_empty() {
+                let _ = writeln!(o, "{ind}{}:", list_key(kind));
+                for r in rows {
+                    self.entry(o, ind, r, None);
                 }
-                self.common(o, &i2, v, false);
             }
         }
     }
 
+    /// One function, table or volume as an item of a list whose key is at `ind`; `place`
+    /// (catalog as declared, schema) is written for top-level entries.
+    fn entry(&self, o: &mut String, ind: &str, s: &SecurableRow, place: Option<(&str, &str)>) {
+        let body = format!("{ind}    ");
+        let _ = writeln!(o, "{ind}  - name: {}", self.name(s));
+        if let Some((catalog, schema)) = place {
+            let _ = writeln!(o, "{body}catalog: {}", q(catalog));
+            let _ = writeln!(o, "{body}schema: {}", q(schema));
+        }
+        match s.kind {
+            Some(SecurableKind::Table) => self.table(o, &body, s),
+            Some(SecurableKind::Volume) => {
+                if s.securable_type.as_deref() == Some("EXTERNAL") {
+                    let _ = writeln!(o, "{body}volume_type: EXTERNAL");
+                    if let Some(l) = &s.location {
+                        let _ = writeln!(o, "{body}storage_location: {}", q(l));
+                    }
+                }
+                self.common(o, &body, s, false);
+            }
+            _ => self.common(o, &body, s, false),
+        }
+    }
+
+    /// The body of a table entry (everything after `name:`) at `ind`.
     fn table(&self, o: &mut String, ind: &str, t: &SecurableRow) {
         let name = &t.full_name;
-        let _ = writeln!(
-            o,
-            "{}- name: {}",
-            &ind[..ind.len().saturating_sub(2)],
-            q(short(name))
-        );
         self.common(o, ind, t, true);
         if let Some(f) = self
             .snap
@@ -212,6 +239,22 @@ impl<'a> Index<'a> {
     }
 }
 
+/// The kinds a schema holds, in the order their lists are written.
+const SCHEMA_CHILDREN: [SecurableKind; 3] = [
+    SecurableKind::Function,
+    SecurableKind::Table,
+    SecurableKind::Volume,
+];
+
+/// The resource-file key of a list of `kind` (nested in a schema or at top level).
+fn list_key(kind: SecurableKind) -> &'static str {
+    match kind {
+        SecurableKind::Function => "functions",
+        SecurableKind::Volume => "volumes",
+        _ => "tables",
+    }
+}
+
 fn is_infra(kind: Option<SecurableKind>) -> bool {
     matches!(
         kind,
@@ -230,7 +273,7 @@ fn short(full: &str) -> &str {
 
 /// Render the YAML resource file for the securables of `snap` selected by `opts`.
 pub fn render(snap: &Snapshot, opts: &ImportOptions) -> String {
-    let ix = Index::new(snap);
+    let ix = Index::new(snap, &opts.name_suffixes);
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -251,13 +294,13 @@ pub fn render(snap: &Snapshot, opts: &ImportOptions) -> String {
     if !new_catalogs.is_empty() {
         let _ = writeln!(o, "catalogs:");
         for c in new_catalogs {
-            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            let _ = writeln!(o, "  - name: {}", ix.name(c));
             ix.common(&mut o, "    ", c, true);
             let schemas = ix.kids(&c.full_name, SecurableKind::Schema);
             if !schemas.is_empty() {
                 let _ = writeln!(o, "    schemas:");
                 for s in schemas {
-                    let _ = writeln!(o, "      - name: {}", q(short(&s.full_name)));
+                    let _ = writeln!(o, "      - name: {}", ix.name(s));
                     ix.common(&mut o, "        ", s, true);
                     ix.schema_body(&mut o, "        ", &s.full_name);
                 }
@@ -276,17 +319,49 @@ pub fn render(snap: &Snapshot, opts: &ImportOptions) -> String {
             }
         }
     }
+    let catalog_name = |c: &'_ str| -> String {
+        opts.declared_catalog_names
+            .get(c)
+            .map_or(c, String::as_str)
+            .to_owned()
+    };
     if !extra.is_empty() {
         let _ = writeln!(o, "schemas:");
         for (c, s) in extra {
-            let cname = opts
-                .declared_catalog_names
-                .get(&c.full_name)
-                .map_or(c.full_name.as_str(), String::as_str);
-            let _ = writeln!(o, "  - name: {}", q(short(&s.full_name)));
-            let _ = writeln!(o, "    catalog: {}", q(cname));
+            let _ = writeln!(o, "  - name: {}", ix.name(s));
+            let _ = writeln!(o, "    catalog: {}", q(&catalog_name(&c.full_name)));
             ix.common(&mut o, "    ", s, true);
             ix.schema_body(&mut o, "    ", &s.full_name);
+        }
+    }
+    // Undeclared functions, tables and volumes of declared schemas, at top level.
+    for kind in SCHEMA_CHILDREN {
+        let mut rows: Vec<(&SecurableRow, String, &str)> = Vec::new();
+        for c in catalogs
+            .iter()
+            .filter(|c| declared(SecurableKind::Catalog, &c.full_name))
+        {
+            for s in ix.kids(&c.full_name, SecurableKind::Schema) {
+                if !declared(SecurableKind::Schema, &s.full_name) {
+                    continue;
+                }
+                let schema = opts
+                    .declared_schema_names
+                    .get(&s.full_name)
+                    .map_or(short(&s.full_name), String::as_str);
+                for r in ix.kids(&s.full_name, kind) {
+                    if !declared(kind, &r.full_name) {
+                        rows.push((r, catalog_name(&c.full_name), schema));
+                    }
+                }
+            }
+        }
+        rows.sort_by(|a, b| a.0.full_name.cmp(&b.0.full_name));
+        if !rows.is_empty() {
+            let _ = writeln!(o, "{}:", list_key(kind));
+            for (r, catalog, schema) in rows {
+                ix.entry(&mut o, "", r, Some((&catalog, schema)));
+            }
         }
     }
     if opts.infrastructure {
@@ -307,7 +382,7 @@ fn infrastructure(ix: &Index<'_>, o: &mut String, declared: &dyn Fn(SecurableKin
     if !creds.is_empty() {
         let _ = writeln!(o, "storage_credentials:");
         for c in creds {
-            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            let _ = writeln!(o, "  - name: {}", ix.name(c));
             match c.securable_type.as_deref() {
                 Some("AWS_IAM_ROLE") => {
                     let arn = c.details.get("role_arn").map_or("", String::as_str);
@@ -333,7 +408,7 @@ fn infrastructure(ix: &Index<'_>, o: &mut String, declared: &dyn Fn(SecurableKin
     if !locs.is_empty() {
         let _ = writeln!(o, "external_locations:");
         for l in locs {
-            let _ = writeln!(o, "  - name: {}", q(&l.full_name));
+            let _ = writeln!(o, "  - name: {}", ix.name(l));
             if let Some(u) = &l.location {
                 let _ = writeln!(o, "    url: {}", q(u));
             }
@@ -347,7 +422,7 @@ fn infrastructure(ix: &Index<'_>, o: &mut String, declared: &dyn Fn(SecurableKin
     if !conns.is_empty() {
         let _ = writeln!(o, "connections:");
         for c in conns {
-            let _ = writeln!(o, "  - name: {}", q(&c.full_name));
+            let _ = writeln!(o, "  - name: {}", ix.name(c));
             if let Some(t) = &c.securable_type {
                 let _ = writeln!(o, "    connection_type: {}", q(t));
             }
@@ -364,5 +439,146 @@ fn infrastructure(ix: &Index<'_>, o: &mut String, declared: &dyn Fn(SecurableKin
             }
             ix.common(o, "    ", c, false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{ColumnMaskRow, GrantRow, RowFilterRow, TagRow};
+
+    fn row(kind: SecurableKind, full: &str, parent: Option<&str>) -> SecurableRow {
+        SecurableRow {
+            kind: Some(kind),
+            full_name: full.into(),
+            parent: parent.map(Into::into),
+            ..SecurableRow::default()
+        }
+    }
+
+    /// `lake_dev` (declared `lake`) with schema `raw_x` (declared `raw`, suffix `_x`) holding
+    /// a declared table, an undeclared one with a filter, a mask and a column tag, and an
+    /// undeclared volume; a second catalog outside `--catalog`.
+    fn snapshot() -> Snapshot {
+        use SecurableKind::*;
+        let t = "lake_dev.raw_x.b`t";
+        Snapshot {
+            securables: vec![
+                row(Catalog, "lake_dev", None),
+                row(Catalog, "other", None),
+                row(Schema, "lake_dev.raw_x", Some("lake_dev")),
+                row(Schema, "other.s", Some("other")),
+                row(Table, "lake_dev.raw_x.a", Some("lake_dev.raw_x")),
+                row(Table, t, Some("lake_dev.raw_x")),
+                row(Table, "other.s.z", Some("other.s")),
+                SecurableRow {
+                    securable_type: Some("EXTERNAL".into()),
+                    location: Some("s3://b/v".into()),
+                    ..row(Volume, "lake_dev.raw_x.v", Some("lake_dev.raw_x"))
+                },
+            ],
+            grants: vec![GrantRow {
+                securable_kind: Some(Table),
+                securable_full_name: t.into(),
+                principal: "o'neil".into(),
+                privilege: "SELECT".into(),
+            }],
+            tags: vec![TagRow {
+                securable_kind: Some(Table),
+                securable_full_name: t.into(),
+                column_name: Some("é".into()),
+                key: "pii".into(),
+                value: "x".into(),
+            }],
+            row_filters: vec![RowFilterRow {
+                table_full_name: t.into(),
+                function_full_name: "lake_dev.raw_x.f".into(),
+                input_columns: vec!["r".into()],
+            }],
+            column_masks: vec![ColumnMaskRow {
+                table_full_name: t.into(),
+                column_name: "é".into(),
+                function_full_name: "lake_dev.raw_x.m".into(),
+                using_columns: vec![],
+            }],
+            columns: vec![crate::state::ColumnRow {
+                table_full_name: t.into(),
+                name: "é".into(),
+                ..Default::default()
+            }],
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn undeclared_children_of_declared_schemas_are_top_level_entries() {
+        use SecurableKind::*;
+        let opts = ImportOptions {
+            catalogs: vec!["lake_dev".into()],
+            declared: [
+                (Catalog, "lake_dev"),
+                (Schema, "lake_dev.raw_x"),
+                (Table, "lake_dev.raw_x.a"),
+            ]
+            .into_iter()
+            .map(|(k, n)| (k, n.to_string()))
+            .collect(),
+            declared_catalog_names: [("lake_dev".into(), "lake".into())].into(),
+            declared_schema_names: [("lake_dev.raw_x".into(), "raw".into())].into(),
+            ..ImportOptions::default()
+        };
+        let out = render(&snapshot(), &opts);
+        let body: String = out.lines().skip(1).map(|l| format!("{l}\n")).collect();
+        assert_eq!(
+            body,
+            r#"tables:
+  - name: "b`t"
+    catalog: "lake"
+    schema: "raw"
+    grants:
+      - {principal: "o'neil", privileges: ["SELECT"]}
+    row_filter: {function: "lake_dev.raw_x.f", columns: ["r"]}
+    columns:
+      - {name: "é", tags: {"pii": "x"}, mask: {function: "lake_dev.raw_x.m"}}
+volumes:
+  - name: "v"
+    catalog: "lake"
+    schema: "raw"
+    volume_type: EXTERNAL
+    storage_location: "s3://b/v"
+    grants: []
+"#
+        );
+    }
+
+    #[test]
+    fn naming_suffixes_are_removed_from_emitted_names() {
+        use SecurableKind::*;
+        let snap = Snapshot::default();
+        let suffixes = [(Table, "_t".to_string())].into();
+        let ix = Index::new(&snap, &suffixes);
+        let name = |kind, full: &str| ix.name(&row(kind, full, None));
+        assert_eq!(name(Table, "c.s.orders_t"), "\"orders\"");
+        assert_eq!(name(Table, "c.s.ORDERS_T"), "\"ORDERS\"");
+        // Not ending with the suffix, or nothing left: kept as it is.
+        assert_eq!(name(Table, "c.s.orders"), "\"orders\"");
+        assert_eq!(name(Table, "c.s._t"), "\"_t\"");
+        assert_eq!(name(Table, "c.s.é_t"), "\"é\"");
+        assert_eq!(name(Schema, "c.s_t"), "\"s_t\"");
+    }
+
+    #[test]
+    fn undeclared_schemas_keep_their_children_nested() {
+        use SecurableKind::*;
+        let opts = ImportOptions {
+            catalogs: vec!["lake_dev".into()],
+            declared: [(Catalog, "lake_dev".to_string())].into(),
+            ..ImportOptions::default()
+        };
+        let out = render(&snapshot(), &opts);
+        assert!(out.contains("schemas:\n  - name: \"raw_x\"\n    catalog: \"lake_dev\"\n"));
+        assert!(out.contains("    tables:\n      - name: \"a\"\n"), "{out}");
+        assert!(!out.contains("\ntables:"), "{out}");
+        assert!(!out.contains("other"), "{out}");
     }
 }

@@ -1,5 +1,6 @@
 //! `brickkit import`: read a snapshot, optionally load a governance tree to skip what it
-//! already declares, print declared-format YAML for the rest on stdout.
+//! already declares, print declared-format YAML for the rest on stdout (undeclared children
+//! of declared catalogs and schemas as top-level entries naming their parent as declared).
 
 use anyhow::Context as _;
 
@@ -36,11 +37,26 @@ pub fn run(args: &ImportArgs, _g: &Globals) -> anyhow::Result<u8> {
             ));
             return Ok(exit::ERROR);
         };
+        for (kind, rule) in &state.policy.naming {
+            if let Some(suffix) = rule.suffix.as_ref().filter(|x| !x.is_empty()) {
+                opts.name_suffixes.insert(*kind, suffix.to_lowercase());
+            }
+        }
         for s in &state.securables {
             opts.declared.insert((s.kind, s.full_name.clone()));
-            if s.kind == SecurableKind::Catalog {
-                opts.declared_catalog_names
-                    .insert(s.full_name.clone(), s.declared_name.clone());
+            match s.kind {
+                SecurableKind::Catalog => {
+                    opts.declared_catalog_names
+                        .insert(s.full_name.clone(), s.declared_name.clone());
+                }
+                SecurableKind::Schema => {
+                    // `catalog.schema` as declared; UC names hold no dots.
+                    let short = s.declared_name.rsplit('.').next();
+                    let short = short.unwrap_or(&s.declared_name).to_owned();
+                    opts.declared_schema_names
+                        .insert(s.full_name.clone(), short);
+                }
+                _ => {}
             }
         }
     }
