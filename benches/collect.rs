@@ -4,7 +4,9 @@
 //! `BRICKKIT_BENCH_PYTHON` names a Python with `databricks-sdk`, the SDK baseline
 //! `benches/collect_sdk_baseline.py` (list, then grants per securable, sequentially).
 //!
-//! Run: `cargo bench --bench collect`. Only 127.0.0.1 is contacted.
+//! Run: `cargo bench --bench collect`. Only 127.0.0.1 is contacted. Knobs (environment):
+//! `BRICKKIT_BENCH_TABLES`, `BRICKKIT_BENCH_LATENCY_MS`, `BRICKKIT_BENCH_JOBS` (default 32),
+//! `BRICKKIT_BENCH_MODES` (`rest,bulk`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::sync::Arc;
@@ -27,6 +29,19 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
+    let jobs: usize = std::env::var("BRICKKIT_BENCH_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
+    let modes: Vec<Mode> = std::env::var("BRICKKIT_BENCH_MODES")
+        .unwrap_or_else(|_| "rest,bulk".into())
+        .split(',')
+        .map(|m| match m.trim() {
+            "rest" => Mode::Rest,
+            "bulk" => Mode::Bulk,
+            other => panic!("BRICKKIT_BENCH_MODES: unknown mode {other}"),
+        })
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.sqlite");
     let (catalogs, schemas) = (2, 10);
@@ -76,11 +91,12 @@ fn main() {
         .build()
         .unwrap();
     let mut snaps = Vec::new();
-    for mode in [Mode::Rest, Mode::Bulk] {
+    println!("client --jobs {jobs}, latency {latency} ms per request");
+    for mode in modes {
         let client = Client::new(
             &auth,
             ClientOptions {
-                jobs: 32,
+                jobs,
                 ..ClientOptions::default()
             },
         )
@@ -115,7 +131,9 @@ fn main() {
         s.manifest = Default::default();
         s
     };
-    println!("rest == bulk: {}", strip(&snaps[0]) == strip(&snaps[1]));
+    if snaps.len() == 2 {
+        println!("rest == bulk: {}", strip(&snaps[0]) == strip(&snaps[1]));
+    }
     if let Ok(py) = std::env::var("BRICKKIT_BENCH_PYTHON") {
         let t = Instant::now();
         let out = std::process::Command::new(py)
