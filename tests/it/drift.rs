@@ -514,7 +514,8 @@ fn brickkit(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-const MAIN_JOB: [&str; 7] = [
+/// The README's main job, without writing history into the repository's `snapshots/`.
+const MAIN_JOB: [&str; 8] = [
     "drift",
     "detect",
     "examples/governance",
@@ -522,6 +523,7 @@ const MAIN_JOB: [&str; 7] = [
     "dev",
     "--snapshot",
     "snapshots/example",
+    "--no-history",
 ];
 
 #[test]
