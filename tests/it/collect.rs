@@ -755,6 +755,13 @@ fn controls_seed() -> Value {
     sales["tables"].as_array_mut().unwrap().push(json!({
         "name": "orders_v", "table_type": "VIEW", "view_definition": "SELECT * FROM orders",
         "columns": [{"name": "id", "type_text": "bigint"}]}));
+    // A materialized view: described (it can carry masks); its text layout ends with
+    // administrative rows right after the masks.
+    sales["tables"].as_array_mut().unwrap().push(json!({
+        "name": "orders_mv", "table_type": "MATERIALIZED_VIEW",
+        "view_definition": "SELECT email FROM orders",
+        "columns": [{"name": "email", "type_text": "string",
+            "mask": {"function_name": "main.sales.mask_email", "using_column_names": []}}]}));
     let weird = &mut seed["catalogs"][1]["schemas"][0];
     weird["functions"] = json!([
         {"name": "m`ask", "data_type": "STRING", "routine_body": "SQL", "routine_definition": "'x'",
@@ -801,7 +808,7 @@ const INFO_SCHEMA_FAULTS: &str = r#"[
     {"statement_contains": "INFORMATION_SCHEMA.COLUMN_MASKS"}]"#;
 
 /// Non-view tables of the controls seed: the fallback describes each once.
-const DESCRIBED_TABLES: usize = 5;
+const DESCRIBED_TABLES: usize = 6;
 
 #[test]
 fn bulk_falls_back_to_describe_as_json_when_the_views_fail() {
@@ -813,7 +820,7 @@ fn bulk_falls_back_to_describe_as_json_when_the_views_fail() {
         want.collection_issues
     );
     assert_eq!(want.row_filters.len(), 2, "{:?}", want.row_filters);
-    assert_eq!(want.column_masks.len(), 3, "{:?}", want.column_masks);
+    assert_eq!(want.column_masks.len(), 4, "{:?}", want.column_masks);
     assert!(
         want.column_masks
             .iter()
