@@ -923,3 +923,52 @@ fn a_table_whose_describe_fails_is_an_issue_on_that_table_only() {
     let tried: Vec<&String> = sent.iter().filter(|s| s.contains("`orders`")).collect();
     assert_eq!(tried.len(), 2, "{tried:#?}");
 }
+
+#[test]
+fn a_fallback_that_cannot_start_keeps_the_catalog_issue() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rules: Value = serde_json::from_str(INFO_SCHEMA_FAULTS).unwrap();
+    // DESCRIBE requests are refused outright (not a statement failing about one table).
+    rules
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"statement_contains": "DESCRIBE", "status": 403}));
+    let h = start_controls(json!({ "rules": rules }));
+    let got = bulk(&h, dir.path());
+    let issues: BTreeSet<(Option<SecurableKind>, String, Option<String>, bool)> = got
+        .collection_issues
+        .iter()
+        .map(|i| {
+            (
+                i.securable_kind,
+                i.full_name.clone(),
+                i.attribute.clone(),
+                i.subtree,
+            )
+        })
+        .collect();
+    let cat = |c: &str, a: &str| {
+        (
+            Some(SecurableKind::Catalog),
+            c.to_string(),
+            Some(a.to_string()),
+            true,
+        )
+    };
+    assert_eq!(
+        issues,
+        set([
+            cat("main", "column_masks"),
+            cat("main", "row_filter"),
+            cat("we`ird-cat", "column_masks"),
+            cat("we`ird-cat", "row_filter"),
+        ])
+    );
+    assert!(got.row_filters.is_empty() && got.column_masks.is_empty());
+    // One refused probe per catalog, then nothing more (a 403 is not retried).
+    let describes = statements(&h)
+        .iter()
+        .filter(|s| s.starts_with("DESCRIBE"))
+        .count();
+    assert_eq!(describes, 2);
+}

@@ -38,11 +38,21 @@ pub struct FaultRule {
     pub times: Option<u64>,
     /// Makes this a statement rule: it matches SQL statements whose text contains this
     /// (case-insensitive), which then end `FAILED` (HTTP 200) with `error_code`, `message` and
-    /// `sql_state`. A statement rule never matches an HTTP request; `method`, `path`,
-    /// `path_prefix`, `under` and `status` are ignored for it.
+    /// `sql_state`; or, when `status` is not 0, whose POST is rejected with that HTTP status.
+    /// A statement rule never matches any other HTTP request; `method`, `path`, `path_prefix`
+    /// and `under` are ignored for it.
     pub statement_contains: Option<String>,
     /// SQLSTATE of a failed statement (statement rules only; default `42P01`).
     pub sql_state: Option<String>,
+}
+
+/// What a statement rule does to a statement.
+#[derive(Debug, Clone)]
+pub enum StatementDecision {
+    /// The statement is accepted and ends `FAILED`.
+    Fail(StatementFault),
+    /// The POST is rejected with an HTTP error.
+    Reject(ApiError),
 }
 
 /// How a statement rule makes a statement fail.
@@ -143,6 +153,23 @@ fn default_code(status: u16) -> &'static str {
         504 => "DEADLINE_EXCEEDED",
         _ => "INTERNAL_ERROR",
     }
+}
+
+/// The HTTP error a rule with a non-zero `status` answers.
+fn rule_error(r: &FaultRule) -> ApiError {
+    let code = r
+        .error_code
+        .clone()
+        .unwrap_or_else(|| default_code(r.status).to_string());
+    let msg = r
+        .message
+        .clone()
+        .unwrap_or_else(|| format!("Injected fault ({} {code}).", r.status));
+    let mut e = ApiError::new(r.status, &code, msg);
+    if r.status == 429 || r.status == 503 {
+        e.retry_after = Some(r.retry_after.unwrap_or(1));
+    }
+    e
 }
 
 /// True when `subject` (a lower-case full name) is `under` or below it.
@@ -254,19 +281,7 @@ impl Faults {
             }
             delay += r.delay_ms.unwrap_or(0);
             if r.status != 0 {
-                let code = r
-                    .error_code
-                    .clone()
-                    .unwrap_or_else(|| default_code(r.status).to_string());
-                let msg = r
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| format!("Injected fault ({} {code}).", r.status));
-                let mut e = ApiError::new(r.status, &code, msg);
-                if r.status == 429 || r.status == 503 {
-                    e.retry_after = Some(r.retry_after.unwrap_or(1));
-                }
-                error = Some(e);
+                error = Some(rule_error(r));
             }
         }
         Decision {
@@ -277,7 +292,7 @@ impl Faults {
 
     /// Decides whether the SQL statement `sql` fails because of a statement rule (the first
     /// matching one, whose `times` it consumes).
-    pub fn decide_statement(&mut self, sql: &str) -> Option<StatementFault> {
+    pub fn decide_statement(&mut self, sql: &str) -> Option<StatementDecision> {
         let text = sql.to_lowercase();
         let rule = self.config.rules.iter_mut().find(|r| {
             r.times != Some(0)
@@ -287,6 +302,9 @@ impl Faults {
         })?;
         if let Some(t) = rule.times.as_mut() {
             *t -= 1;
+        }
+        if rule.status != 0 {
+            return Some(StatementDecision::Reject(rule_error(rule)));
         }
         let sql_state = rule.sql_state.clone().unwrap_or_else(|| "42P01".into());
         let message = rule.message.clone().unwrap_or_else(|| {
@@ -298,14 +316,14 @@ impl Faults {
             };
             format!("{class} SQLSTATE: {sql_state}")
         });
-        Some(StatementFault {
+        Some(StatementDecision::Fail(StatementFault {
             error_code: rule
                 .error_code
                 .clone()
                 .unwrap_or_else(|| "BAD_REQUEST".into()),
             message,
             sql_state,
-        })
+        }))
     }
 
     /// Appends a log entry (dropping the oldest beyond the cap); returns its sequence number.
@@ -367,6 +385,14 @@ mod tests {
         assert!(e.and_then(|e| e.retry_after).is_some());
     }
 
+    fn fail(d: Option<StatementDecision>) -> Option<StatementFault> {
+        match d {
+            Some(StatementDecision::Fail(f)) => Some(f),
+            Some(StatementDecision::Reject(e)) => panic!("unexpected rejection {e:?}"),
+            None => None,
+        }
+    }
+
     #[test]
     fn statement_rule_matches_statement_text_only() {
         let cfg = FaultConfig {
@@ -387,10 +413,10 @@ mod tests {
                 .is_none()
         );
         assert_eq!(
-            f.decide_statement("SELECT * FROM `main`.information_schema.tables"),
+            fail(f.decide_statement("SELECT * FROM `main`.information_schema.tables")),
             None
         );
-        let hit = f.decide_statement("select * from `main`.information_schema.row_filters");
+        let hit = fail(f.decide_statement("select * from `main`.information_schema.row_filters"));
         assert_eq!(
             hit,
             Some(StatementFault {
@@ -400,11 +426,10 @@ mod tests {
             })
         );
         assert!(
-            f.decide_statement("SELECT * FROM x.INFORMATION_SCHEMA.ROW_FILTERS")
-                .is_some()
+            fail(f.decide_statement("SELECT * FROM x.INFORMATION_SCHEMA.ROW_FILTERS")).is_some()
         );
         assert_eq!(
-            f.decide_statement("SELECT * FROM x.information_schema.row_filters"),
+            fail(f.decide_statement("SELECT * FROM x.information_schema.row_filters")),
             None
         );
     }
@@ -420,7 +445,7 @@ mod tests {
             ..FaultConfig::default()
         };
         let mut f = Faults::new(cfg, 3);
-        let hit = f.decide_statement("DESCRIBE TABLE EXTENDED `a`.`b`.`c` AS JSON");
+        let hit = fail(f.decide_statement("DESCRIBE TABLE EXTENDED `a`.`b`.`c` AS JSON"));
         let hit = hit.map(|h| {
             (
                 h.error_code,
@@ -429,10 +454,28 @@ mod tests {
             )
         });
         assert_eq!(hit, Some(("BAD_REQUEST".into(), "42601".into(), true)));
-        assert!(
-            f.decide_statement("DESCRIBE TABLE EXTENDED `a`.`b`.`c`")
-                .is_none()
-        );
+        assert!(fail(f.decide_statement("DESCRIBE TABLE EXTENDED `a`.`b`.`c`")).is_none());
+    }
+
+    #[test]
+    fn statement_rule_with_a_status_rejects_the_post() {
+        let cfg = FaultConfig {
+            rules: vec![FaultRule {
+                statement_contains: Some("describe".into()),
+                status: 403,
+                times: Some(1),
+                ..FaultRule::default()
+            }],
+            ..FaultConfig::default()
+        };
+        let mut f = Faults::new(cfg, 3);
+        match f.decide_statement("DESCRIBE TABLE EXTENDED t") {
+            Some(StatementDecision::Reject(e)) => {
+                assert_eq!((e.status, e.code.as_str()), (403, "PERMISSION_DENIED"));
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+        assert!(f.decide_statement("DESCRIBE TABLE EXTENDED t").is_none());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::app::{App, Settings, lock};
 use crate::error::ApiError;
-use crate::faults::{FaultConfig, FaultRule, Faults, LogEntry};
+use crate::faults::{FaultConfig, FaultRule, Faults, LogEntry, StatementDecision};
 use crate::names;
 use crate::ops::Actor;
 use crate::rest::{self, Ctx, Req};
@@ -461,7 +461,11 @@ async fn sql_route(app: &App, req: &Req<'_>, actor: &Actor) -> Result<Option<Val
                     f.config.chunk_rows,
                 )
             };
-            let injected = lock(&app.faults).decide_statement(&er.statement);
+            let injected = match lock(&app.faults).decide_statement(&er.statement) {
+                Some(StatementDecision::Reject(e)) => return Err(e),
+                Some(StatementDecision::Fail(f)) => Some(f),
+                None => None,
+            };
             let id = {
                 let mut sts = lock(&app.statements);
                 let id = sts.submit(&er, delay, chunk_rows, &actor.principal);

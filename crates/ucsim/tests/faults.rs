@@ -149,6 +149,19 @@ fn statement_rule_fails_matching_statements_as_sql_errors() {
     let v = sim.sql("describe table extended main.sales.orders as json");
     assert_eq!(v["status"]["error"]["error_code"], "BAD_REQUEST");
     assert_eq!(v["status"]["sql_state"], "42601");
+    // With a status, the POST itself is rejected (e.g. no permission on the warehouse).
+    sim.admin(
+        "PUT",
+        "/ucsim/faults",
+        Some(json!({"rules": [{"statement_contains": "describe", "status": 403, "times": 1}]})),
+    );
+    let r = sim.post(
+        "/api/2.0/sql/statements",
+        json!({"statement": "DESCRIBE TABLE main.sales.orders", "warehouse_id": "w"}),
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(r.body["error_code"], "PERMISSION_DENIED");
+    sim.rows("DESCRIBE TABLE main.sales.orders");
 }
 
 #[test]
