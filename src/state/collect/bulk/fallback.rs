@@ -128,6 +128,8 @@ async fn describe_table(
                     .unwrap_or("");
                 return describe::from_json(table, doc).map_err(Failure::Parse);
             }
+            // Throttling reported as a failed statement says nothing about AS JSON.
+            Err(e @ api::Error::Sql { .. }) if !can_fall_back(&e) => return Err(Failure::Api(e)),
             Err(e @ api::Error::Sql { .. }) => {
                 if json_syntax_unsupported(&e) {
                     json.unsupported();
@@ -264,4 +266,90 @@ pub async fn run(
         record(&mut part, &t, wanted, Err(Failure::Api(e)), &columns);
     }
     Ok(Some(part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql_err(sql_state: &str, message: &str) -> api::Error {
+        api::Error::Sql {
+            state: "FAILED".into(),
+            sql_state: sql_state.into(),
+            message: message.into(),
+        }
+    }
+
+    fn http(status: u16) -> api::Error {
+        api::Error::Api {
+            method: "POST".into(),
+            path: "/api/2.0/sql/statements".into(),
+            status,
+            error_code: "X".into(),
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn which_failures_fall_back() {
+        assert!(can_fall_back(&sql_err(
+            "42P01",
+            "[TABLE_OR_VIEW_NOT_FOUND] row_filters"
+        )));
+        assert!(can_fall_back(&sql_err(
+            "42703",
+            "[UNRESOLVED_COLUMN.WITH_SUGGESTION] table_catalog"
+        )));
+        assert!(can_fall_back(&http(400)));
+        assert!(can_fall_back(&http(403)));
+        assert!(!can_fall_back(&sql_err(
+            "",
+            "[REQUEST_LIMIT_EXCEEDED] Your request was rejected"
+        )));
+        assert!(!can_fall_back(&http(429)));
+        assert!(!can_fall_back(&http(503)));
+        assert!(!can_fall_back(&http(401)));
+        assert!(!can_fall_back(&api::Error::Transport {
+            method: "POST".into(),
+            path: "/".into(),
+            message: "refused".into(),
+        }));
+    }
+
+    #[test]
+    fn as_json_syntax_errors_mean_unsupported() {
+        assert!(json_syntax_unsupported(&sql_err("42601", "whatever")));
+        assert!(json_syntax_unsupported(&sql_err(
+            "",
+            "[PARSE_SYNTAX_ERROR] Syntax error at or near 'AS'"
+        )));
+        assert!(!json_syntax_unsupported(&sql_err(
+            "42P01",
+            "[TABLE_OR_VIEW_NOT_FOUND] t"
+        )));
+        assert!(!json_syntax_unsupported(&http(400)));
+    }
+
+    #[test]
+    fn views_are_not_described() {
+        use crate::state::SecurableRow;
+        let t = |name: &str, ty: &str| SecurableRow {
+            kind: Some(SecurableKind::Table),
+            full_name: name.into(),
+            securable_type: Some(ty.into()),
+            ..SecurableRow::default()
+        };
+        let snap = Snapshot {
+            securables: vec![
+                t("c.s.v", "VIEW"),
+                t("c.s.b", "MANAGED"),
+                t("c.s.mv", "MATERIALIZED_VIEW"),
+                t("c.s.m", "metric_view"),
+                t("cx.s.a", "MANAGED"),
+                t("c.s.f", "FOREIGN"),
+            ],
+            ..Snapshot::default()
+        };
+        assert_eq!(tables_of(&snap, "c"), ["c.s.b", "c.s.f", "c.s.mv"]);
+    }
 }
