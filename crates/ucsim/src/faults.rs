@@ -36,6 +36,34 @@ pub struct FaultRule {
     pub retry_after: Option<u64>,
     /// How many more times the rule fires (None: forever).
     pub times: Option<u64>,
+    /// Makes this a statement rule: it matches SQL statements whose text contains this
+    /// (case-insensitive), which then end `FAILED` (HTTP 200) with `error_code`, `message` and
+    /// `sql_state`; or, when `status` is not 0, whose POST is rejected with that HTTP status.
+    /// A statement rule never matches any other HTTP request; `method`, `path`, `path_prefix`
+    /// and `under` are ignored for it.
+    pub statement_contains: Option<String>,
+    /// SQLSTATE of a failed statement (statement rules only; default `42P01`).
+    pub sql_state: Option<String>,
+}
+
+/// What a statement rule does to a statement.
+#[derive(Debug, Clone)]
+pub enum StatementDecision {
+    /// The statement is accepted and ends `FAILED`.
+    Fail(StatementFault),
+    /// The POST is rejected with an HTTP error.
+    Reject(ApiError),
+}
+
+/// How a statement rule makes a statement fail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatementFault {
+    /// `status.error.error_code`.
+    pub error_code: String,
+    /// `status.error.message` (`[CLASS] text SQLSTATE: x`).
+    pub message: String,
+    /// `status.sql_state`.
+    pub sql_state: String,
 }
 
 /// All fault settings; the admin route `PUT /ucsim/faults` replaces them whole.
@@ -127,6 +155,23 @@ fn default_code(status: u16) -> &'static str {
     }
 }
 
+/// The HTTP error a rule with a non-zero `status` answers.
+fn rule_error(r: &FaultRule) -> ApiError {
+    let code = r
+        .error_code
+        .clone()
+        .unwrap_or_else(|| default_code(r.status).to_string());
+    let msg = r
+        .message
+        .clone()
+        .unwrap_or_else(|| format!("Injected fault ({} {code}).", r.status));
+    let mut e = ApiError::new(r.status, &code, msg);
+    if r.status == 429 || r.status == 503 {
+        e.retry_after = Some(r.retry_after.unwrap_or(1));
+    }
+    e
+}
+
 /// True when `subject` (a lower-case full name) is `under` or below it.
 pub fn is_under(subject: &str, under: &str) -> bool {
     let u = under.to_lowercase();
@@ -201,7 +246,7 @@ impl Faults {
         }
         let mut fired = None;
         for (i, r) in self.config.rules.iter().enumerate() {
-            if r.times == Some(0) {
+            if r.times == Some(0) || r.statement_contains.is_some() {
                 continue;
             }
             if r.method
@@ -236,25 +281,49 @@ impl Faults {
             }
             delay += r.delay_ms.unwrap_or(0);
             if r.status != 0 {
-                let code = r
-                    .error_code
-                    .clone()
-                    .unwrap_or_else(|| default_code(r.status).to_string());
-                let msg = r
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| format!("Injected fault ({} {code}).", r.status));
-                let mut e = ApiError::new(r.status, &code, msg);
-                if r.status == 429 || r.status == 503 {
-                    e.retry_after = Some(r.retry_after.unwrap_or(1));
-                }
-                error = Some(e);
+                error = Some(rule_error(r));
             }
         }
         Decision {
             delay_ms: delay,
             error,
         }
+    }
+
+    /// Decides whether the SQL statement `sql` fails because of a statement rule (the first
+    /// matching one, whose `times` it consumes).
+    pub fn decide_statement(&mut self, sql: &str) -> Option<StatementDecision> {
+        let text = sql.to_lowercase();
+        let rule = self.config.rules.iter_mut().find(|r| {
+            r.times != Some(0)
+                && r.statement_contains
+                    .as_deref()
+                    .is_some_and(|c| text.contains(&c.to_lowercase()))
+        })?;
+        if let Some(t) = rule.times.as_mut() {
+            *t -= 1;
+        }
+        if rule.status != 0 {
+            return Some(StatementDecision::Reject(rule_error(rule)));
+        }
+        let sql_state = rule.sql_state.clone().unwrap_or_else(|| "42P01".into());
+        let message = rule.message.clone().unwrap_or_else(|| {
+            let class = if sql_state == "42601" {
+                "[PARSE_SYNTAX_ERROR] Injected statement fault: syntax error."
+            } else {
+                "[TABLE_OR_VIEW_NOT_FOUND] Injected statement fault: the table or view cannot \
+                 be found."
+            };
+            format!("{class} SQLSTATE: {sql_state}")
+        });
+        Some(StatementDecision::Fail(StatementFault {
+            error_code: rule
+                .error_code
+                .clone()
+                .unwrap_or_else(|| "BAD_REQUEST".into()),
+            message,
+            sql_state,
+        }))
     }
 
     /// Appends a log entry (dropping the oldest beyond the cap); returns its sequence number.
@@ -314,6 +383,99 @@ mod tests {
         let e = f.decide("GET", "/a", None).error;
         assert_eq!(e.as_ref().map(|e| e.status), Some(429));
         assert!(e.and_then(|e| e.retry_after).is_some());
+    }
+
+    fn fail(d: Option<StatementDecision>) -> Option<StatementFault> {
+        match d {
+            Some(StatementDecision::Fail(f)) => Some(f),
+            Some(StatementDecision::Reject(e)) => panic!("unexpected rejection {e:?}"),
+            None => None,
+        }
+    }
+
+    #[test]
+    fn statement_rule_matches_statement_text_only() {
+        let cfg = FaultConfig {
+            rules: vec![FaultRule {
+                statement_contains: Some("Information_Schema.ROW_FILTERS".into()),
+                error_code: Some("NOT_FOUND".into()),
+                message: Some("[TABLE_OR_VIEW_NOT_FOUND] gone. SQLSTATE: 42P01".into()),
+                times: Some(2),
+                ..FaultRule::default()
+            }],
+            ..FaultConfig::default()
+        };
+        let mut f = Faults::new(cfg, 3);
+        // Never an HTTP-level fault, whatever the request.
+        assert!(
+            f.decide("POST", "/api/2.0/sql/statements", None)
+                .error
+                .is_none()
+        );
+        assert_eq!(
+            fail(f.decide_statement("SELECT * FROM `main`.information_schema.tables")),
+            None
+        );
+        let hit = fail(f.decide_statement("select * from `main`.information_schema.row_filters"));
+        assert_eq!(
+            hit,
+            Some(StatementFault {
+                error_code: "NOT_FOUND".into(),
+                message: "[TABLE_OR_VIEW_NOT_FOUND] gone. SQLSTATE: 42P01".into(),
+                sql_state: "42P01".into(),
+            })
+        );
+        assert!(
+            fail(f.decide_statement("SELECT * FROM x.INFORMATION_SCHEMA.ROW_FILTERS")).is_some()
+        );
+        assert_eq!(
+            fail(f.decide_statement("SELECT * FROM x.information_schema.row_filters")),
+            None
+        );
+    }
+
+    #[test]
+    fn statement_rule_defaults() {
+        let cfg = FaultConfig {
+            rules: vec![FaultRule {
+                statement_contains: Some("as json".into()),
+                sql_state: Some("42601".into()),
+                ..FaultRule::default()
+            }],
+            ..FaultConfig::default()
+        };
+        let mut f = Faults::new(cfg, 3);
+        let hit = fail(f.decide_statement("DESCRIBE TABLE EXTENDED `a`.`b`.`c` AS JSON"));
+        let hit = hit.map(|h| {
+            (
+                h.error_code,
+                h.sql_state,
+                h.message.starts_with("[PARSE_SYNTAX_ERROR]"),
+            )
+        });
+        assert_eq!(hit, Some(("BAD_REQUEST".into(), "42601".into(), true)));
+        assert!(fail(f.decide_statement("DESCRIBE TABLE EXTENDED `a`.`b`.`c`")).is_none());
+    }
+
+    #[test]
+    fn statement_rule_with_a_status_rejects_the_post() {
+        let cfg = FaultConfig {
+            rules: vec![FaultRule {
+                statement_contains: Some("describe".into()),
+                status: 403,
+                times: Some(1),
+                ..FaultRule::default()
+            }],
+            ..FaultConfig::default()
+        };
+        let mut f = Faults::new(cfg, 3);
+        match f.decide_statement("DESCRIBE TABLE EXTENDED t") {
+            Some(StatementDecision::Reject(e)) => {
+                assert_eq!((e.status, e.code.as_str()), (403, "PERMISSION_DENIED"));
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+        assert!(f.decide_statement("DESCRIBE TABLE EXTENDED t").is_none());
     }
 
     #[test]

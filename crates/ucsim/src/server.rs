@@ -17,12 +17,12 @@ use serde_json::{Value, json};
 
 use crate::app::{App, Settings, lock};
 use crate::error::ApiError;
-use crate::faults::{FaultConfig, FaultRule, Faults, LogEntry};
+use crate::faults::{FaultConfig, FaultRule, Faults, LogEntry, StatementDecision};
 use crate::names;
 use crate::ops::Actor;
 use crate::rest::{self, Ctx, Req};
 use crate::seed;
-use crate::sql;
+use crate::sql::{self, SqlError};
 use crate::statements::{self, Statements, StmtState};
 use crate::store::Store;
 
@@ -426,15 +426,20 @@ fn run_statement(app: &App, id: &str) -> Result<Value, ApiError> {
             now_ms: now_ms(),
         };
         let mut store = lock(&app.store);
-        st.state = match sql::execute(
-            &mut store,
-            &actor,
-            &st.sql,
-            st.catalog.as_deref(),
-            st.schema.as_deref(),
-        ) {
-            Ok(r) => StmtState::Succeeded(r),
-            Err(e) => StmtState::Failed(e),
+        st.state = if let Some((code, e)) = st.injected.take() {
+            st.error_code = code;
+            StmtState::Failed(e)
+        } else {
+            match sql::execute(
+                &mut store,
+                &actor,
+                &st.sql,
+                st.catalog.as_deref(),
+                st.schema.as_deref(),
+            ) {
+                Ok(r) => StmtState::Succeeded(r),
+                Err(e) => StmtState::Failed(e),
+            }
         };
     }
     let v = statements::response(st);
@@ -456,7 +461,25 @@ async fn sql_route(app: &App, req: &Req<'_>, actor: &Actor) -> Result<Option<Val
                     f.config.chunk_rows,
                 )
             };
-            let id = lock(&app.statements).submit(&er, delay, chunk_rows, &actor.principal);
+            let injected = match lock(&app.faults).decide_statement(&er.statement) {
+                Some(StatementDecision::Reject(e)) => return Err(e),
+                Some(StatementDecision::Fail(f)) => Some(f),
+                None => None,
+            };
+            let id = {
+                let mut sts = lock(&app.statements);
+                let id = sts.submit(&er, delay, chunk_rows, &actor.principal);
+                if let (Some(f), Some(st)) = (injected, sts.get_mut(&id)) {
+                    st.injected = Some((
+                        f.error_code,
+                        SqlError {
+                            message: f.message,
+                            sql_state: f.sql_state,
+                        },
+                    ));
+                }
+                id
+            };
             if er.wait.is_zero() {
                 let mut sts = lock(&app.statements);
                 let st = sts.get_mut(&id).ok_or_else(|| statements::unknown(&id))?;

@@ -45,6 +45,11 @@ pub struct Statement {
     pub principal: String,
     /// Whether a poll already saw it pending (then it reports RUNNING).
     pub polled: bool,
+    /// A failure decided by a statement fault rule at submission: when its run time comes,
+    /// the statement fails with it (`error_code`, error) instead of running.
+    pub injected: Option<(String, SqlError)>,
+    /// `status.error.error_code` reported when it failed.
+    pub error_code: String,
 }
 
 /// All statements of a server.
@@ -169,6 +174,8 @@ impl Statements {
                 chunk_rows: if chunk_rows == 0 { 10_000 } else { chunk_rows },
                 principal: principal.to_string(),
                 polled: false,
+                injected: None,
+                error_code: "BAD_REQUEST".into(),
             },
         );
         id
@@ -234,7 +241,7 @@ pub fn response(st: &Statement) -> Value {
         StmtState::Failed(e) => json!({
             "statement_id": st.id,
             "status": {"state": "FAILED", "sql_state": e.sql_state,
-                "error": {"error_code": "BAD_REQUEST", "message": e.message}}
+                "error": {"error_code": st.error_code, "message": e.message}}
         }),
         StmtState::Succeeded(r) => {
             let n = chunk_count(st, r);

@@ -109,6 +109,62 @@ fn forbidden_reads_under_one_schema() {
 }
 
 #[test]
+fn statement_rule_fails_matching_statements_as_sql_errors() {
+    let sim = start();
+    let r = sim.admin(
+        "POST",
+        "/ucsim/faults/rules",
+        Some(json!({"statement_contains": "INFORMATION_SCHEMA.row_filters",
+            "error_code": "NOT_FOUND", "times": 1,
+            "message": "[TABLE_OR_VIEW_NOT_FOUND] The table or view `row_filters` cannot be found. SQLSTATE: 42P01"})),
+    );
+    assert_eq!(r.status, 200);
+    // HTTP 200 with state FAILED, like the Statement Execution API reports SQL errors.
+    let v = sim.sql("SELECT * FROM main.information_schema.row_filters");
+    assert_eq!(v["status"]["state"], "FAILED", "{v}");
+    assert_eq!(v["status"]["sql_state"], "42P01");
+    assert_eq!(v["status"]["error"]["error_code"], "NOT_FOUND");
+    assert!(
+        v["status"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("[TABLE_OR_VIEW_NOT_FOUND]")
+    );
+    // Polling the failed statement keeps reporting the failure.
+    let id = v["statement_id"].as_str().unwrap();
+    let again = sim.get(&format!("/api/2.0/sql/statements/{id}")).body;
+    assert_eq!(again["status"]["error"]["error_code"], "NOT_FOUND");
+    // `times` is spent: the same statement now runs.
+    sim.rows("SELECT * FROM main.information_schema.row_filters");
+    // Other statements and plain REST requests never match a statement rule.
+    sim.admin(
+        "PUT",
+        "/ucsim/faults",
+        Some(json!({"rules": [{"statement_contains": " as json", "sql_state": "42601"}]})),
+    );
+    assert_eq!(sim.get(&format!("{UC}/catalogs")).status, 200);
+    sim.rows("DESCRIBE TABLE EXTENDED main.sales.orders");
+    let e = sim.sql_err("DESCRIBE TABLE EXTENDED main.sales.orders AS JSON");
+    assert!(e.starts_with("[PARSE_SYNTAX_ERROR]"), "{e}");
+    let v = sim.sql("describe table extended main.sales.orders as json");
+    assert_eq!(v["status"]["error"]["error_code"], "BAD_REQUEST");
+    assert_eq!(v["status"]["sql_state"], "42601");
+    // With a status, the POST itself is rejected (e.g. no permission on the warehouse).
+    sim.admin(
+        "PUT",
+        "/ucsim/faults",
+        Some(json!({"rules": [{"statement_contains": "describe", "status": 403, "times": 1}]})),
+    );
+    let r = sim.post(
+        "/api/2.0/sql/statements",
+        json!({"statement": "DESCRIBE TABLE main.sales.orders", "warehouse_id": "w"}),
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(r.body["error_code"], "PERMISSION_DENIED");
+    sim.rows("DESCRIBE TABLE main.sales.orders");
+}
+
+#[test]
 fn path_rule_with_times_and_custom_code() {
     let sim = start();
     sim.admin(

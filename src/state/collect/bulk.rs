@@ -2,9 +2,12 @@
 //! tables), then tags, grants, row filters and column masks from a dozen
 //! `<catalog>.information_schema` queries per catalog. Rows about securables the walk did
 //! not see (an unreadable schema) are dropped, so bulk never reports more than it listed.
-//! A failed query is a collection issue on the catalog for that attribute.
+//! A failed query is a collection issue on the catalog for that attribute, except for
+//! `row_filters` / `column_masks`: those views are missing on older runtimes, so their
+//! failure switches that catalog to one `DESCRIBE TABLE EXTENDED` per table ([`fallback`],
+//! parsed by [`describe`]).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
@@ -12,9 +15,14 @@ use tokio::task::JoinSet;
 use crate::api::sql::{self, SqlResult, ident, literal};
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
-use crate::state::collect::rest::{keep, walk};
-use crate::state::collect::{CollectOptions, Error, Progress};
-use crate::state::{ColumnMaskRow, GrantRow, RowFilterRow, Snapshot, TagRow};
+use crate::state::collect::rest::{keep, merge, walk};
+use crate::state::collect::{CollectOptions, Error, Progress, issue};
+use crate::state::{CollectionIssue, ColumnMaskRow, GrantRow, RowFilterRow, Snapshot, TagRow};
+
+mod describe;
+mod fallback;
+
+use fallback::{JsonSupport, Wanted};
 
 /// One information_schema query and how its rows become snapshot rows.
 #[derive(Debug, Clone, Copy)]
@@ -136,9 +144,30 @@ pub async fn collect(
         .map(|c| (c.table_full_name.clone(), c.name.to_lowercase()))
         .collect();
     let mut results = Vec::new();
+    // Catalogs whose row_filters / column_masks query failed: what the DESCRIBE fallback must
+    // read, and the catalog-level issues kept if it cannot start.
+    let mut deferred: BTreeMap<String, (Wanted, Vec<CollectionIssue>)> = BTreeMap::new();
     while let Some(r) = set.join_next().await {
         let Ok((c, q, r)) = r else { continue };
-        let r: Result<SqlResult, api::Error> = r;
+        let r: Result<SqlResult, api::Error> = match (q, r) {
+            (Query::RowFilters | Query::ColumnMasks, Err(e)) if fallback::can_fall_back(&e) => {
+                let d = deferred.entry(c.clone()).or_default();
+                if matches!(q, Query::RowFilters) {
+                    d.0.row_filter = true;
+                } else {
+                    d.0.column_masks = true;
+                }
+                d.1.push(issue(
+                    Some(SecurableKind::Catalog),
+                    &c,
+                    Some(q.attribute()),
+                    true,
+                    &e,
+                ));
+                continue;
+            }
+            (_, r) => r,
+        };
         let kept = keep(
             &mut snap,
             r,
@@ -155,7 +184,58 @@ pub async fn collect(
     for (q, res) in results {
         apply(&mut snap, q, &res, &known, &columns);
     }
+    describe_fallback(client, &warehouse, &mut snap, deferred, columns).await?;
     Ok(snap)
+}
+
+/// Runs the `DESCRIBE` fallback ([`fallback`]) for every deferred catalog, concurrently;
+/// a catalog whose fallback cannot start keeps its catalog-level issues.
+async fn describe_fallback(
+    client: &Client,
+    warehouse: &str,
+    snap: &mut Snapshot,
+    deferred: BTreeMap<String, (Wanted, Vec<CollectionIssue>)>,
+    columns: HashSet<(String, String)>,
+) -> Result<(), Error> {
+    if deferred.is_empty() {
+        return Ok(());
+    }
+    let json = Arc::new(JsonSupport::new());
+    let columns = Arc::new(columns);
+    let mut set = JoinSet::new();
+    let mut kept = BTreeMap::new();
+    for (c, (wanted, issues)) in deferred {
+        let tables = fallback::tables_of(snap, &c);
+        let client = client.clone();
+        let warehouse = warehouse.to_string();
+        let json = json.clone();
+        let columns = columns.clone();
+        let cat = c.clone();
+        set.spawn(async move {
+            let r = fallback::run(&client, &warehouse, tables, wanted, json, columns).await;
+            (cat, r)
+        });
+        kept.insert(c, issues);
+    }
+    while let Some(j) = set.join_next().await {
+        let Ok((c, r)) = j else { continue };
+        match r {
+            Ok(Some(part)) => {
+                kept.remove(&c);
+                merge(snap, part);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                set.abort_all();
+                return Err(Error::Fatal(e));
+            }
+        }
+    }
+    // Catalogs whose fallback could not start (or whose task ended without an answer).
+    for issues in kept.into_values() {
+        snap.collection_issues.extend(issues);
+    }
+    Ok(())
 }
 
 fn cell<'a>(res: &SqlResult, row: &'a [Option<String>], names: &[&str]) -> Option<&'a str> {

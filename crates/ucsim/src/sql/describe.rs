@@ -1,5 +1,6 @@
 //! `DESCRIBE TABLE [EXTENDED] t [AS JSON]` output: the text layout (columns, blank row,
-//! `# Detailed Table Information` key/value rows, `Row Filter`, `# Column Masks`) and the JSON
+//! `# Detailed Table Information` key/value rows, `Row Filter`, `# Column Masks`, then the
+//! administrative rows of materialized views with no separator) and the JSON
 //! document of `AS JSON` (reference §10.2). Pure functions of a stored table body.
 
 use serde_json::{Map, Value, json};
@@ -126,6 +127,12 @@ pub fn text(t: &Value, extended: bool) -> SqlResult {
                 };
                 rows.push(row(&s(c, "name").unwrap_or_default(), &val, Some("")));
             }
+        }
+        // Materialized views end with administrative rows that follow the masks directly,
+        // with no separator (reference §10.2).
+        if s(t, "table_type").is_some_and(|ty| ty.eq_ignore_ascii_case("MATERIALIZED_VIEW")) {
+            rows.push(row("Total Size (bytes)", "0", Some("")));
+            rows.push(row("Last Refreshed", "UNKNOWN", Some("")));
         }
     }
     SqlResult {
@@ -282,5 +289,46 @@ pub fn as_json(t: &Value) -> SqlResult {
     SqlResult {
         columns: vec![("json_metadata".into(), "STRING")],
         rows: vec![vec![Some(Value::Object(m).to_string())]],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(r: &SqlResult) -> Vec<(String, String)> {
+        r.rows
+            .iter()
+            .map(|r| {
+                (
+                    r[0].clone().unwrap_or_default(),
+                    r[1].clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn materialized_view_admin_rows_follow_the_masks_directly() {
+        let t = json!({"name": "mv", "catalog_name": "c", "schema_name": "s",
+            "table_type": "MATERIALIZED_VIEW",
+            "columns": [{"name": "e", "type_text": "string",
+                "mask": {"function_name": "c.s.m", "using_column_names": ["x"]}},
+                {"name": "x", "type_text": "string"}]});
+        let rows = cells(&text(&t, true));
+        let i = rows.iter().position(|r| r.0 == "# Column Masks");
+        let tail: Vec<(String, String)> = i.map(|i| rows[i + 1..].to_vec()).unwrap_or_default();
+        assert_eq!(
+            tail,
+            vec![
+                ("e".into(), "`c`.`s`.`m` USING COLUMNS (`x`)".into()),
+                ("Total Size (bytes)".into(), "0".into()),
+                ("Last Refreshed".into(), "UNKNOWN".into()),
+            ]
+        );
+        let mut managed = t.clone();
+        managed["table_type"] = json!("MANAGED");
+        let rows = cells(&text(&managed, true));
+        assert_eq!(rows.last().map(|r| r.0.as_str()), Some("e"));
     }
 }
