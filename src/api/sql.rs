@@ -35,8 +35,46 @@ pub fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// Run one statement on `warehouse_id`; the whole result comes back.
+/// Error classes of a statement that failed because the service was busy, not because of
+/// the statement (reference 16.6: information_schema queries count against UC limits).
+const THROTTLED: [&str; 3] = [
+    "REQUEST_LIMIT_EXCEEDED",
+    "TEMPORARILY_UNAVAILABLE",
+    "WORKSPACE_TEMPORARILY_UNAVAILABLE",
+];
+
+/// True for a statement that `FAILED` because of throttling: worth running again later.
+pub fn is_throttled(e: &Error) -> bool {
+    match e {
+        Error::Sql {
+            sql_state, message, ..
+        } => THROTTLED
+            .iter()
+            .any(|c| message.contains(c) || sql_state == c),
+        _ => false,
+    }
+}
+
+/// Run one statement on `warehouse_id`; the whole result comes back. A statement that
+/// failed because of throttling is submitted again with the transport's backoff and budget.
 pub async fn execute(
+    client: &Client,
+    warehouse_id: &str,
+    statement: &str,
+) -> Result<SqlResult, Error> {
+    let start = tokio::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        match execute_once(client, warehouse_id, statement).await {
+            Err(e) if is_throttled(&e) && client.pause_before_retry(&mut attempt, start).await => {
+                tracing::debug!(attempt, "statement throttled; submitting again");
+            }
+            r => return r,
+        }
+    }
+}
+
+async fn execute_once(
     client: &Client,
     warehouse_id: &str,
     statement: &str,
@@ -168,6 +206,21 @@ async fn read_result(client: &Client, id: &str, resp: &Value) -> Result<SqlResul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttled_statements_are_recognised_by_class_or_state() {
+        let sql = |state: &str, msg: &str| Error::Sql {
+            state: "FAILED".into(),
+            sql_state: state.into(),
+            message: msg.into(),
+        };
+        assert!(is_throttled(&sql(
+            "",
+            "[REQUEST_LIMIT_EXCEEDED] Your request was rejected"
+        )));
+        assert!(is_throttled(&sql("TEMPORARILY_UNAVAILABLE", "busy")));
+        assert!(!is_throttled(&sql("42P01", "[TABLE_OR_VIEW_NOT_FOUND] x")));
+    }
 
     #[test]
     fn quoting() {

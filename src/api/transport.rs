@@ -228,6 +228,12 @@ impl Client {
         }
     }
 
+    /// For callers that retry a whole operation (a throttled SQL statement): sleep with the
+    /// same backoff, jitter and budget as a request retry; false when the budget is spent.
+    pub async fn pause_before_retry(&self, attempt: &mut u32, start: Instant) -> bool {
+        self.backoff(attempt, start, None).await
+    }
+
     /// Sleep before the next attempt; false when the budget is spent.
     async fn backoff(
         &self,

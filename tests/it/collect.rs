@@ -1288,3 +1288,26 @@ fn a_fallback_that_cannot_start_keeps_the_catalog_issue() {
         .count();
     assert_eq!(describes, 2);
 }
+
+#[test]
+fn a_throttled_statement_is_submitted_again_not_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let want = bulk(&start_controls(json!({})), dir.path());
+    let h = start_controls(json!({"rules": [
+        {"statement_contains": "information_schema.table_tags", "times": 2,
+         "message": "[REQUEST_LIMIT_EXCEEDED] Your request was rejected since your organization has exceeded the rate limit."}
+    ]}));
+    let got = bulk(&h, dir.path());
+    assert_eq!(content(&got), content(&want));
+    let sent = statements(&h);
+    let catalogs = want
+        .securables
+        .iter()
+        .filter(|s| s.kind == Some(SecurableKind::Catalog))
+        .count();
+    let tag_queries = sent
+        .iter()
+        .filter(|s| s.contains("information_schema.table_tags"))
+        .count();
+    assert_eq!(tag_queries, catalogs + 2, "{sent:#?}");
+}

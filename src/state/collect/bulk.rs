@@ -148,7 +148,15 @@ pub async fn collect(
     // read, and the catalog-level issues kept if it cannot start.
     let mut deferred: BTreeMap<String, (Wanted, Vec<CollectionIssue>)> = BTreeMap::new();
     while let Some(r) = set.join_next().await {
-        let Ok((c, q, r)) = r else { continue };
+        // A query task that did not finish (it panicked) leaves a hole no issue can name:
+        // stop rather than report its rows as absent.
+        let (c, q, r) = r.map_err(|e| {
+            Error::Fatal(api::Error::Transport {
+                method: "-".into(),
+                path: "-".into(),
+                message: format!("an information_schema query task failed: {e}"),
+            })
+        })?;
         let r: Result<SqlResult, api::Error> = match (q, r) {
             (Query::RowFilters | Query::ColumnMasks, Err(e)) if fallback::can_fall_back(&e) => {
                 let d = deferred.entry(c.clone()).or_default();

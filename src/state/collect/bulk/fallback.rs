@@ -70,19 +70,9 @@ pub fn can_fall_back(e: &api::Error) -> bool {
     }
     match e {
         api::Error::Api { status, .. } => !matches!(status, 429 | 503),
-        api::Error::Sql { message, .. } => !transient_sql(message),
+        api::Error::Sql { .. } => !sql::is_throttled(e),
         _ => true,
     }
-}
-
-fn transient_sql(message: &str) -> bool {
-    [
-        "REQUEST_LIMIT_EXCEEDED",
-        "TEMPORARILY_UNAVAILABLE",
-        "WORKSPACE_TEMPORARILY_UNAVAILABLE",
-    ]
-    .iter()
-    .any(|c| message.contains(c))
 }
 
 /// True when a failed `AS JSON` statement says the syntax itself is not supported.
