@@ -22,6 +22,10 @@ use std::time::Instant;
 use brickkit::state::store;
 use brickkit::synth::{SynthSpec, generate_snapshot};
 
+/// The allocator the `brickkit` binary uses (see `src/main.rs`), so the figures match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn vm_hwm_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

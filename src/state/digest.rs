@@ -17,7 +17,7 @@ use super::snapshot::{
 use crate::model::{SecurableKind, Timestamp};
 
 /// Rows hashed per chunk; chunk digests are combined in order.
-const CHUNK_ROWS: usize = 8192;
+pub(crate) const CHUNK_ROWS: usize = 8192;
 
 /// Domain-separation prefix of the digest, bumped if the encoding ever changes.
 const DOMAIN: &[u8] = b"brickkit-snapshot-content-v1\0";
@@ -37,16 +37,36 @@ pub fn content_digest(snapshot: &Snapshot) -> String {
 /// [`content_digest`] of a snapshot the caller knows is in canonical order (skips the
 /// order check).
 pub(crate) fn digest_sorted(s: &Snapshot) -> String {
-    let tables: [(&str, Vec<[u8; 32]>); 7] = [
-        ("securables", chunks(&s.securables)),
-        ("columns", chunks(&s.columns)),
-        ("grants", chunks(&s.grants)),
-        ("tags", chunks(&s.tags)),
-        ("row_filters", chunks(&s.row_filters)),
-        ("column_masks", chunks(&s.column_masks)),
-        ("collection_issues", chunks(&s.collection_issues)),
+    let tables: TableChunks = [
+        chunks(&s.securables),
+        chunks(&s.columns),
+        chunks(&s.grants),
+        chunks(&s.tags),
+        chunks(&s.row_filters),
+        chunks(&s.column_masks),
+        chunks(&s.collection_issues),
     ];
-    let counts = [
+    combine(&counts(s), &tables)
+}
+
+/// The chunk digests of the seven tables, in [`TABLE_NAMES`] order: chunk `i` of a table
+/// is the SHA-256 of the canonical encoding of its rows `i * CHUNK_ROWS ..`, in canonical
+/// order. Readers compute them while decoding (see [`digest_from_chunks`]).
+pub(crate) type TableChunks = [Vec<[u8; 32]>; 7];
+
+/// The tables in the order the digest hashes them.
+const TABLE_NAMES: [&str; 7] = [
+    "securables",
+    "columns",
+    "grants",
+    "tags",
+    "row_filters",
+    "column_masks",
+    "collection_issues",
+];
+
+fn counts(s: &Snapshot) -> [usize; 7] {
+    [
         s.securables.len(),
         s.columns.len(),
         s.grants.len(),
@@ -54,13 +74,28 @@ pub(crate) fn digest_sorted(s: &Snapshot) -> String {
         s.row_filters.len(),
         s.column_masks.len(),
         s.collection_issues.len(),
-    ];
+    ]
+}
+
+/// The digest of `s` from chunk digests a reader computed while decoding rows it found in
+/// canonical order. `None` when the chunk counts do not fit the row counts (the caller
+/// then hashes the rows with [`digest_sorted`]). Same result as [`digest_sorted`].
+pub(crate) fn digest_from_chunks(s: &Snapshot, tables: &TableChunks) -> Option<String> {
+    let counts = counts(s);
+    let fits = counts
+        .iter()
+        .zip(tables)
+        .all(|(n, c)| n.div_ceil(CHUNK_ROWS) == c.len());
+    fits.then(|| combine(&counts, tables))
+}
+
+fn combine(counts: &[usize; 7], tables: &TableChunks) -> String {
     let mut h = Sha256::new();
     h.update(DOMAIN);
-    for ((name, digests), count) in tables.iter().zip(counts) {
+    for ((name, digests), count) in TABLE_NAMES.iter().zip(tables).zip(counts) {
         let mut enc = Enc::default();
         enc.str(name);
-        enc.u64(count as u64);
+        enc.u64(*count as u64);
         h.update(&enc.0);
         for d in digests {
             h.update(d);
@@ -76,20 +111,32 @@ pub(crate) fn digest_sorted(s: &Snapshot) -> String {
 
 fn chunks<R: Canonical + Sync>(rows: &[R]) -> Vec<[u8; 32]> {
     rows.par_chunks(CHUNK_ROWS)
-        .map(|chunk| {
-            let mut enc = Enc(Vec::with_capacity(chunk.len() * 64));
-            for r in chunk {
-                r.encode(&mut enc);
-            }
-            Sha256::digest(&enc.0).into()
-        })
+        .map_init(Vec::new, |buf, chunk| chunk_digest(chunk, buf))
         .collect()
+}
+
+/// SHA-256 of the canonical encoding of `rows` (one chunk), using `buf` as scratch space.
+pub(crate) fn chunk_digest<R: Canonical>(rows: &[R], buf: &mut Vec<u8>) -> [u8; 32] {
+    let mut enc = Enc(std::mem::take(buf));
+    enc.0.clear();
+    for r in rows {
+        r.encode(&mut enc);
+    }
+    let d = Sha256::digest(&enc.0).into();
+    *buf = enc.0;
+    d
+}
+
+/// True when `rows` are in the canonical order [`Snapshot::sort`] produces (the same
+/// comparisons as [`Snapshot::is_sorted`]).
+pub(crate) fn rows_in_order<R: Canonical>(rows: &[R]) -> bool {
+    rows.is_sorted_by(R::in_order)
 }
 
 /// The canonical byte encoding: strings are a u64 LE length then UTF-8 bytes; options a
 /// 0/1 byte then the value; integers little-endian; maps and lists a u64 count then items.
 #[derive(Default)]
-struct Enc(Vec<u8>);
+pub(crate) struct Enc(Vec<u8>);
 
 impl Enc {
     fn u64(&mut self, v: u64) {
@@ -138,11 +185,17 @@ impl Enc {
     }
 }
 
-trait Canonical {
+/// A row of a snapshot table: its canonical encoding and canonical order.
+pub(crate) trait Canonical {
     fn encode(&self, e: &mut Enc);
+    /// `a` may come before `b` in canonical order (`a <= b` by the table's sort key).
+    fn in_order(a: &Self, b: &Self) -> bool;
 }
 
 impl Canonical for SecurableRow {
+    fn in_order(a: &Self, b: &Self) -> bool {
+        (a.kind, &a.full_name) <= (b.kind, &b.full_name)
+    }
     fn encode(&self, e: &mut Enc) {
         e.kind(self.kind);
         e.str(&self.full_name);
@@ -160,6 +213,9 @@ impl Canonical for SecurableRow {
 }
 
 impl Canonical for ColumnRow {
+    fn in_order(a: &Self, b: &Self) -> bool {
+        (&a.table_full_name, a.position, &a.name) <= (&b.table_full_name, b.position, &b.name)
+    }
     fn encode(&self, e: &mut Enc) {
         e.str(&self.table_full_name);
         e.str(&self.name);
@@ -171,6 +227,9 @@ impl Canonical for ColumnRow {
 }
 
 impl Canonical for GrantRow {
+    fn in_order(a: &Self, b: &Self) -> bool {
+        a <= b
+    }
     fn encode(&self, e: &mut Enc) {
         e.kind(self.securable_kind);
         e.str(&self.securable_full_name);
@@ -180,6 +239,9 @@ impl Canonical for GrantRow {
 }
 
 impl Canonical for TagRow {
+    fn in_order(a: &Self, b: &Self) -> bool {
+        a <= b
+    }
     fn encode(&self, e: &mut Enc) {
         e.kind(self.securable_kind);
         e.str(&self.securable_full_name);
@@ -190,6 +252,9 @@ impl Canonical for TagRow {
 }
 
 impl Canonical for RowFilterRow {
+    fn in_order(a: &Self, b: &Self) -> bool {
+        a <= b
+    }
     fn encode(&self, e: &mut Enc) {
         e.str(&self.table_full_name);
         e.str(&self.function_full_name);
@@ -198,6 +263,9 @@ impl Canonical for RowFilterRow {
 }
 
 impl Canonical for ColumnMaskRow {
+    fn in_order(a: &Self, b: &Self) -> bool {
+        a <= b
+    }
     fn encode(&self, e: &mut Enc) {
         e.str(&self.table_full_name);
         e.str(&self.column_name);
@@ -207,6 +275,9 @@ impl Canonical for ColumnMaskRow {
 }
 
 impl Canonical for CollectionIssue {
+    fn in_order(a: &Self, b: &Self) -> bool {
+        a <= b
+    }
     fn encode(&self, e: &mut Enc) {
         e.kind(self.securable_kind);
         e.str(&self.full_name);

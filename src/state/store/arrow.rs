@@ -440,11 +440,13 @@ fn opt_ts(a: &TimestampMillisecondArray, i: usize) -> Option<Timestamp> {
 
 /// Rows of one table that can be read back from a record batch.
 pub trait FromBatch: Sized {
-    fn extend_from(cols: &Cols<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Error>;
+    /// Overwrite `out` (as many rows as the batch has) with the rows of the batch. Writing
+    /// into rows the caller allocated up front keeps reading free of intermediate copies.
+    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error>;
 }
 
 impl FromBatch for SecurableRow {
-    fn extend_from(cols: &Cols<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Error> {
+    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
         let kind = cols.kinds("kind")?;
         let full_name = cols.str("full_name")?;
         let parent = cols.opt_str("parent")?;
@@ -453,12 +455,16 @@ impl FromBatch for SecurableRow {
         let securable_type = cols.opt_str("securable_type")?;
         let format = cols.opt_str("format")?;
         let location = cols.opt_str("location")?;
-        let mut properties = cols.maps("properties")?.into_iter();
-        let mut details = cols.maps("details")?.into_iter();
+        let properties = cols.maps("properties")?;
+        let details = cols.maps("details")?;
         let created_at = cols.ts("created_at")?;
         let updated_at = cols.ts("updated_at")?;
-        for (i, kind) in kind.into_iter().enumerate().take(n) {
-            out.push(SecurableRow {
+        let rows = out
+            .iter_mut()
+            .zip(kind)
+            .zip(properties.into_iter().zip(details));
+        for (i, ((r, kind), (properties, details))) in rows.enumerate() {
+            *r = SecurableRow {
                 kind,
                 full_name: full_name.value(i).to_owned(),
                 parent: opt(parent, i),
@@ -467,127 +473,127 @@ impl FromBatch for SecurableRow {
                 securable_type: opt(securable_type, i),
                 format: opt(format, i),
                 location: opt(location, i),
-                properties: properties.next().unwrap_or_default(),
-                details: details.next().unwrap_or_default(),
+                properties,
+                details,
                 created_at: opt_ts(created_at, i),
                 updated_at: opt_ts(updated_at, i),
-            });
+            };
         }
         Ok(())
     }
 }
 
 impl FromBatch for ColumnRow {
-    fn extend_from(cols: &Cols<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Error> {
+    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
         let table = cols.str("table_full_name")?;
         let name = cols.str("name")?;
         let position = cols.i32("position")?;
         let type_text = cols.str("type_text")?;
         let nullable = cols.bool("nullable")?;
         let comment = cols.opt_str("comment")?;
-        for i in 0..n {
-            out.push(ColumnRow {
+        for (i, r) in out.iter_mut().enumerate() {
+            *r = ColumnRow {
                 table_full_name: table.value(i).to_owned(),
                 name: name.value(i).to_owned(),
                 position: position.value(i),
                 type_text: type_text.value(i).to_owned(),
                 nullable: nullable.value(i),
                 comment: opt(comment, i),
-            });
+            };
         }
         Ok(())
     }
 }
 
 impl FromBatch for GrantRow {
-    fn extend_from(cols: &Cols<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Error> {
+    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
         let kind = cols.kinds("securable_kind")?;
         let name = cols.str("securable_full_name")?;
         let principal = cols.str("principal")?;
         let privilege = cols.str("privilege")?;
-        for (i, securable_kind) in kind.into_iter().enumerate().take(n) {
-            out.push(GrantRow {
+        for (i, (r, securable_kind)) in out.iter_mut().zip(kind).enumerate() {
+            *r = GrantRow {
                 securable_kind,
                 securable_full_name: name.value(i).to_owned(),
                 principal: principal.value(i).to_owned(),
                 privilege: privilege.value(i).to_owned(),
-            });
+            };
         }
         Ok(())
     }
 }
 
 impl FromBatch for TagRow {
-    fn extend_from(cols: &Cols<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Error> {
+    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
         let kind = cols.kinds("securable_kind")?;
         let name = cols.str("securable_full_name")?;
         let column = cols.opt_str("column_name")?;
         let key = cols.str("key")?;
         let value = cols.str("value")?;
-        for (i, securable_kind) in kind.into_iter().enumerate().take(n) {
-            out.push(TagRow {
+        for (i, (r, securable_kind)) in out.iter_mut().zip(kind).enumerate() {
+            *r = TagRow {
                 securable_kind,
                 securable_full_name: name.value(i).to_owned(),
                 column_name: opt(column, i),
                 key: key.value(i).to_owned(),
                 value: value.value(i).to_owned(),
-            });
+            };
         }
         Ok(())
     }
 }
 
 impl FromBatch for RowFilterRow {
-    fn extend_from(cols: &Cols<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Error> {
+    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
         let table = cols.str("table_full_name")?;
         let function = cols.str("function_full_name")?;
         let input = cols.lists("input_columns")?;
-        for (i, input_columns) in input.into_iter().enumerate().take(n) {
-            out.push(RowFilterRow {
+        for (i, (r, input_columns)) in out.iter_mut().zip(input).enumerate() {
+            *r = RowFilterRow {
                 table_full_name: table.value(i).to_owned(),
                 function_full_name: function.value(i).to_owned(),
                 input_columns,
-            });
+            };
         }
         Ok(())
     }
 }
 
 impl FromBatch for ColumnMaskRow {
-    fn extend_from(cols: &Cols<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Error> {
+    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
         let table = cols.str("table_full_name")?;
         let column = cols.str("column_name")?;
         let function = cols.str("function_full_name")?;
         let using = cols.lists("using_columns")?;
-        for (i, using_columns) in using.into_iter().enumerate().take(n) {
-            out.push(ColumnMaskRow {
+        for (i, (r, using_columns)) in out.iter_mut().zip(using).enumerate() {
+            *r = ColumnMaskRow {
                 table_full_name: table.value(i).to_owned(),
                 column_name: column.value(i).to_owned(),
                 function_full_name: function.value(i).to_owned(),
                 using_columns,
-            });
+            };
         }
         Ok(())
     }
 }
 
 impl FromBatch for CollectionIssue {
-    fn extend_from(cols: &Cols<'_>, n: usize, out: &mut Vec<Self>) -> Result<(), Error> {
+    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
         let kind = cols.kinds("securable_kind")?;
         let name = cols.str("full_name")?;
         let attribute = cols.opt_str("attribute")?;
         let subtree = cols.bool("subtree")?;
         let code = cols.opt_str("error_code")?;
         let message = cols.str("message")?;
-        for (i, securable_kind) in kind.into_iter().enumerate().take(n) {
-            out.push(CollectionIssue {
+        for (i, (r, securable_kind)) in out.iter_mut().zip(kind).enumerate() {
+            *r = CollectionIssue {
                 securable_kind,
                 full_name: name.value(i).to_owned(),
                 attribute: opt(attribute, i),
                 subtree: subtree.value(i),
                 error_code: opt(code, i),
                 message: message.value(i).to_owned(),
-            });
+            };
         }
         Ok(())
     }

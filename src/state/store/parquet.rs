@@ -21,15 +21,19 @@ use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
 use super::arrow::{Cols, FromBatch, ToBatch, schema, type_matches};
+use super::parts::{self, PartHasher};
 use super::tables::{self, TableDef};
 use super::{Error, manifest};
+use crate::state::digest::{CHUNK_ROWS, Canonical, TableChunks};
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
 
 /// Name of the manifest file inside a snapshot directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Rows per record batch when writing and reading.
 const BATCH_ROWS: usize = 65_536;
-/// Rows per row group (the unit of parallel reading).
+/// Rows per record batch when reading: one digest chunk, hashed while it is in cache.
+const READ_BATCH_ROWS: usize = CHUNK_ROWS;
+/// Rows per row group (the unit of parallel reading; a multiple of `CHUNK_ROWS`).
 const ROW_GROUP_ROWS: usize = 262_144;
 
 /// Key-value metadata keys written into every Parquet file.
@@ -119,8 +123,9 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, Error> {
 }
 
 /// Read a whole snapshot directory. Rows come back as stored (the caller checks order,
-/// counts and digest).
-pub(crate) fn read_dir(dir: &Path) -> Result<Snapshot, Error> {
+/// counts and digest). The chunk digests come back too when every table was found in
+/// canonical order while decoding (see `digest::digest_from_chunks`); `None` otherwise.
+pub(crate) fn read_dir(dir: &Path) -> Result<(Snapshot, Option<TableChunks>), Error> {
     let m = read_manifest(dir)?;
     let mut s = Snapshot {
         manifest: m,
@@ -157,14 +162,15 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Snapshot, Error> {
                 )
             },
         );
-    s.securables = securables?;
-    s.columns = columns?;
-    s.grants = grants?;
-    s.tags = tags?;
-    s.row_filters = row_filters?;
-    s.column_masks = column_masks?;
-    s.collection_issues = issues?;
-    Ok(s)
+    let mut chunks: [Option<Vec<[u8; 32]>>; 7] = Default::default();
+    (s.securables, chunks[0]) = securables?;
+    (s.columns, chunks[1]) = columns?;
+    (s.grants, chunks[2]) = grants?;
+    (s.tags, chunks[3]) = tags?;
+    (s.row_filters, chunks[4]) = row_filters?;
+    (s.column_masks, chunks[5]) = column_masks?;
+    (s.collection_issues, chunks[6]) = issues?;
+    Ok((s, parts::all_tables(chunks)))
 }
 
 fn kv<'a>(meta: &'a ArrowReaderMetadata, key: &str) -> Option<&'a str> {
@@ -176,11 +182,11 @@ fn kv<'a>(meta: &'a ArrowReaderMetadata, key: &str) -> Option<&'a str> {
         .and_then(|k| k.value.as_deref())
 }
 
-fn read_table<R: FromBatch + Send>(
+fn read_table<R: FromBatch + Canonical + Default + Send>(
     dir: &Path,
     def: &'static TableDef,
     m: &Manifest,
-) -> Result<Vec<R>, Error> {
+) -> Result<parts::TableRead<R>, Error> {
     let path = dir.join(format!("{}.parquet", def.name));
     let file = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
     let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
@@ -248,14 +254,30 @@ fn read_table<R: FromBatch + Send>(
         });
     }
 
-    let groups: Vec<usize> = (0..meta.metadata().num_row_groups()).collect();
-    let parts = groups
-        .par_iter()
-        .map(|&g| {
+    // Allocate the whole table once and let each row group fill its own slice in
+    // parallel: no per-group vectors to concatenate, so peak memory is the result itself.
+    let sizes: Vec<usize> = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|rg| rg.num_rows().max(0) as usize)
+        .collect();
+    let sum = sizes.iter().try_fold(0usize, |a, &n| a.checked_add(n));
+    let Some(sum) = sum.filter(|&n| i64::try_from(n).is_ok_and(|n| n == total)) else {
+        return Err(Error::parquet(
+            &path,
+            format!("the row groups do not add up to the {total} rows the footer says"),
+        ));
+    };
+    let mut out: Vec<R> = parts::alloc(sum);
+    let chunks = parts::split(&mut out, &sizes)
+        .into_par_iter()
+        .enumerate()
+        .map(|(g, (start, part))| {
             // The arrow/parquet decoder can panic on some corrupt files instead of returning
             // an error; a corrupt snapshot must be a clear error naming the file, never a crash.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                decode_group::<R>(&path, def, &meta, &mask, g)
+                decode_group::<R>(&path, def, &meta, &mask, g, start, part)
             }))
             .unwrap_or_else(|_| {
                 Err(Error::parquet(
@@ -264,45 +286,53 @@ fn read_table<R: FromBatch + Send>(
                 ))
             })
         })
-        .collect::<Result<Vec<Vec<R>>, Error>>()?;
-    // Grow the first part in place (large buffers are remapped, not copied) and free each
-    // other part as soon as it is moved: peak memory stays near the size of the result.
-    let mut parts = parts.into_iter();
-    let mut out = parts.next().unwrap_or_default();
-    out.reserve_exact((total.max(0) as usize).saturating_sub(out.len()));
-    for p in parts {
-        out.extend(p);
-    }
-    if out.len() as i64 != total {
-        return Err(Error::parquet(
-            &path,
-            format!("decoded {} rows, the footer says {total}", out.len()),
-        ));
-    }
-    Ok(out)
+        .collect::<Result<Vec<_>, Error>>()?;
+    let chunks = parts::join(&out, &sizes, chunks);
+    Ok((out, chunks))
 }
 
-/// Decode one row group of a table file into rows.
-fn decode_group<R: FromBatch>(
+/// Decode row group `g` of a table file into `out` (exactly its rows; `start` is the index
+/// of its first row in the table), hashing each chunk of rows while it is still in cache;
+/// returns the group's chunk digests (see `parts::PartHasher`).
+fn decode_group<R: FromBatch + Canonical>(
     path: &Path,
     def: &'static TableDef,
     meta: &ArrowReaderMetadata,
     mask: &ProjectionMask,
     g: usize,
-) -> Result<Vec<R>, Error> {
-    let n = meta.metadata().row_group(g).num_rows().max(0) as usize;
+    start: usize,
+    out: &mut [R],
+) -> Result<Option<Vec<[u8; 32]>>, Error> {
     let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
         .with_row_groups(vec![g])
         .with_projection(mask.clone())
-        .with_batch_size(BATCH_ROWS)
+        .with_batch_size(READ_BATCH_ROWS)
         .build()
         .map_err(|e| Error::parquet(path, e))?;
-    let mut rows = Vec::with_capacity(n);
+    let mut hasher = PartHasher::new(start);
+    let mut filled = 0;
     for batch in reader {
         let batch = batch.map_err(|e| Error::parquet(path, e))?;
-        let cols = Cols::new(&batch, path, def.name);
-        R::extend_from(&cols, batch.num_rows(), &mut rows)?;
+        let n = batch.num_rows();
+        let Some(dst) = out.get_mut(filled..filled + n) else {
+            return Err(Error::parquet(
+                path,
+                format!("row group {g} holds more rows than its footer says"),
+            ));
+        };
+        R::fill(&Cols::new(&batch, path, def.name), dst)?;
+        filled += n;
+        hasher.update(out, filled);
     }
-    Ok(rows)
+    if filled != out.len() {
+        return Err(Error::parquet(
+            path,
+            format!(
+                "row group {g}: decoded {filled} rows, the footer says {}",
+                out.len()
+            ),
+        ));
+    }
+    Ok(hasher.finish(out))
 }

@@ -22,6 +22,10 @@ use crate::model::{SecurableKind, Timestamp};
 use crate::state::snapshot::{
     CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, TagRow,
 };
+use rayon::prelude::*;
+
+use super::parts::{self, PartHasher};
+use crate::state::digest::{CHUNK_ROWS, Canonical, TableChunks};
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
 
 /// `PRAGMA application_id` of a brickkit snapshot: ASCII "BRKS".
@@ -361,7 +365,125 @@ impl Get<'_> {
     }
 }
 
-/// Read one table in stored (rowid) order with `f` mapping each row.
+/// `SELECT <every column but snapshot_id> FROM <table>`.
+fn select_sql(def: &TableDef) -> String {
+    let cols: Vec<&str> = def
+        .columns
+        .iter()
+        .map(|c| c.name)
+        .filter(|n| *n != "snapshot_id")
+        .collect();
+    format!("SELECT {} FROM {}", cols.join(", "), def.name)
+}
+
+/// Rows per part when a table is read in parallel (a multiple of the digest's chunk).
+const PART_ROWS: usize = 16 * CHUNK_ROWS;
+
+/// Read one table in stored (rowid) order with `f` mapping each row, plus its chunk digests
+/// when they could be computed on the way (see `parts`). A table whose rowids are exactly
+/// the manifest's count of consecutive integers (as the writer makes them) is read in
+/// parallel ranges of rowids straight into the result; any other one in one sequential pass.
+fn read_table<R, F>(
+    path: &Path,
+    def: &'static TableDef,
+    expected: Option<u64>,
+    f: F,
+) -> Result<parts::TableRead<R>, Error>
+where
+    R: Canonical + Default + Send,
+    F: Fn(&Get<'_>, &Row<'_>) -> Result<R, Error> + Sync,
+{
+    let e = |err: rusqlite::Error| Error::sqlite(path, err);
+    let conn = open(path)?;
+    let (lo, hi): (Option<i64>, Option<i64>) = conn
+        .query_row(
+            &format!("SELECT min(rowid), max(rowid) FROM {}", def.name),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(e)?;
+    drop(conn);
+    // Every row takes several bytes of the file, so a count beyond its size is corrupt:
+    // never allocate for it (the sequential pass reports the mismatch).
+    let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
+    let n = expected.filter(|&n| n <= file_len);
+    let ranged = match (lo, hi, n) {
+        (None, None, Some(0)) => return Ok((Vec::new(), Some(Vec::new()))),
+        (Some(lo), Some(hi), Some(n)) => {
+            (hi.checked_sub(lo)).and_then(|d| d.checked_add(1)) == i64::try_from(n).ok()
+        }
+        _ => false,
+    };
+    let (Some(lo), Some(n), true) = (lo, n.and_then(|n| usize::try_from(n).ok()), ranged) else {
+        return Ok((read_rows(path, def, expected, &f)?, None));
+    };
+    let sizes: Vec<usize> = (0..n)
+        .step_by(PART_ROWS)
+        .map(|s| PART_ROWS.min(n - s))
+        .collect();
+    let mut out: Vec<R> = parts::alloc(n);
+    let read = parts::split(&mut out, &sizes)
+        .into_par_iter()
+        .map(|(start, part)| read_part(path, def, &f, lo, start, part))
+        .collect::<Result<Option<Vec<_>>, Error>>()?;
+    match read {
+        Some(chunks) => {
+            let chunks = parts::join(&out, &sizes, chunks);
+            Ok((out, chunks))
+        }
+        // Fewer rows than rowids (the table changed under us or is corrupt): read it the
+        // plain way, so the count check reports exactly what is there.
+        None => {
+            drop(out);
+            Ok((read_rows(path, def, expected, &f)?, None))
+        }
+    }
+}
+
+/// Fill `part` (rows `start..` of the table, rowids from `lo + start`) on its own
+/// connection. `Ok(None)` when the range holds fewer rows than `part`.
+fn read_part<R: Canonical>(
+    path: &Path,
+    def: &'static TableDef,
+    f: &(impl Fn(&Get<'_>, &Row<'_>) -> Result<R, Error> + Sync),
+    lo: i64,
+    start: usize,
+    part: &mut [R],
+) -> Result<Option<parts::Chunks>, Error> {
+    let e = |err: rusqlite::Error| Error::sqlite(path, err);
+    let conn = open(path)?;
+    let mut st = conn
+        .prepare(&format!(
+            "{} WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
+            select_sql(def)
+        ))
+        .map_err(e)?;
+    let first = lo.saturating_add(start as i64);
+    let last = first.saturating_add(part.len() as i64 - 1);
+    let get = Get {
+        path,
+        table: def.name,
+    };
+    let mut hasher = PartHasher::new(start);
+    let mut filled = 0;
+    let mut rows = st.query(params![first, last]).map_err(e)?;
+    while let Some(row) = rows.next().map_err(e)? {
+        let Some(slot) = part.get_mut(filled) else {
+            return Ok(None);
+        };
+        *slot = f(&get, row)?;
+        filled += 1;
+        if filled.is_multiple_of(CHUNK_ROWS) {
+            hasher.update(part, filled);
+        }
+    }
+    if filled != part.len() {
+        return Ok(None);
+    }
+    Ok(Some(hasher.finish(part)))
+}
+
+/// Read one table in stored (rowid) order with `f` mapping each row, in one pass.
 fn read_rows<R>(
     path: &Path,
     def: &'static TableDef,
@@ -370,18 +492,8 @@ fn read_rows<R>(
 ) -> Result<Vec<R>, Error> {
     let conn = open(path)?;
     let e = |err: rusqlite::Error| Error::sqlite(path, err);
-    let cols: Vec<&str> = def
-        .columns
-        .iter()
-        .map(|c| c.name)
-        .filter(|n| *n != "snapshot_id")
-        .collect();
     let mut st = conn
-        .prepare(&format!(
-            "SELECT {} FROM {} ORDER BY rowid",
-            cols.join(", "),
-            def.name
-        ))
+        .prepare(&format!("{} ORDER BY rowid", select_sql(def)))
         .map_err(e)?;
     let get = Get {
         path,
@@ -447,8 +559,10 @@ fn read_manifest_from(conn: &Connection, path: &Path) -> Result<Manifest, Error>
     v1.into_model(path)
 }
 
-/// Read a whole snapshot file; tables are read in parallel on separate connections.
-pub(crate) fn read_file(path: &Path) -> Result<Snapshot, Error> {
+/// Read a whole snapshot file; tables, and ranges of large tables, are read in parallel on
+/// separate connections. Returns the chunk digests too when every table was in canonical
+/// order (see `store::parquet::read_dir`).
+pub(crate) fn read_file(path: &Path) -> Result<(Snapshot, Option<TableChunks>), Error> {
     let m = read_manifest(path)?;
     let c = |t: &str| m.counts.get(t).copied();
     let (((securables, columns), (grants, tags)), ((row_filters, column_masks), issues)) =
@@ -457,14 +571,14 @@ pub(crate) fn read_file(path: &Path) -> Result<Snapshot, Error> {
                 rayon::join(
                     || {
                         rayon::join(
-                            || read_rows(path, &tables::SECURABLES, c("securables"), securable),
-                            || read_rows(path, &tables::COLUMNS, c("columns"), column),
+                            || read_table(path, &tables::SECURABLES, c("securables"), securable),
+                            || read_table(path, &tables::COLUMNS, c("columns"), column),
                         )
                     },
                     || {
                         rayon::join(
-                            || read_rows(path, &tables::GRANTS, c("grants"), grant),
-                            || read_rows(path, &tables::TAGS, c("tags"), tag),
+                            || read_table(path, &tables::GRANTS, c("grants"), grant),
+                            || read_table(path, &tables::TAGS, c("tags"), tag),
                         )
                     },
                 )
@@ -473,9 +587,9 @@ pub(crate) fn read_file(path: &Path) -> Result<Snapshot, Error> {
                 rayon::join(
                     || {
                         rayon::join(
-                            || read_rows(path, &tables::ROW_FILTERS, c("row_filters"), row_filter),
+                            || read_table(path, &tables::ROW_FILTERS, c("row_filters"), row_filter),
                             || {
-                                read_rows(
+                                read_table(
                                     path,
                                     &tables::COLUMN_MASKS,
                                     c("column_masks"),
@@ -485,7 +599,7 @@ pub(crate) fn read_file(path: &Path) -> Result<Snapshot, Error> {
                         )
                     },
                     || {
-                        read_rows(
+                        read_table(
                             path,
                             &tables::COLLECTION_ISSUES,
                             c("collection_issues"),
@@ -495,16 +609,19 @@ pub(crate) fn read_file(path: &Path) -> Result<Snapshot, Error> {
                 )
             },
         );
-    Ok(Snapshot {
+    let mut s = Snapshot {
         manifest: m,
-        securables: securables?,
-        columns: columns?,
-        grants: grants?,
-        tags: tags?,
-        row_filters: row_filters?,
-        column_masks: column_masks?,
-        collection_issues: issues?,
-    })
+        ..Snapshot::default()
+    };
+    let mut chunks: [Option<Vec<[u8; 32]>>; 7] = Default::default();
+    (s.securables, chunks[0]) = securables?;
+    (s.columns, chunks[1]) = columns?;
+    (s.grants, chunks[2]) = grants?;
+    (s.tags, chunks[3]) = tags?;
+    (s.row_filters, chunks[4]) = row_filters?;
+    (s.column_masks, chunks[5]) = column_masks?;
+    (s.collection_issues, chunks[6]) = issues?;
+    Ok((s, parts::all_tables(chunks)))
 }
 
 fn securable(g: &Get<'_>, r: &Row<'_>) -> Result<SecurableRow, Error> {
