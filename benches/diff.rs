@@ -22,6 +22,10 @@ use brickkit::report::{self, Format, RenderOptions};
 use brickkit::state::store;
 use brickkit::synth::{self, SynthSpec};
 
+/// The allocator the `brickkit` binary uses (see `src/main.rs`), so the figures match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `VmRSS` and `VmHWM` (peak) of this process, in MiB.
 fn memory() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
