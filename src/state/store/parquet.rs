@@ -2,8 +2,8 @@
 //! `.parquet` file per table. The brickkit version, format version, snapshot id and table
 //! name are also in every file's key-value metadata.
 //!
-//! Reads row groups in parallel and streams batches straight into rows, so memory stays
-//! close to the size of the resulting model. Never writes in place: `store::write` hands
+//! Reads row groups in parallel, each straight into its slice of the table's one vector
+//! (see `parts`), hashing digest chunks on the way, so memory stays the size of the model. Never writes in place: `store::write` hands
 //! it a temporary directory.
 
 use std::fs::{self, File};
