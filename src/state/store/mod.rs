@@ -269,17 +269,50 @@ pub fn list(dir: &Path) -> Result<Vec<(PathBuf, Manifest)>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SecurableKind;
     use crate::state::digest::digest_from_chunks;
-    use crate::synth::{SynthSpec, generate_snapshot};
+    use crate::state::{ColumnRow, SecurableRow, TagRow};
+
+    /// 4,000 tables with 5 columns and 3 tags each: several digest chunks per large table.
+    fn snapshot() -> Snapshot {
+        let mut s = Snapshot::default();
+        s.manifest.snapshot_id = "20261128T000000000Z-00000001".into();
+        for t in 0..4_000 {
+            let name = format!("c.s.t{t:05}");
+            s.securables.push(SecurableRow {
+                kind: Some(SecurableKind::Table),
+                full_name: name.clone(),
+                parent: Some("c.s".into()),
+                ..Default::default()
+            });
+            for k in 0..5 {
+                s.columns.push(ColumnRow {
+                    table_full_name: name.clone(),
+                    name: format!("col_{k}"),
+                    position: k,
+                    type_text: "int".into(),
+                    ..Default::default()
+                });
+            }
+            for j in 0..3 {
+                s.tags.push(TagRow {
+                    securable_kind: Some(SecurableKind::Table),
+                    securable_full_name: name.clone(),
+                    key: format!("tag_{j}"),
+                    value: format!("v{}", (t + j) % 5),
+                    ..Default::default()
+                });
+            }
+        }
+        s
+    }
 
     /// Both readers hash while decoding (more than one chunk per large table) and get the
     /// digest the writer recorded; rows stored out of order fall back to sort-then-hash.
     #[test]
     fn readers_hash_while_decoding_and_fall_back_on_disorder() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = generate_snapshot(&SynthSpec::with_tables(4_000, 0.01, 3));
-        s.manifest.content_digest.clear();
-        s.manifest.counts.clear();
+        let s = snapshot();
         let pq = dir.path().join("snap");
         let db = dir.path().join("snap.sqlite");
         write(&s, &pq).unwrap();
