@@ -5,7 +5,7 @@
 //! `benches/collect_sdk_baseline.py` (list, then grants per securable, sequentially).
 //!
 //! Run: `cargo bench --bench collect`. Only 127.0.0.1 is contacted. Knobs (environment):
-//! `BRICKKIT_BENCH_TABLES`, `BRICKKIT_BENCH_LATENCY_MS`, `BRICKKIT_BENCH_JOBS` (default 32),
+//! `BRICKKIT_BENCH_TABLES`, `BRICKKIT_BENCH_LATENCY_MS`, `BRICKKIT_BENCH_JOBS` (default 64, as the CLI),
 //! `BRICKKIT_BENCH_MODES` (`rest,bulk`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -32,7 +32,7 @@ fn main() {
     let jobs: usize = std::env::var("BRICKKIT_BENCH_JOBS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(32);
+        .unwrap_or(64);
     let modes: Vec<Mode> = std::env::var("BRICKKIT_BENCH_MODES")
         .unwrap_or_else(|_| "rest,bulk".into())
         .split(',')

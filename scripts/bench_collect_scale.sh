@@ -21,11 +21,12 @@ brickkit=target/release/brickkit
 for b in "$ucsim" "$brickkit"; do
   [[ -x $b ]] || { echo "missing $b: build the release binaries first" >&2; exit 2; }
 done
+rm -f "$dir/partial.sqlite"
 if [[ ! -f $state ]]; then
   echo "generating $catalogs x $schemas x $per_schema tables into $state"
   /usr/bin/time -f "generate: %e s wall, %M KiB peak" \
-    "$ucsim" generate --catalogs $catalogs --schemas $schemas --tables "$per_schema" --seed 7 --out "$state.tmp"
-  mv "$state.tmp" "$state"
+    "$ucsim" generate --catalogs $catalogs --schemas $schemas --tables "$per_schema" --seed 7 --out "$dir/partial.sqlite"
+  mv "$dir/partial.sqlite" "$state"
 fi
 log="$dir/ucsim.out"
 "$ucsim" serve --state "$state" --token T --page-size "$page" > "$log" 2>&1 &
@@ -40,9 +41,9 @@ url=$(sed -n 's/^ucsim listening on //p' "$log" | head -1)
 out="$dir/snapshots"
 rm -rf "$out"
 echo "collecting $((catalogs * schemas * per_schema)) tables in $mode mode from $url (page size $page)"
-/usr/bin/time -f "collect: %e s wall, %U s user, %S s sys, %M KiB peak RSS" \
+RUST_LOG=${RUST_LOG:-} /usr/bin/time -f "collect: %e s wall, %U s user, %S s sys, %M KiB peak RSS" \
   "$brickkit" snapshot collect --host "$url" --token T --warehouse-id W --mode "$mode" \
-  --out "$out" --no-history -q
+  --out "$out" --no-history -v
 server_rss=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 echo "ucsim peak RSS: $server_rss KiB"
 "$brickkit" snapshot show "$(ls -d "$out"/* | head -1)" | head -20

@@ -50,7 +50,7 @@ pub struct ClientOptions {
 impl Default for ClientOptions {
     fn default() -> ClientOptions {
         ClientOptions {
-            jobs: 16,
+            jobs: 64,
             max_rps: None,
             request_timeout: Duration::from_secs(60),
             retry_budget: Duration::from_secs(300),
@@ -222,6 +222,7 @@ impl Client {
                     (None, transport_err(&method, path, e.to_string()))
                 }
             };
+            tracing::debug!(%method, path, attempt, error = %err, "retrying");
             if !self.backoff(&mut attempt, start, retry_after).await {
                 return Err(err);
             }

@@ -176,8 +176,9 @@ pub struct ConnectionArgs {
     /// SQL warehouse for statements (else DATABRICKS_WAREHOUSE_ID, else the profile).
     #[arg(long)]
     pub warehouse_id: Option<String>,
-    /// Concurrent requests at most.
-    #[arg(long, default_value_t = 16)]
+    /// Concurrent requests at most (collection is latency-bound; a server that refuses the
+    /// pace answers 429, which is retried with backoff, so --max-rps is the politeness knob).
+    #[arg(long, default_value_t = 64)]
     pub jobs: usize,
     /// Requests per second at most (client-side limit).
     #[arg(long)]

@@ -18,6 +18,10 @@ use ucsim::seed::{self, GenSpec};
 use ucsim::store::Store;
 use ucsim::{Config, Server};
 
+/// The same allocator as the `ucsim` binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What a client needs from a list page (items are skipped, not built).
 #[derive(serde::Deserialize)]
 struct ListPage {
