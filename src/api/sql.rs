@@ -55,8 +55,11 @@ pub fn is_throttled(e: &Error) -> bool {
     }
 }
 
-/// Run one statement on `warehouse_id`; the whole result comes back. A statement that
-/// failed because of throttling is submitted again with the transport's backoff and budget.
+/// Run one **read-only** statement on `warehouse_id`; the whole result comes back. Its
+/// submission is repeated after a lost connection, and a statement that failed because of
+/// throttling is submitted again with the transport's backoff and budget — both harmless
+/// only because the statement changes nothing. Statements that write need a submit path
+/// that never repeats them.
 pub async fn execute(
     client: &Client,
     warehouse_id: &str,
@@ -87,7 +90,10 @@ async fn execute_once(
         "disposition": "INLINE",
         "format": "JSON_ARRAY",
     });
-    let mut resp = client.post("/api/2.0/sql/statements", &body).await?;
+    // Callers send read-only statements (SELECT, DESCRIBE): submitting one twice is harmless.
+    let mut resp = client
+        .post_idempotent("/api/2.0/sql/statements", &body)
+        .await?;
     let id = resp
         .get("statement_id")
         .and_then(Value::as_str)
@@ -142,7 +148,7 @@ async fn execute_once(
 /// Ask the server to cancel a statement (best effort).
 pub async fn cancel(client: &Client, id: &str) -> Result<(), Error> {
     client
-        .post(
+        .post_idempotent(
             &format!("/api/2.0/sql/statements/{}/cancel", seg(id)),
             &json!({}),
         )

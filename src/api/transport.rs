@@ -135,18 +135,39 @@ impl Client {
         self.call(Method::GET, path, query, None).await
     }
 
+    /// A POST that must not run twice: after a failure that may have reached the server (a
+    /// timeout, a connection lost mid-request) it is not sent again.
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, Error> {
-        self.call(Method::POST, path, &[], Some(body)).await
+        self.send(Method::POST, path, &[], Some(body), false).await
+    }
+
+    /// A POST that is safe to repeat (submitting a read-only statement, cancelling one): it
+    /// is retried like a GET.
+    pub async fn post_idempotent(&self, path: &str, body: &Value) -> Result<Value, Error> {
+        self.send(Method::POST, path, &[], Some(body), true).await
     }
 
     /// One logical call: waits for a concurrency slot and the rate limit, retries 429, 503
-    /// and connection errors within the budget, decodes JSON (an empty body is `{}`).
+    /// and connection errors within the budget, decodes JSON (an empty body is `{}`). POST
+    /// and PATCH are treated as not idempotent (see [`Client::post`]).
     pub async fn call(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, String)],
         body: Option<&Value>,
+    ) -> Result<Value, Error> {
+        let idempotent = !matches!(method, Method::POST | Method::PATCH);
+        self.send(method, path, query, body, idempotent).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotent: bool,
     ) -> Result<Value, Error> {
         let _permit = self
             .inner
@@ -214,8 +235,11 @@ impl Client {
                 Err(e) => {
                     // Connection errors are retried, but a host that refuses every
                     // connection is not worth the whole budget: three attempts at most.
-                    let retryable = (e.is_connect() || e.is_timeout() || e.is_request())
-                        && attempt < CONNECT_ATTEMPTS;
+                    let retryable = retry_after_failure(
+                        idempotent,
+                        e.is_connect(),
+                        e.is_timeout() || e.is_request(),
+                    ) && attempt < CONNECT_ATTEMPTS;
                     if !retryable {
                         return Err(transport_err(&method, path, e.to_string()));
                     }
@@ -370,8 +394,24 @@ fn api_err(method: &Method, path: &str, status: StatusCode, bytes: &[u8]) -> Err
     }
 }
 
+/// Whether a request that got no answer may be sent again: always when the connection was
+/// never made (nothing reached the server); after a timeout or a connection lost
+/// mid-request only when repeating it is harmless.
+fn retry_after_failure(idempotent: bool, never_connected: bool, maybe_sent: bool) -> bool {
+    never_connected || (maybe_sent && idempotent)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_request_that_may_have_reached_the_server_is_repeated_only_if_idempotent() {
+        assert!(super::retry_after_failure(false, true, false));
+        assert!(super::retry_after_failure(true, false, true));
+        assert!(!super::retry_after_failure(false, false, true));
+        assert!(!super::retry_after_failure(true, false, false));
+    }
+
     use super::*;
 
     #[test]
