@@ -16,8 +16,9 @@ use crate::api::sql::{self, SqlResult, ident, literal};
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
 use crate::state::collect::rest::{keep, merge, walk};
+use crate::state::collect::sqlrows::{at, at_opt, direct_grants, name, need, need_all};
 use crate::state::collect::{CollectOptions, Error, Progress, issue};
-use crate::state::{CollectionIssue, ColumnMaskRow, GrantRow, RowFilterRow, Snapshot, TagRow};
+use crate::state::{CollectionIssue, ColumnMaskRow, RowFilterRow, Snapshot, TagRow};
 
 mod describe;
 mod fallback;
@@ -143,7 +144,7 @@ pub async fn collect(
         .iter()
         .map(|c| (c.table_full_name.clone(), c.name.to_lowercase()))
         .collect();
-    let mut results = Vec::new();
+    let mut results: Vec<(String, Query, SqlResult)> = Vec::new();
     // Catalogs whose row_filters / column_masks query failed: what the DESCRIBE fallback must
     // read, and the catalog-level issues kept if it cannot start.
     let mut deferred: BTreeMap<String, (Wanted, Vec<CollectionIssue>)> = BTreeMap::new();
@@ -159,19 +160,14 @@ pub async fn collect(
         })?;
         let r: Result<SqlResult, api::Error> = match (q, r) {
             (Query::RowFilters | Query::ColumnMasks, Err(e)) if fallback::can_fall_back(&e) => {
-                let d = deferred.entry(c.clone()).or_default();
-                if matches!(q, Query::RowFilters) {
-                    d.0.row_filter = true;
-                } else {
-                    d.0.column_masks = true;
-                }
-                d.1.push(issue(
+                let i = issue(
                     Some(SecurableKind::Catalog),
                     &c,
                     Some(q.attribute()),
                     true,
                     &e,
-                ));
+                );
+                defer(&mut deferred, &c, q, i);
                 continue;
             }
             (_, r) => r,
@@ -186,14 +182,46 @@ pub async fn collect(
         )
         .map_err(Error::Fatal)?;
         if let Some(res) = kept {
-            results.push((q, res));
+            results.push((c, q, res));
         }
     }
-    for (q, res) in results {
-        apply(&mut snap, q, &res, &known, &columns);
+    for (c, q, res) in results {
+        if let Err(why) = apply(&mut snap, q, &res, &known, &columns) {
+            let i = CollectionIssue {
+                securable_kind: Some(SecurableKind::Catalog),
+                full_name: c.clone(),
+                attribute: Some(q.attribute().to_string()),
+                subtree: true,
+                error_code: Some("decode".to_string()),
+                message: format!("{}.information_schema.{}: {why}", ident(&c), q.view()),
+            };
+            // A filters or masks view of an unknown shape is read with DESCRIBE instead.
+            if matches!(q, Query::RowFilters | Query::ColumnMasks) {
+                defer(&mut deferred, &c, q, i);
+            } else {
+                snap.collection_issues.push(i);
+            }
+        }
     }
     describe_fallback(client, &warehouse, &mut snap, deferred, columns).await?;
     Ok(snap)
+}
+
+/// Leave a catalog's row filters or column masks to the `DESCRIBE` fallback, keeping the
+/// catalog-level issue in case the fallback cannot start.
+fn defer(
+    deferred: &mut BTreeMap<String, (Wanted, Vec<CollectionIssue>)>,
+    catalog: &str,
+    q: Query,
+    issue: CollectionIssue,
+) {
+    let d = deferred.entry(catalog.to_string()).or_default();
+    if matches!(q, Query::RowFilters) {
+        d.0.row_filter = true;
+    } else {
+        d.0.column_masks = true;
+    }
+    d.1.push(issue);
 }
 
 /// Runs the `DESCRIBE` fallback ([`fallback`]) for every deferred catalog, concurrently;
@@ -246,12 +274,6 @@ async fn describe_fallback(
     Ok(())
 }
 
-fn cell<'a>(res: &SqlResult, row: &'a [Option<String>], names: &[&str]) -> Option<&'a str> {
-    res.col(names)
-        .and_then(|i| row.get(i))
-        .and_then(|v| v.as_deref())
-}
-
 fn split_list(s: Option<&str>) -> Vec<String> {
     let Some(s) = s else { return Vec::new() };
     s.split(',')
@@ -260,148 +282,152 @@ fn split_list(s: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// Key columns naming the catalog, schema and object of a row (spellings differ by view).
+const TABLE_KEY: [&[&str]; 3] = [
+    &["catalog_name", "table_catalog"],
+    &["schema_name", "table_schema"],
+    &["table_name"],
+];
+
+/// Turns one query's rows into snapshot rows about securables and columns the walk saw.
+/// `Err` names a column the rows need and the result lacks: the view is not the one
+/// expected, and its attribute is unknown rather than empty.
 fn apply(
     snap: &mut Snapshot,
     q: Query,
     res: &SqlResult,
     known: &HashSet<(Option<SecurableKind>, String)>,
     columns: &HashSet<(String, String)>,
-) {
-    let table_of = |row: &[Option<String>]| -> Option<String> {
-        Some(format!(
-            "{}.{}.{}",
-            cell(res, row, &["table_catalog", "catalog_name"])?,
-            cell(res, row, &["table_schema", "schema_name"])?,
-            cell(res, row, &["table_name"])?
-        ))
-    };
-    for row in &res.rows {
-        match q {
-            Query::Tags(kind, _) => {
-                let name = match kind {
-                    SecurableKind::Catalog => cell(res, row, &["catalog_name"]).map(str::to_string),
-                    SecurableKind::Schema => cell(res, row, &["catalog_name"])
-                        .zip(cell(res, row, &["schema_name"]))
-                        .map(|(c, s)| format!("{c}.{s}")),
-                    SecurableKind::Volume => (|| {
-                        Some(format!(
-                            "{}.{}.{}",
-                            cell(res, row, &["catalog_name", "volume_catalog"])?,
-                            cell(res, row, &["schema_name", "volume_schema"])?,
-                            cell(res, row, &["volume_name"])?
-                        ))
-                    })(),
-                    _ => (|| {
-                        Some(format!(
-                            "{}.{}.{}",
-                            cell(res, row, &["catalog_name", "table_catalog"])?,
-                            cell(res, row, &["schema_name", "table_schema"])?,
-                            cell(res, row, &["table_name"])?
-                        ))
-                    })(),
+) -> Result<(), String> {
+    let is_known =
+        |kind: SecurableKind, name: &str| known.contains(&(Some(kind), name.to_string()));
+    match q {
+        Query::Tags(kind, _) => {
+            let key: &[&[&str]] = match kind {
+                SecurableKind::Catalog => &[&["catalog_name"]],
+                SecurableKind::Schema => &[&["catalog_name"], &["schema_name"]],
+                SecurableKind::Volume => &[
+                    &["catalog_name", "volume_catalog"],
+                    &["schema_name", "volume_schema"],
+                    &["volume_name"],
+                ],
+                _ => &TABLE_KEY,
+            };
+            let key = need_all(res, key)?;
+            let tag = need(res, &["tag_name"])?;
+            let value = res.col(&["tag_value"]);
+            for row in &res.rows {
+                let (Some(name), Some(k)) = (name(row, &key), at(row, tag)) else {
+                    continue;
                 };
-                let Some(name) = name else { continue };
-                if !known.contains(&(Some(kind), name.clone())) {
+                if !is_known(kind, &name) {
                     continue;
                 }
-                let Some(key) = cell(res, row, &["tag_name"]) else {
-                    continue;
-                };
                 snap.tags.push(TagRow {
                     securable_kind: Some(kind),
                     securable_full_name: name,
                     column_name: None,
-                    key: key.to_string(),
-                    value: cell(res, row, &["tag_value"]).unwrap_or("").to_string(),
+                    key: k.to_string(),
+                    value: at_opt(row, value).unwrap_or("").to_string(),
                 });
             }
-            Query::ColumnTags => {
-                let name = (|| {
-                    Some(format!(
-                        "{}.{}.{}",
-                        cell(res, row, &["catalog_name", "table_catalog"])?,
-                        cell(res, row, &["schema_name", "table_schema"])?,
-                        cell(res, row, &["table_name"])?
-                    ))
-                })();
-                let (Some(name), Some(col), Some(key)) = (
-                    name,
-                    cell(res, row, &["column_name"]),
-                    cell(res, row, &["tag_name"]),
-                ) else {
+        }
+        Query::ColumnTags => {
+            let key = need_all(res, &TABLE_KEY)?;
+            let (col, tag) = (need(res, &["column_name"])?, need(res, &["tag_name"])?);
+            let value = res.col(&["tag_value"]);
+            for row in &res.rows {
+                let (Some(name), Some(c), Some(k)) = (name(row, &key), at(row, col), at(row, tag))
+                else {
                     continue;
                 };
-                if !columns.contains(&(name.clone(), col.to_lowercase())) {
+                if !columns.contains(&(name.clone(), c.to_lowercase())) {
                     continue;
                 }
                 snap.tags.push(TagRow {
                     securable_kind: Some(SecurableKind::Table),
                     securable_full_name: name,
-                    column_name: Some(col.to_string()),
-                    key: key.to_string(),
-                    value: cell(res, row, &["tag_value"]).unwrap_or("").to_string(),
+                    column_name: Some(c.to_string()),
+                    key: k.to_string(),
+                    value: at_opt(row, value).unwrap_or("").to_string(),
                 });
             }
-            Query::Grants(kind, _, cols) => {
-                let inherited = cell(res, row, &["inherited_from"]).unwrap_or("NONE");
-                if !inherited.eq_ignore_ascii_case("NONE") {
-                    continue;
-                }
-                let parts: Option<Vec<&str>> = cols.iter().map(|c| cell(res, row, &[c])).collect();
-                let Some(parts) = parts else { continue };
-                let name = parts.join(".");
-                if !known.contains(&(Some(kind), name.clone())) {
-                    continue;
-                }
-                let (Some(p), Some(priv_)) = (
-                    cell(res, row, &["grantee"]),
-                    cell(res, row, &["privilege_type"]),
-                ) else {
+        }
+        Query::Grants(kind, _, key) => {
+            let rows = direct_grants(res, kind, key, |n| is_known(kind, n))?;
+            snap.grants.extend(rows);
+        }
+        Query::RowFilters => {
+            let key = need_all(res, &TABLE_KEY)?;
+            let filter = need(res, &["filter_name"])?;
+            let cols = res.col(&["target_columns", "filter_col_usage"]);
+            for row in &res.rows {
+                let (Some(t), Some(f)) = (name(row, &key), at(row, filter)) else {
                     continue;
                 };
-                snap.grants.push(GrantRow {
-                    securable_kind: Some(kind),
-                    securable_full_name: name,
-                    principal: p.to_string(),
-                    privilege: priv_.to_string(),
-                });
-            }
-            Query::RowFilters => {
-                let Some(t) = table_of(row) else { continue };
-                if !known.contains(&(Some(SecurableKind::Table), t.clone())) {
+                if !is_known(SecurableKind::Table, &t) {
                     continue;
                 }
-                let Some(f) = cell(res, row, &["filter_name"]) else {
-                    continue;
-                };
                 snap.row_filters.push(RowFilterRow {
                     table_full_name: t,
                     function_full_name: f.to_string(),
-                    input_columns: split_list(cell(
-                        res,
-                        row,
-                        &["target_columns", "filter_col_usage"],
-                    )),
+                    input_columns: split_list(at_opt(row, cols)),
                 });
             }
-            Query::ColumnMasks => {
-                let Some(t) = table_of(row) else { continue };
-                let (Some(col), Some(m)) = (
-                    cell(res, row, &["column_name"]),
-                    cell(res, row, &["mask_name"]),
-                ) else {
+        }
+        Query::ColumnMasks => {
+            let key = need_all(res, &TABLE_KEY)?;
+            let (col, mask) = (need(res, &["column_name"])?, need(res, &["mask_name"])?);
+            let using = res.col(&["using_columns", "mask_col_usage"]);
+            for row in &res.rows {
+                let (Some(t), Some(c), Some(m)) = (name(row, &key), at(row, col), at(row, mask))
+                else {
                     continue;
                 };
-                if !columns.contains(&(t.clone(), col.to_lowercase())) {
+                if !columns.contains(&(t.clone(), c.to_lowercase())) {
                     continue;
                 }
                 snap.column_masks.push(ColumnMaskRow {
                     table_full_name: t,
-                    column_name: col.to_string(),
+                    column_name: c.to_string(),
                     function_full_name: m.to_string(),
-                    using_columns: split_list(cell(res, row, &["using_columns", "mask_col_usage"])),
+                    using_columns: split_list(at_opt(row, using)),
                 });
             }
         }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(columns: &[&str], rows: &[&[&str]]) -> SqlResult {
+        SqlResult {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|c| Some(c.to_string())).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_view_without_the_expected_columns_is_an_error_not_an_empty_attribute() {
+        let mut snap = Snapshot::default();
+        let known = HashSet::from([(Some(SecurableKind::Table), "c.s.t".to_string())]);
+        let q = Query::Tags(SecurableKind::Table, "table_tags");
+        let odd = res(&["catalog_name", "schema_name", "table_name", "tag"], &[]);
+        let e = apply(&mut snap, q, &odd, &known, &HashSet::new()).unwrap_err();
+        assert!(e.contains("`tag_name`"), "{e}");
+
+        let live = res(
+            &["table_catalog", "table_schema", "table_name", "tag_name", "tag_value"],
+            &[&["c", "s", "t", "k", "v"], &["c", "s", "unlisted", "k", "v"]],
+        );
+        apply(&mut snap, q, &live, &known, &HashSet::new()).unwrap();
+        assert_eq!(snap.tags.len(), 1, "only securables the walk listed");
+        assert_eq!(snap.tags[0].securable_full_name, "c.s.t");
     }
 }

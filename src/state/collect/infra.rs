@@ -10,13 +10,14 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use crate::api::page::list_all;
-use crate::api::sql::{self, SqlResult};
+use crate::api::sql;
 use crate::api::wire::{ConnectionInfo, ExternalLocationInfo, StorageCredentialInfo};
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
 use crate::state::collect::rest::{UC, grants, join, keep};
+use crate::state::collect::sqlrows::direct_grants;
 use crate::state::collect::{Progress, rows};
-use crate::state::{GrantRow, Snapshot};
+use crate::state::{SecurableRow, Snapshot};
 
 /// How infrastructure grants are read.
 #[derive(Debug, Clone)]
@@ -41,41 +42,29 @@ fn view(kind: SecurableKind) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// Direct grants (`inherited_from` NONE or NULL) on the listed securables of `kind`;
-/// `None` when the result lacks a needed column (the view is not the one expected).
-fn grant_rows(
+/// List one kind into `snap` (a failed list is a subtree issue); returns its names.
+#[allow(clippy::too_many_arguments)]
+async fn list<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    snap: &mut Snapshot,
+    progress: &dyn Progress,
     kind: SecurableKind,
-    name_col: &str,
-    res: &SqlResult,
-    listed: &BTreeSet<String>,
-) -> Option<Vec<GrantRow>> {
-    let (n, g, p) = (
-        res.col(&[name_col])?,
-        res.col(&["grantee"])?,
-        res.col(&["privilege_type"])?,
-    );
-    let inh = res.col(&["inherited_from"]);
-    let rows = res
-        .rows
-        .iter()
-        .filter(|r| {
-            inh.and_then(|i| r.get(i).cloned().flatten())
-                .is_none_or(|v| v.eq_ignore_ascii_case("NONE"))
-        })
-        .filter_map(|r| {
-            let name = r.get(n)?.as_deref()?;
-            if !listed.contains(name) {
-                return None;
-            }
-            Some(GrantRow {
-                securable_kind: Some(kind),
-                securable_full_name: name.to_string(),
-                principal: r.get(g)?.as_deref()?.to_string(),
-                privilege: r.get(p)?.as_deref()?.to_string(),
-            })
-        })
-        .collect();
-    Some(rows)
+    path: &str,
+    items: &str,
+    row: fn(&T) -> SecurableRow,
+    name: fn(T) -> String,
+) -> Result<(SecurableKind, Vec<String>), api::Error> {
+    let r = list_all::<T>(
+        client,
+        &format!("{UC}/{path}"),
+        &[("max_results", "0".into())],
+        items,
+    )
+    .await;
+    let found = keep(snap, r, Some(kind), "", None, true)?.unwrap_or_default();
+    progress.collected(kind, found.len() as u64);
+    snap.securables.extend(found.iter().map(row));
+    Ok((kind, found.into_iter().map(name).collect()))
 }
 
 /// List the three kinds and read their grants.
@@ -85,51 +74,41 @@ pub async fn collect(
     grants_by: Grants,
 ) -> Result<Snapshot, api::Error> {
     let mut snap = Snapshot::default();
-    let mut listed: Vec<(SecurableKind, Vec<String>)> = Vec::new();
-
-    let k = SecurableKind::StorageCredential;
-    let r = list_all::<StorageCredentialInfo>(
-        &client,
-        &format!("{UC}/storage-credentials"),
-        &[("max_results", "0".into())],
-        "storage_credentials",
-    )
-    .await;
-    if let Some(v) = keep(&mut snap, r, Some(k), "", None, true)? {
-        progress.collected(k, v.len() as u64);
-        snap.securables
-            .extend(v.iter().map(rows::storage_credential));
-        listed.push((k, v.into_iter().map(|c| c.name).collect()));
-    }
-
-    let k = SecurableKind::ExternalLocation;
-    let r = list_all::<ExternalLocationInfo>(
-        &client,
-        &format!("{UC}/external-locations"),
-        &[("max_results", "0".into())],
-        "external_locations",
-    )
-    .await;
-    if let Some(v) = keep(&mut snap, r, Some(k), "", None, true)? {
-        progress.collected(k, v.len() as u64);
-        snap.securables
-            .extend(v.iter().map(rows::external_location));
-        listed.push((k, v.into_iter().map(|c| c.name).collect()));
-    }
-
-    let k = SecurableKind::Connection;
-    let r = list_all::<ConnectionInfo>(
-        &client,
-        &format!("{UC}/connections"),
-        &[("max_results", "0".into())],
-        "connections",
-    )
-    .await;
-    if let Some(v) = keep(&mut snap, r, Some(k), "", None, true)? {
-        progress.collected(k, v.len() as u64);
-        snap.securables.extend(v.iter().map(rows::connection));
-        listed.push((k, v.into_iter().map(|c| c.name).collect()));
-    }
+    let listed = [
+        list(
+            &client,
+            &mut snap,
+            &*progress,
+            SecurableKind::StorageCredential,
+            "storage-credentials",
+            "storage_credentials",
+            rows::storage_credential,
+            |c: StorageCredentialInfo| c.name,
+        )
+        .await?,
+        list(
+            &client,
+            &mut snap,
+            &*progress,
+            SecurableKind::ExternalLocation,
+            "external-locations",
+            "external_locations",
+            rows::external_location,
+            |c: ExternalLocationInfo| c.name,
+        )
+        .await?,
+        list(
+            &client,
+            &mut snap,
+            &*progress,
+            SecurableKind::Connection,
+            "connections",
+            "connections",
+            rows::connection,
+            |c: ConnectionInfo| c.name,
+        )
+        .await?,
+    ];
 
     // Kinds whose grants still need a REST read per securable.
     let mut per_securable: Vec<(SecurableKind, String)> = Vec::new();
@@ -149,9 +128,10 @@ pub async fn collect(
         match sql::execute(&client, &warehouse, &stmt).await {
             Ok(res) => {
                 let set: BTreeSet<String> = names.into_iter().collect();
-                match grant_rows(kind, name_col, &res, &set) {
-                    Some(g) => snap.grants.extend(g),
-                    None => per_securable.extend(set.into_iter().map(|n| (kind, n))),
+                match direct_grants(&res, kind, &[name_col], |n| set.contains(n)) {
+                    Ok(g) => snap.grants.extend(g),
+                    // Not the view expected: read these grants over REST instead.
+                    Err(_) => per_securable.extend(set.into_iter().map(|n| (kind, n))),
                 }
             }
             Err(e) if e.is_fatal() => return Err(e),
@@ -170,68 +150,4 @@ pub async fn collect(
     }
     join(&mut set, &mut snap).await?;
     Ok(snap)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn res(rows: &[[Option<&str>; 4]]) -> SqlResult {
-        SqlResult {
-            columns: [
-                "grantee",
-                "connection_name",
-                "privilege_type",
-                "inherited_from",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.map(str::to_string)).collect())
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn keeps_direct_grants_on_listed_securables_only() {
-        let r = res(&[
-            [
-                Some("a b"),
-                Some("pg"),
-                Some("USE_CONNECTION"),
-                Some("NONE"),
-            ],
-            [Some("c"), Some("pg"), Some("USE_CONNECTION"), None],
-            [
-                Some("d"),
-                Some("pg"),
-                Some("USE_CONNECTION"),
-                Some("METASTORE"),
-            ],
-            [
-                Some("e"),
-                Some("other"),
-                Some("USE_CONNECTION"),
-                Some("NONE"),
-            ],
-            [None, Some("pg"), Some("USE_CONNECTION"), Some("NONE")],
-        ]);
-        let listed: BTreeSet<String> = ["pg".to_string()].into();
-        let g = grant_rows(SecurableKind::Connection, "connection_name", &r, &listed)
-            .unwrap_or_default();
-        let who: Vec<&str> = g.iter().map(|g| g.principal.as_str()).collect();
-        assert_eq!(who, ["a b", "c"]);
-        assert!(
-            g.iter()
-                .all(|g| g.securable_kind == Some(SecurableKind::Connection))
-        );
-    }
-
-    #[test]
-    fn a_result_without_the_name_column_is_not_an_empty_grant_list() {
-        let r = res(&[[Some("a"), Some("pg"), Some("USE_CONNECTION"), Some("NONE")]]);
-        let listed: BTreeSet<String> = ["pg".to_string()].into();
-        assert!(grant_rows(SecurableKind::Connection, "nope", &r, &listed).is_none());
-    }
 }

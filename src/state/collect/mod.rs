@@ -12,6 +12,7 @@ mod bulk;
 mod infra;
 mod rest;
 mod rows;
+mod sqlrows;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
