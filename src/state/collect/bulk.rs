@@ -423,8 +423,17 @@ mod tests {
         assert!(e.contains("`tag_name`"), "{e}");
 
         let live = res(
-            &["table_catalog", "table_schema", "table_name", "tag_name", "tag_value"],
-            &[&["c", "s", "t", "k", "v"], &["c", "s", "unlisted", "k", "v"]],
+            &[
+                "table_catalog",
+                "table_schema",
+                "table_name",
+                "tag_name",
+                "tag_value",
+            ],
+            &[
+                &["c", "s", "t", "k", "v"],
+                &["c", "s", "unlisted", "k", "v"],
+            ],
         );
         apply(&mut snap, q, &live, &known, &HashSet::new()).unwrap();
         assert_eq!(snap.tags.len(), 1, "only securables the walk listed");
