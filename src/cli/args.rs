@@ -427,3 +427,54 @@ pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
+
+// Flags resolved into the library's values (the `LowArgs → HiArgs` step for enums).
+
+impl From<CollectMode> for brickkit::state::collect::Mode {
+    fn from(m: CollectMode) -> Self {
+        match m {
+            CollectMode::Rest => Self::Rest,
+            CollectMode::Bulk => Self::Bulk,
+        }
+    }
+}
+
+impl From<StoreFormat> for brickkit::state::store::Format {
+    fn from(f: StoreFormat) -> Self {
+        match f {
+            StoreFormat::Parquet => Self::Parquet,
+            StoreFormat::Sqlite => Self::Sqlite,
+        }
+    }
+}
+
+impl From<ReportFormat> for brickkit::report::Format {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Text => Self::Text,
+            ReportFormat::Json => Self::Json,
+            ReportFormat::Markdown => Self::Markdown,
+            ReportFormat::Sarif => Self::Sarif,
+            ReportFormat::Junit => Self::Junit,
+        }
+    }
+}
+
+impl From<FailOn> for brickkit::model::Severity {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Critical => Self::Critical,
+            FailOn::Warning => Self::Warning,
+            FailOn::Info => Self::Info,
+        }
+    }
+}
+
+impl From<UnmanagedScope> for brickkit::drift::UnmanagedScope {
+    fn from(u: UnmanagedScope) -> Self {
+        match u {
+            UnmanagedScope::Declared => Self::Declared,
+            UnmanagedScope::All => Self::All,
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::model::Timestamp;
+use brickkit::model::Timestamp;
 
 /// Now, in epoch milliseconds (0 if the system clock is before 1970).
 pub fn now() -> Timestamp {

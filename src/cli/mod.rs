@@ -1,12 +1,18 @@
-//! The command-line interface: the only module that knows clap, the environment, the
-//! terminal and exit codes. Each subcommand lives in `cmd/<name>.rs` and only orchestrates
-//! library calls; `anyhow` is allowed here and nowhere else.
+//! The command-line interface, compiled into the binary only (never part of the library):
+//! the only module that knows clap, the process environment (`env`), the terminal (`term`,
+//! `progress`), the clock (`clock`) and exit codes. Each subcommand lives in `cmd/<name>.rs`:
+//! it parses, calls the workflow layer (`brickkit::app`), renders and chooses the exit code;
+//! no command module uses another (shared rendering is in `report`). `anyhow` is allowed
+//! here and nowhere else.
 
 pub mod args;
 pub mod clock;
 pub mod cmd;
+pub mod env;
 pub mod exit;
 pub mod output;
+pub mod progress;
+pub mod report;
 pub mod term;
 
 use std::process::ExitCode;
@@ -33,8 +39,7 @@ pub fn main() -> ExitCode {
     ExitCode::from(run(cli))
 }
 
-/// Run a parsed command line; returns the process exit code. Public so that integration
-/// tests can drive the CLI in-process.
+/// Run a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> u8 {
     let globals = cli.globals.clone();
     let result = match cli.command {

@@ -48,3 +48,10 @@ pub fn stdout_write(bytes: &[u8]) -> io::Result<()> {
     out.write_all(bytes)?;
     out.flush()
 }
+
+/// Write `bytes` to stderr (several lines at once, e.g. diagnostics).
+pub fn stderr_write(bytes: &[u8]) -> io::Result<()> {
+    let mut err = io::stderr().lock();
+    err.write_all(bytes)?;
+    err.flush()
+}

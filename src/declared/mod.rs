@@ -39,13 +39,21 @@ pub struct LoadResult {
     /// unknown environment). With errors it may still be `Some` but must not be trusted.
     pub state: Option<DeclaredState>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Connection settings of the chosen environment in `brickkit.yaml` (all optional;
+    /// empty when the project file cannot be read or names no such environment — the
+    /// diagnostics say why).
+    pub connection: connection::EnvConnection,
 }
 
 impl LoadResult {
     pub(crate) fn new(state: Option<DeclaredState>, mut diagnostics: Vec<Diagnostic>) -> Self {
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         diagnostics.dedup();
-        LoadResult { state, diagnostics }
+        LoadResult {
+            state,
+            diagnostics,
+            connection: connection::EnvConnection::default(),
+        }
     }
 
     /// True when at least one diagnostic is an error (the tree cannot be trusted).
@@ -75,10 +83,12 @@ pub fn load(dir: &Path, env: Option<&str>) -> LoadResult {
     if !problems.is_empty() && files.is_empty() {
         return LoadResult::new(None, problems);
     }
-    let mut result = lower::load_sources(&files, env);
+    let mut result = load_sources(&files, env);
     if !problems.is_empty() {
         result.diagnostics.extend(problems);
+        let connection = result.connection;
         result = LoadResult::new(result.state, result.diagnostics);
+        result.connection = connection;
     }
     result
 }
@@ -86,5 +96,7 @@ pub fn load(dir: &Path, env: Option<&str>) -> LoadResult {
 /// Load a tree given as in-memory files (paths relative to the root, `brickkit.yaml` at the
 /// root). Pure: used by [`load`], by tests and by the fuzz target.
 pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
-    lower::load_sources(files, env)
+    let mut result = lower::load_sources(files, env);
+    result.connection = connection::from_sources(files, env).unwrap_or_default();
+    result
 }

@@ -22,7 +22,7 @@ use crate::model::{SecurableKind, Timestamp};
 use crate::state::Snapshot;
 
 pub use coverage::attribute_covers;
-pub use ignore::{IgnoreRule, IgnoreRules};
+pub use ignore::{Error as IgnoreError, IgnoreRule, IgnoreRules};
 pub use report::{
     Compliant, Drift, DriftReport, Missing, SnapshotRef, Summary, Unknown, Unmanaged,
 };

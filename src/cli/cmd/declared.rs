@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 
 use crate::cli::args::{DeclaredShowArgs, Globals, TextOrJson};
-use crate::cli::cmd::validate::diagnostic_line;
+use crate::cli::report::diagnostic_line;
 use crate::cli::{exit, term};
-use crate::declared::json::{DeclaredJson, to_pretty};
-use crate::declared::{self, DeclaredState, Level};
+use brickkit::declared::json::{DeclaredJson, to_pretty};
+use brickkit::declared::{self, DeclaredState, Level};
 
 pub fn show(args: &DeclaredShowArgs, g: &Globals) -> anyhow::Result<u8> {
     let result = declared::load(&args.dir, args.env.as_deref());

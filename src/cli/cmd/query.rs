@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::cli::args::{Globals, QueryArgs, QueryFormat};
 use crate::cli::exit;
 use crate::cli::term;
-use crate::history::{Cell, History, QueryResult};
+use brickkit::history::{Cell, History, QueryResult};
 
 fn cell_text(c: &Cell) -> String {
     match c {

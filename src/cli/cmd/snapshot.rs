@@ -1,25 +1,26 @@
-//! `brickkit snapshot show|list|convert`: inspect and convert snapshot files. Only
-//! orchestrates `state::store` calls; every store error maps to exit 2.
+//! `brickkit snapshot show|list|convert`: inspect and convert snapshot files through
+//! `app::snapshot` and render what they hold; every store error maps to exit 2.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
+use brickkit::app;
 
 use crate::cli::args::{
     Globals, SnapshotConvertArgs, SnapshotListArgs, SnapshotShowArgs, TextOrJson,
 };
 use crate::cli::{exit, term};
-use crate::model::SecurableKind;
-use crate::state::store::{self, Format};
-use crate::state::{CollectionIssue, Snapshot};
+use brickkit::model::SecurableKind;
+use brickkit::state::store::{self, Format};
+use brickkit::state::{CollectionIssue, Snapshot};
 
 /// Format version of the `snapshot show --format json` document.
 const SHOW_JSON_VERSION: u32 = 1;
 
 pub fn show(args: &SnapshotShowArgs, _g: &Globals) -> anyhow::Result<u8> {
-    let s = store::read(&args.path)?;
+    let s = app::snapshot::read(&args.path)?;
     let format = Format::detect(&args.path)?;
     let out = match args.format {
         TextOrJson::Text => show_text(&s, &args.path, format),
@@ -147,24 +148,9 @@ fn show_json(s: &Snapshot, path: &Path, format: Format) -> anyhow::Result<String
 }
 
 pub fn list(args: &SnapshotListArgs, g: &Globals) -> anyhow::Result<u8> {
-    let meta = std::fs::metadata(&args.dir);
-    match meta {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
-            "{}: snapshot directory does not exist (write one with `brickkit snapshot convert` or a collector, or pass another DIR)",
-            args.dir.display()
-        ),
-        Err(e) => {
-            return Err(e).with_context(|| format!("{}: could not read", args.dir.display()));
-        }
-        Ok(m) if !m.is_dir() => anyhow::bail!(
-            "{}: not a directory (snapshot list takes the directory that holds snapshots; use `snapshot show` for one snapshot)",
-            args.dir.display()
-        ),
-        Ok(_) => {}
-    }
-    let scan = store::scan(&args.dir)?;
+    let listing = app::snapshot::list(&args.dir)?;
     let mut o = String::new();
-    if scan.snapshots.is_empty() {
+    if listing.snapshots.is_empty() {
         if !g.quiet {
             term::warn(&format!("{}: no snapshots found", args.dir.display()));
         }
@@ -174,7 +160,7 @@ pub fn list(args: &SnapshotListArgs, g: &Globals) -> anyhow::Result<u8> {
             "{:<30} {:<25} {:<8} {:>11} {:>7}  PATH",
             "SNAPSHOT", "TAKEN AT", "FORMAT", "SECURABLES", "ISSUES"
         );
-        for (p, m) in &scan.snapshots {
+        for (p, m) in &listing.snapshots {
             let format = Format::detect(p).map_or("?", Format::as_str);
             let n = m.counts.get("securables").copied().unwrap_or(0);
             let issues = m.counts.get("collection_issues").copied().unwrap_or(0);
@@ -189,28 +175,23 @@ pub fn list(args: &SnapshotListArgs, g: &Globals) -> anyhow::Result<u8> {
         }
     }
     term::stdout_write(o.as_bytes())?;
-    let mut broken = false;
-    for p in &scan.problems {
-        if let store::Error::NotASnapshot { path, .. } = p
-            && crate::history::is_history_file(path)
-        {
-            continue; // the history store kept beside the snapshots
-        }
-        if p.is_not_a_snapshot() {
-            if !g.quiet {
-                term::warn(&format!("skipped {p}"));
-            }
-        } else {
-            broken = true;
-            term::error(&format!("unreadable snapshot: {p}"));
+    if !g.quiet {
+        for p in &listing.skipped {
+            term::warn(&format!("skipped {p}"));
         }
     }
-    Ok(if broken { exit::ERROR } else { exit::OK })
+    for p in &listing.unreadable {
+        term::error(&format!("unreadable snapshot: {p}"));
+    }
+    Ok(if listing.unreadable.is_empty() {
+        exit::OK
+    } else {
+        exit::ERROR
+    })
 }
 
 pub fn convert(args: &SnapshotConvertArgs, g: &Globals) -> anyhow::Result<u8> {
-    let s = store::read(&args.input)?;
-    store::write(&s, &args.output)?;
+    let s = app::snapshot::convert(&args.input, &args.output)?;
     if !g.quiet {
         let format = Format::for_output(&args.output);
         let rows: u64 = s

@@ -5,8 +5,10 @@ use std::path::Path;
 
 use crate::cli::args::{Globals, TextOrJson, ValidateArgs};
 use crate::cli::{exit, term};
-use crate::declared::json::{ValidateJson, to_pretty};
-use crate::declared::{self, Diagnostic, LoadResult};
+use brickkit::declared::json::{ValidateJson, to_pretty};
+use brickkit::declared::{self, LoadResult};
+
+use crate::cli::report::diagnostic_line;
 
 pub fn run(args: &ValidateArgs, g: &Globals) -> anyhow::Result<u8> {
     let result = declared::load(&args.dir, args.env.as_deref());
@@ -26,22 +28,6 @@ pub fn exit_code(r: &LoadResult) -> u8 {
         exit::DRIFT
     } else {
         exit::OK
-    }
-}
-
-/// One diagnostic as a line, its file shown under the directory given on the command line.
-pub fn diagnostic_line(dir: &Path, d: &Diagnostic) -> String {
-    match &d.origin {
-        Some(o) => format!(
-            "{}:{}:{}: {}[{}]: {}",
-            dir.join(&o.file).display(),
-            o.line,
-            o.column,
-            d.level,
-            d.code,
-            d.message
-        ),
-        None => d.to_string(),
     }
 }
 

@@ -1,0 +1,85 @@
+//! Recording in the history store as a workflow: a collected snapshot, a snapshot with its
+//! drift report, or a batch of saved snapshots (oldest first, each with its drift against a
+//! tree when one is given). History is a side record: callers decide whether a failure here
+//! changes their outcome.
+
+use std::path::{Path, PathBuf};
+
+use crate::app::detect::drift_of;
+use crate::app::{Error, snapshot};
+use crate::declared::DeclaredState;
+use crate::drift::DriftReport;
+use crate::history::{self, History, IngestOptions, Ingested};
+use crate::model::Timestamp;
+use crate::state::{Snapshot, store};
+
+/// Record a snapshot alone (after `snapshot collect`).
+pub fn record_snapshot(path: &Path, snapshot: &Snapshot) -> Result<Ingested, history::Error> {
+    History::open_or_create(path)?.ingest_snapshot(snapshot, IngestOptions::default())
+}
+
+/// Record a snapshot and the drift report made from it (after `drift detect`).
+pub fn record_drift(
+    path: &Path,
+    snapshot: &Snapshot,
+    report: &DriftReport,
+) -> Result<(Ingested, Ingested), history::Error> {
+    let mut h = History::open_or_create(path)?;
+    let a = h.ingest_snapshot(snapshot, IngestOptions::default())?;
+    let b = h.ingest_drift(report)?;
+    Ok((a, b))
+}
+
+/// What one snapshot of a batch added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchItem {
+    pub snapshot_id: String,
+    pub path: PathBuf,
+    pub state: Ingested,
+    /// `None` when no tree was given.
+    pub drift: Option<Ingested>,
+}
+
+/// Ingest saved snapshots into the history at `history`, oldest first whatever the order
+/// given; with `tree`, also the drift of each against it (report time `timestamp`).
+/// `on_item` sees each snapshot once it is recorded. A refused snapshot stops the batch;
+/// those before it stay recorded.
+pub fn ingest_batch(
+    history: &Path,
+    paths: &[PathBuf],
+    tree: Option<&DeclaredState>,
+    opts: IngestOptions,
+    timestamp: Timestamp,
+    mut on_item: impl FnMut(&BatchItem) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let mut order = Vec::with_capacity(paths.len());
+    for p in paths {
+        let m = store::read_manifest(p).map_err(|source| Error::ReadSnapshot {
+            path: p.clone(),
+            source,
+        })?;
+        order.push((m.taken_at, m.snapshot_id, p.clone()));
+    }
+    order.sort();
+    let mut h = History::open_or_create(history)?;
+    for (_, snapshot_id, path) in order {
+        let snap = snapshot::read(&path)?;
+        let state = h.ingest_snapshot(&snap, opts)?;
+        let drift = match tree {
+            Some(t) => Some(h.ingest_drift(&drift_of(t, &snap, timestamp)?)?),
+            None => None,
+        };
+        let item = BatchItem {
+            snapshot_id,
+            path,
+            state,
+            drift,
+        };
+        on_item(&item).map_err(|source| Error::Io {
+            path: history.to_path_buf(),
+            what: "cannot report progress",
+            source,
+        })?;
+    }
+    Ok(())
+}

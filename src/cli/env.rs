@@ -1,0 +1,56 @@
+//! The process environment: the only place brickkit reads `DATABRICKS_*`, `HOME` and
+//! `RUST_LOG`. What it reads becomes plain values for the workflow layer
+//! (`brickkit::app::ConnectionInputs`), which merges them with the flags and the
+//! `brickkit.yaml` environment.
+
+use std::path::PathBuf;
+
+use brickkit::api::{AuthInputs, Secret};
+use brickkit::app::ConnectionInputs;
+use brickkit::declared::connection::EnvConnection;
+
+use crate::cli::args::ConnectionArgs;
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The connection layers of a command: its flags, the `DATABRICKS_*` environment, the home
+/// directory, and the tree's environment settings when a tree is involved.
+pub fn connection_inputs(
+    args: &ConnectionArgs,
+    project: Option<EnvConnection>,
+) -> ConnectionInputs {
+    ConnectionInputs {
+        flags: AuthInputs {
+            host: args.host.clone(),
+            token: args.token.clone().map(Secret::new),
+            profile: args.profile.clone(),
+            warehouse_id: args.warehouse_id.clone(),
+            ..AuthInputs::default()
+        },
+        env: AuthInputs {
+            host: var("DATABRICKS_HOST"),
+            token: var("DATABRICKS_TOKEN").map(Secret::new),
+            client_id: var("DATABRICKS_CLIENT_ID"),
+            client_secret: var("DATABRICKS_CLIENT_SECRET").map(Secret::new),
+            profile: var("DATABRICKS_CONFIG_PROFILE"),
+            warehouse_id: var("DATABRICKS_WAREHOUSE_ID"),
+            config_file: var("DATABRICKS_CONFIG_FILE").map(PathBuf::from),
+        },
+        home: var("HOME").map(PathBuf::from),
+        project,
+        jobs: args.jobs.max(1),
+        max_rps: args.max_rps,
+    }
+}
+
+/// Log to stderr when `RUST_LOG` is set (request retries, collector decisions).
+pub fn init_tracing() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+}
