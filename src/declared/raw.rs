@@ -35,7 +35,6 @@ pub struct ProjectFile {
 
 /// One entry of `environments:`. Connection settings are for the commands that talk to a
 /// workspace; the loader only checks their shape.
-#[allow(dead_code)]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {
@@ -48,10 +47,14 @@ pub struct Environment {
 }
 
 /// A convention file. `convention:` names it for people; the loader only requires it.
-#[allow(dead_code)]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConventionFile {
+    /// Required so that a file without it is refused (`missing-key`) and kept for its type
+    /// check, but read nowhere: it names the convention set for people, and diagnostics
+    /// point at the file path instead. Removing the field would turn the key into an
+    /// unknown one under `deny_unknown_fields`.
+    #[expect(dead_code, reason = "parsed for validation only; see the field's doc")]
     pub convention: Str,
     /// kind -> naming rule.
     #[serde(default)]

@@ -14,7 +14,7 @@ use crate::api::sql;
 use crate::api::wire::{ConnectionInfo, ExternalLocationInfo, StorageCredentialInfo};
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
-use crate::state::collect::rest::{UC, grants, join, keep};
+use crate::state::collect::common::{UC, grants, join, keep};
 use crate::state::collect::sqlrows::direct_grants;
 use crate::state::collect::{Progress, rows};
 use crate::state::{SecurableRow, Snapshot};

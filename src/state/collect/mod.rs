@@ -9,6 +9,7 @@
 //! unreachable host) stop it. The only part of `state` that may use `api`.
 
 mod bulk;
+mod common;
 mod infra;
 mod rest;
 mod rows;

@@ -1,7 +1,9 @@
 //! The REST walk: catalogs, schemas, then tables, volumes and functions per schema,
-//! concurrently (bounded by the client), with infrastructure alongside ([`super::infra`]). With `per_securable` (rest mode) it also
-//! reads grants and tags of every securable and tags of every column; bulk mode turns that
-//! off and reads them with SQL instead.
+//! concurrently (bounded by the client), with infrastructure alongside ([`super::infra`]).
+//! With `per_securable` (rest mode) it also reads grants and tags of every securable and
+//! tags of every column; bulk mode turns that off and reads them with SQL instead. What it
+//! shares with `infra` and `bulk` (keeping results, merging tasks, REST grants) is in
+//! [`super::common`].
 
 use std::sync::Arc;
 
@@ -10,15 +12,13 @@ use tokio::task::JoinSet;
 use crate::api::page::list_all;
 use crate::api::transport::seg;
 use crate::api::wire::{
-    CatalogInfo, FunctionInfo, PrivilegeAssignment, SchemaInfo, TableInfo, TagAssignment,
-    VolumeInfo,
+    CatalogInfo, FunctionInfo, SchemaInfo, TableInfo, TagAssignment, VolumeInfo,
 };
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
 use crate::state::Snapshot;
-use crate::state::collect::{CollectOptions, Error, Progress, infra, issue, rows};
-
-pub(crate) const UC: &str = "/api/2.1/unity-catalog";
+use crate::state::collect::common::{UC, grants, join, keep};
+use crate::state::collect::{CollectOptions, Error, Progress, infra, rows};
 
 /// Rest mode: the walk with per-securable grants and tags.
 pub async fn collect(
@@ -27,59 +27,6 @@ pub async fn collect(
     progress: Arc<dyn Progress>,
 ) -> Result<Snapshot, Error> {
     walk(client, opts, progress, true).await
-}
-
-/// Keep a successful value; turn a non-fatal failure into an issue; propagate a fatal one.
-pub(crate) fn keep<T>(
-    snap: &mut Snapshot,
-    r: Result<T, api::Error>,
-    kind: Option<SecurableKind>,
-    full: &str,
-    attr: Option<&str>,
-    subtree: bool,
-) -> Result<Option<T>, api::Error> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.is_fatal() => Err(e),
-        Err(e) => {
-            snap.collection_issues
-                .push(issue(kind, full, attr, subtree, &e));
-            Ok(None)
-        }
-    }
-}
-
-pub(crate) fn merge(into: &mut Snapshot, from: Snapshot) {
-    into.securables.extend(from.securables);
-    into.columns.extend(from.columns);
-    into.grants.extend(from.grants);
-    into.tags.extend(from.tags);
-    into.row_filters.extend(from.row_filters);
-    into.column_masks.extend(from.column_masks);
-    into.collection_issues.extend(from.collection_issues);
-}
-
-pub(crate) async fn join(
-    set: &mut JoinSet<Result<Snapshot, api::Error>>,
-    snap: &mut Snapshot,
-) -> Result<(), api::Error> {
-    while let Some(r) = set.join_next().await {
-        match r {
-            Ok(Ok(part)) => merge(snap, part),
-            Ok(Err(e)) => {
-                set.abort_all();
-                return Err(e);
-            }
-            Err(e) => {
-                return Err(api::Error::Transport {
-                    method: "-".into(),
-                    path: "-".into(),
-                    message: format!("a collection task failed: {e}"),
-                });
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The walk; `per_securable` adds grants and tags per securable (rest mode).
@@ -148,24 +95,6 @@ async fn list_catalogs(
         }
     }
     Ok(out)
-}
-
-pub(crate) async fn grants(
-    client: &Client,
-    snap: &mut Snapshot,
-    kind: SecurableKind,
-    full: &str,
-) -> Result<(), api::Error> {
-    let path = format!(
-        "{UC}/permissions/{}/{}",
-        kind.api_securable_type(),
-        seg(full)
-    );
-    let r = list_all::<PrivilegeAssignment>(client, &path, &[], "privilege_assignments").await;
-    if let Some(pa) = keep(snap, r, Some(kind), full, Some("grants"), false)? {
-        snap.grants.extend(rows::grants(kind, full, &pa));
-    }
-    Ok(())
 }
 
 fn tag_entity(kind: SecurableKind) -> Option<&'static str> {

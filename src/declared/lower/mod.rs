@@ -1,0 +1,315 @@
+//! Lowering: raw YAML documents → the effective [`DeclaredState`] for one environment.
+//!
+//! Owns environments, name resolution (catalog suffixes, principal aliases, three-part
+//! function names whose catalog is declared), structural checks (duplicates, privileges,
+//! columns, secrets, names) and calling the convention rules of [`super::conventions`].
+//! Pure: it receives file texts and returns a model plus diagnostics. It must never read
+//! files, the environment or the clock, and never stop at the first problem.
+//!
+//! This file is the orchestration ([`load_sources`], step by step) and the [`Lowerer`]
+//! that the steps share. Map: `recover` (parse one file, reporting every YAML problem) →
+//! `project` (`brickkit.yaml`: convention list, environment, principal aliases, ignore
+//! rules) → `names` (first pass: names other securables refer to, placement of top-level
+//! entries, environment filters) → `kinds` (catalogs, schemas, tables, volumes, functions)
+//! and `infra` (storage credentials, external locations, connections), both using the
+//! shared value rules of `values` (owner, principals, tags, properties, grants, function
+//! references).
+
+mod infra;
+mod kinds;
+mod names;
+mod project;
+mod recover;
+mod values;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::LoadResult;
+use super::conventions::{self, Conventions};
+use super::diagnostic::Diagnostic;
+use super::model::{DeclaredSecurable, DeclaredState, Origin};
+use super::raw::{self, Str};
+use super::walk::SourceFile;
+use super::yaml::{Spanned, position};
+use crate::model::SecurableKind;
+use recover::parse_file;
+
+/// The project file's name at the root of a governance tree.
+pub const PROJECT_FILE: &str = "brickkit.yaml";
+
+fn at<T>(file: &Path, s: &Spanned<T>) -> Option<Origin> {
+    let (line, column) = position(s);
+    Some(Origin {
+        file: file.to_path_buf(),
+        line,
+        column,
+    })
+}
+
+fn file_start(file: &Path) -> Option<Origin> {
+    Some(Origin {
+        file: file.to_path_buf(),
+        line: 1,
+        column: 1,
+    })
+}
+
+fn first_at(o: Option<&Origin>) -> String {
+    o.map(|o| {
+        format!(
+            " (first declared at {}:{}:{})",
+            o.file.display(),
+            o.line,
+            o.column
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// Load a tree given as in-memory files (paths relative to the root) for `env` (else the
+/// project's `default_environment`).
+pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
+    let mut diags = Vec::new();
+    let project = read_project(files, &mut diags);
+    let conv_paths = match &project {
+        Some(p) => project::convention_paths(p, &mut diags),
+        None => Vec::new(),
+    };
+    let sources = parse_sources(files, &conv_paths, project.is_some(), &mut diags);
+    project::report_missing_conventions(files, &conv_paths, &mut diags);
+
+    let Some(project) = project else {
+        return LoadResult::new(None, diags);
+    };
+    let environments: BTreeSet<String> = project.environments.value.keys().cloned().collect();
+    let Some(env_name) = project::choose_environment(&project, &environments, env, &mut diags)
+    else {
+        return LoadResult::new(None, diags);
+    };
+    project::check_principal_environments(&project, &environments, &mut diags);
+    let conv = compile_conventions(&conv_paths, &sources, &env_name, &environments, &mut diags);
+    let ignore = project::ignore_rules(&project, &mut diags);
+
+    let mut l = Lowerer::new(&env_name, &environments, &project.principals, &conv, diags);
+    l.register_names(&sources.resources);
+    for (path, doc) in &sources.resources {
+        l.resource_file(path, doc);
+    }
+    let securables = l.finish();
+    let mut diags = l.diags;
+    let state = DeclaredState {
+        project: project.project.value.clone(),
+        environment: env_name.clone(),
+        securables,
+        policy: conv.policy.clone(),
+        ignore,
+    };
+    diags.shrink_to_fit();
+    LoadResult::new(Some(state), diags)
+}
+
+/// `brickkit.yaml`, parsed; `None` (with a diagnostic) when it is missing or invalid.
+fn read_project(files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> Option<raw::ProjectFile> {
+    match files.iter().find(|f| f.path == Path::new(PROJECT_FILE)) {
+        None => {
+            diags.push(Diagnostic::error(
+                None,
+                "missing-project",
+                "no brickkit.yaml at the root of the governance directory",
+            ));
+            None
+        }
+        Some(f) => parse_file(f, "project", diags),
+    }
+}
+
+/// Every file of the tree but `brickkit.yaml`, parsed: convention files by path, resource
+/// files in path order.
+struct Sources {
+    conventions: BTreeMap<PathBuf, raw::ConventionFile>,
+    resources: Vec<(PathBuf, raw::ResourceFile)>,
+}
+
+/// Parse every other file, in parallel (files are independent); results are gathered in
+/// path order so the outcome does not depend on the thread count. A file is a convention
+/// file when `brickkit.yaml` lists it or, without a usable `brickkit.yaml`, when it looks
+/// like one; otherwise a resource file. A file with problems contributes only diagnostics.
+fn parse_sources(
+    files: &[SourceFile],
+    conv_paths: &[(PathBuf, Option<Origin>)],
+    have_project: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Sources {
+    enum Parsed {
+        Skip,
+        Convention(raw::ConventionFile),
+        Resource(raw::ResourceFile),
+    }
+    let project_path = Path::new(PROJECT_FILE);
+    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|f| {
+            let mut d = Vec::new();
+            if f.path == project_path {
+                return (Parsed::Skip, d);
+            }
+            let listed = conv_paths.iter().any(|(p, _)| *p == f.path);
+            let doc = if listed || (!have_project && looks_like_convention(f)) {
+                parse_file::<raw::ConventionFile>(f, "convention", &mut d)
+                    .map_or(Parsed::Skip, Parsed::Convention)
+            } else {
+                parse_file::<raw::ResourceFile>(f, "resource", &mut d)
+                    .map_or(Parsed::Skip, Parsed::Resource)
+            };
+            (doc, d)
+        })
+        .collect();
+    let mut sources = Sources {
+        conventions: BTreeMap::new(),
+        resources: Vec::new(),
+    };
+    for (f, (doc, d)) in files.iter().zip(parsed) {
+        diags.extend(d);
+        match doc {
+            Parsed::Skip => {}
+            Parsed::Convention(c) => {
+                sources.conventions.insert(f.path.clone(), c);
+            }
+            Parsed::Resource(r) => sources.resources.push((f.path.clone(), r)),
+        }
+    }
+    sources
+}
+
+fn looks_like_convention(f: &SourceFile) -> bool {
+    f.text
+        .as_ref()
+        .is_ok_and(|t| t.lines().any(|l| l.starts_with("convention:")))
+}
+
+/// The convention files' rules for `env`, merged in the order `brickkit.yaml` lists them.
+fn compile_conventions(
+    conv_paths: &[(PathBuf, Option<Origin>)],
+    sources: &Sources,
+    env: &str,
+    environments: &BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Conventions {
+    let mut conv = Conventions::default();
+    for (p, _) in conv_paths {
+        if let Some(doc) = sources.conventions.get(p) {
+            conventions::compile(p, doc, env, environments, &mut conv, diags);
+        }
+    }
+    conv
+}
+
+/// One named securable in progress, with the context its children need.
+#[derive(Debug, Clone)]
+struct Scope {
+    full: String,
+    declared: String,
+}
+
+struct Lowerer<'a> {
+    env: &'a str,
+    environments: &'a BTreeSet<String>,
+    principals: &'a BTreeMap<String, Spanned<BTreeMap<String, Str>>>,
+    conv: &'a Conventions,
+    /// Declared catalog name (lower case) -> effective name.
+    catalogs: BTreeMap<String, String>,
+    /// Declared catalogs (lower case) that exist only in other environments.
+    other_env_catalogs: BTreeSet<String>,
+    /// Declared storage credential name (lower case) -> effective name.
+    credentials: BTreeMap<String, String>,
+    /// Schemas lowered in this environment, by (catalog, schema) as declared (lower case).
+    schemas: BTreeMap<(String, String), Scope>,
+    /// Schemas declared in the tree but not lowered here: they (or their catalog) exist only
+    /// in other environments, or their catalog is unknown (reported on the schema itself).
+    unlowered_schemas: BTreeSet<(String, String)>,
+    out: Vec<DeclaredSecurable>,
+    diags: Vec<Diagnostic>,
+    /// Function references into declared catalogs: (resolved name, where, as written).
+    fn_refs: Vec<(String, Option<Origin>, String)>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(
+        env: &'a str,
+        environments: &'a BTreeSet<String>,
+        principals: &'a BTreeMap<String, Spanned<BTreeMap<String, Str>>>,
+        conv: &'a Conventions,
+        diags: Vec<Diagnostic>,
+    ) -> Self {
+        Lowerer {
+            env,
+            environments,
+            principals,
+            conv,
+            catalogs: BTreeMap::new(),
+            other_env_catalogs: BTreeSet::new(),
+            credentials: BTreeMap::new(),
+            schemas: BTreeMap::new(),
+            unlowered_schemas: BTreeSet::new(),
+            out: Vec::new(),
+            diags,
+            fn_refs: Vec::new(),
+        }
+    }
+
+    /// Apply default tags, check required tags, keep the securable.
+    fn push(&mut self, mut sec: DeclaredSecurable, tag_origins: &BTreeMap<String, Origin>) {
+        conventions::apply_default_tags(self.conv, &mut sec);
+        let v = conventions::check_required_tags(&self.conv.policy, &sec, tag_origins);
+        self.diags.extend(v);
+        self.out.push(sec);
+    }
+
+    /// Sort, drop and report duplicates, check function references, return the securables.
+    fn finish(&mut self) -> Vec<DeclaredSecurable> {
+        let mut all = std::mem::take(&mut self.out);
+        all.sort_by(|a, b| {
+            (a.kind, &a.full_name, &a.origin).cmp(&(b.kind, &b.full_name, &b.origin))
+        });
+        let mut kept: Vec<DeclaredSecurable> = Vec::with_capacity(all.len());
+        for s in all {
+            if let Some(prev) = kept.last()
+                && prev.kind == s.kind
+                && prev.full_name == s.full_name
+            {
+                self.diags.push(Diagnostic::error(
+                    s.origin.clone(),
+                    "duplicate",
+                    format!(
+                        "duplicate {} `{}`{}",
+                        s.kind,
+                        s.full_name,
+                        first_at(prev.origin.as_ref())
+                    ),
+                ));
+                continue;
+            }
+            kept.push(s);
+        }
+        let functions: BTreeSet<&str> = kept
+            .iter()
+            .filter(|s| s.kind == SecurableKind::Function)
+            .map(|s| s.full_name.as_str())
+            .collect();
+        for (full, origin, written) in &self.fn_refs {
+            if !functions.contains(full.as_str()) {
+                self.diags.push(Diagnostic::error(
+                    origin.clone(),
+                    "function",
+                    format!(
+                        "function `{written}` is not declared, but its catalog is: declare it under its schema's `functions:` (with `create: false` if something else creates it)"
+                    ),
+                ));
+            }
+        }
+        kept
+    }
+}

@@ -1,0 +1,581 @@
+//! Appending to the history: a snapshot (its state events since the previous snapshot of
+//! its lineage, the derived `current_facts` / `current_digests` cache, its snapshot event)
+//! and a drift run (drift opened / changed / resolved, its run row). Each append is one
+//! IMMEDIATE transaction, checked (same id: no-op; older than the newest: refused) before
+//! anything is written. Never updates or deletes an event row.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use rusqlite::{OptionalExtension, Statement, Transaction, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+
+use super::{History, IngestOptions, Ingested, SqlContext};
+use crate::drift::DriftReport;
+use crate::history::Error;
+use crate::history::events::{self, DriftEventKind, Facts, Finding, StateEvent};
+use crate::model::Timestamp;
+use crate::state::{Manifest, Snapshot, store::manifest};
+
+/// The facts of one securable: (attribute, item, sub-item) -> value.
+type Group = BTreeMap<(String, String, String), String>;
+
+/// A securable: (kind, full name).
+type SecurableKey = (String, String);
+
+fn group_digest(g: &Group) -> Vec<u8> {
+    let mut h = Sha256::new();
+    for ((a, i, s), v) in g {
+        for part in [a, i, s, v] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        h.update([1u8]);
+    }
+    h.finalize().to_vec()
+}
+
+fn day_of(t: Timestamp) -> String {
+    let s = t.to_rfc3339();
+    s.chars().take(10).collect()
+}
+
+fn workspace_of(m: &Manifest) -> String {
+    m.metastore_id
+        .clone()
+        .or_else(|| m.host.clone())
+        .unwrap_or_default()
+}
+
+impl History {
+    /// Append a snapshot: its snapshot event and the state events since the previous
+    /// snapshot of its lineage. Same snapshot id twice is a no-op; a snapshot older than
+    /// the newest of its lineage is refused; another workspace or lineage is refused
+    /// unless `opts.allow_mixed`.
+    pub fn ingest_snapshot(
+        &mut self,
+        s: &Snapshot,
+        opts: IngestOptions,
+    ) -> Result<Ingested, Error> {
+        let path = &self.path;
+        let m = &s.manifest;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context(path, "begin a transaction")?;
+        if snapshot_present(&tx, path, &m.snapshot_id)? {
+            return Ok(Ingested::AlreadyPresent);
+        }
+        let workspace = workspace_of(m);
+        if !opts.allow_mixed {
+            refuse_mixed(&tx, path, m, &workspace)?;
+        }
+        refuse_older_snapshot(&tx, path, m)?;
+        let new_facts = events::facts(s);
+        let old_digests = current_digests(&tx, path, &m.lineage)?;
+        let n_events = {
+            let mut cache = FactCache::prepare(&tx, path, &m.lineage)?;
+            let mut log = StateLog::prepare(&tx, path, m)?;
+            apply_changes(&new_facts, old_digests, &mut cache, &mut log)?;
+            log.written
+        };
+        append_snapshot_event(&tx, path, s, &workspace, n_events)?;
+        tx.commit().context(path, "commit")?;
+        Ok(Ingested::Added { events: n_events })
+    }
+
+    /// Append a drift run: drift opened / changed / resolved since the previous run of the
+    /// same environment, at the snapshot's time. The same (snapshot, environment) twice is
+    /// a no-op; a run on a snapshot older than the environment's newest run is refused.
+    pub fn ingest_drift(&mut self, r: &DriftReport) -> Result<Ingested, Error> {
+        let path = &self.path;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context(path, "begin a transaction")?;
+        if drift_run_present(&tx, path, r)? {
+            return Ok(Ingested::AlreadyPresent);
+        }
+        refuse_older_drift_run(&tx, path, r)?;
+        let open = open_drift(&tx, path, &r.environment)?;
+        let now = events::findings(r);
+        let evs = drift_events(r, &open, &now);
+        append_drift_events(&tx, path, r, &evs)?;
+        append_drift_run(&tx, path, r, &now, &evs)?;
+        tx.commit().context(path, "commit")?;
+        Ok(Ingested::Added { events: evs.len() })
+    }
+}
+
+/// True when the history already holds snapshot `id`.
+fn snapshot_present(tx: &Transaction, path: &Path, id: &str) -> Result<bool, Error> {
+    let exists: Option<i64> = tx
+        .query_row(
+            "SELECT seq FROM snapshots WHERE snapshot_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()
+        .context(path, "look up the snapshot")?;
+    Ok(exists.is_some())
+}
+
+/// Refuse a snapshot of another workspace or lineage than one already held.
+fn refuse_mixed(tx: &Transaction, path: &Path, m: &Manifest, workspace: &str) -> Result<(), Error> {
+    let other: Option<(String, String, String)> = tx
+        .query_row(
+            "SELECT snapshot_id, lineage, workspace FROM snapshots \
+             WHERE lineage <> ?1 OR workspace <> ?2 LIMIT 1",
+            params![m.lineage, workspace],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .context(path, "check the workspace")?;
+    match other {
+        Some((other_id, lineage, ws)) => Err(Error::Mixed {
+            path: path.to_path_buf(),
+            id: m.snapshot_id.clone(),
+            found: format!("{}/{}", workspace, m.lineage),
+            expected: format!("{ws}/{lineage} (snapshot {other_id})"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuse a snapshot taken before the newest of its lineage (late snapshots are not placed).
+fn refuse_older_snapshot(tx: &Transaction, path: &Path, m: &Manifest) -> Result<(), Error> {
+    let newest: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT snapshot_id, taken_at_ms FROM snapshots WHERE lineage = ?1 \
+             ORDER BY taken_at_ms DESC, seq DESC LIMIT 1",
+            [&m.lineage],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .context(path, "find the newest snapshot")?;
+    match newest {
+        Some((nid, nat)) if nat > m.taken_at.millis() => Err(Error::OutOfOrder {
+            path: path.to_path_buf(),
+            id: m.snapshot_id.clone(),
+            taken_at: m.taken_at.to_rfc3339(),
+            newest_id: nid,
+            newest_at: Timestamp(nat).to_rfc3339(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The cached digest of every securable of `lineage` as of its newest snapshot.
+fn current_digests(
+    tx: &Transaction,
+    path: &Path,
+    lineage: &str,
+) -> Result<HashMap<SecurableKey, Vec<u8>>, Error> {
+    let what = "read the current digests";
+    let mut old_digests = HashMap::new();
+    let mut st = tx
+        .prepare("SELECT securable_kind, securable, digest FROM current_digests WHERE lineage = ?1")
+        .context(path, what)?;
+    let rows = st
+        .query_map([lineage], |r| {
+            Ok(((r.get(0)?, r.get(1)?), r.get::<_, Vec<u8>>(2)?))
+        })
+        .context(path, what)?;
+    for row in rows {
+        let (k, d) = row.context(path, what)?;
+        old_digests.insert(k, d);
+    }
+    Ok(old_digests)
+}
+
+/// Write the state events and cache updates of every securable whose digest changed: a
+/// changed or new securable is diffed against its cached facts and its cache rewritten; a
+/// securable no longer in the snapshot is diffed against nothing and dropped from the cache
+/// (in sorted order, after the snapshot's securables).
+fn apply_changes(
+    new_facts: &Facts,
+    mut old_digests: HashMap<SecurableKey, Vec<u8>>,
+    cache: &mut FactCache<'_>,
+    log: &mut StateLog<'_>,
+) -> Result<(), Error> {
+    for ((k, n), g) in new_facts {
+        let d = group_digest(g);
+        let old_d = old_digests.remove(&(k.clone(), n.clone()));
+        if old_d.as_ref() == Some(&d) {
+            continue;
+        }
+        let old = if old_d.is_some() {
+            cache.load(k, n)?
+        } else {
+            Group::new()
+        };
+        log.write(events::diff_group(k, n, &old, g))?;
+        cache.replace(k, n, g, &d)?;
+    }
+    let mut gone: Vec<SecurableKey> = old_digests.into_keys().collect();
+    gone.sort();
+    let empty = Group::new();
+    for (k, n) in gone {
+        let old = cache.load(&k, &n)?;
+        log.write(events::diff_group(&k, &n, &old, &empty))?;
+        cache.remove(&k, &n)?;
+    }
+    Ok(())
+}
+
+/// The prepared statements over the derived cache (`current_facts`, `current_digests`) of
+/// one lineage.
+struct FactCache<'a> {
+    path: &'a Path,
+    lineage: &'a str,
+    read_group: Statement<'a>,
+    del_group: Statement<'a>,
+    ins_fact: Statement<'a>,
+    put_digest: Statement<'a>,
+    del_digest: Statement<'a>,
+}
+
+impl<'a> FactCache<'a> {
+    fn prepare(tx: &'a Transaction, path: &'a Path, lineage: &'a str) -> Result<Self, Error> {
+        let prepare = |sql: &str| tx.prepare(sql).context(path, "prepare");
+        Ok(FactCache {
+            path,
+            lineage,
+            read_group: prepare(
+                "SELECT attribute, item, sub_item, value FROM current_facts \
+                 WHERE lineage = ?1 AND securable_kind = ?2 AND securable = ?3",
+            )?,
+            del_group: prepare(
+                "DELETE FROM current_facts \
+                 WHERE lineage = ?1 AND securable_kind = ?2 AND securable = ?3",
+            )?,
+            ins_fact: prepare("INSERT INTO current_facts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?,
+            put_digest: prepare("INSERT OR REPLACE INTO current_digests VALUES (?1, ?2, ?3, ?4)")?,
+            del_digest: prepare(
+                "DELETE FROM current_digests \
+                 WHERE lineage = ?1 AND securable_kind = ?2 AND securable = ?3",
+            )?,
+        })
+    }
+
+    /// The cached facts of securable `n` of kind `k`.
+    fn load(&mut self, k: &str, n: &str) -> Result<Group, Error> {
+        let (path, what) = (self.path, "read current facts");
+        let mut g = Group::new();
+        let rows = self
+            .read_group
+            .query_map(params![self.lineage, k, n], |r| {
+                Ok((
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ),
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .context(path, what)?;
+        for row in rows {
+            let (key, v) = row.context(path, what)?;
+            g.insert(key, v);
+        }
+        Ok(g)
+    }
+
+    /// Replace the cached facts and digest of a securable.
+    fn replace(&mut self, k: &str, n: &str, g: &Group, digest: &[u8]) -> Result<(), Error> {
+        let lineage = self.lineage;
+        self.del_group
+            .execute(params![lineage, k, n])
+            .context(self.path, "update current facts")?;
+        for ((a, i, si), v) in g {
+            self.ins_fact
+                .execute(params![lineage, k, n, a, i, si, v])
+                .context(self.path, "update current facts")?;
+        }
+        self.put_digest
+            .execute(params![lineage, k, n, digest])
+            .context(self.path, "update current digests")?;
+        Ok(())
+    }
+
+    /// Drop a securable from the cache.
+    fn remove(&mut self, k: &str, n: &str) -> Result<(), Error> {
+        let lineage = self.lineage;
+        self.del_group
+            .execute(params![lineage, k, n])
+            .context(self.path, "update current facts")?;
+        self.del_digest
+            .execute(params![lineage, k, n])
+            .context(self.path, "update current digests")?;
+        Ok(())
+    }
+}
+
+/// Appends the state events of one snapshot, at its time, counting them.
+struct StateLog<'a> {
+    path: &'a Path,
+    m: &'a Manifest,
+    at: String,
+    day: String,
+    insert: Statement<'a>,
+    written: usize,
+}
+
+impl<'a> StateLog<'a> {
+    fn prepare(tx: &'a Transaction, path: &'a Path, m: &'a Manifest) -> Result<Self, Error> {
+        let insert = tx
+            .prepare(
+                "INSERT INTO state_events (snapshot_id, lineage, at_ms, occurred_at, day, event, \
+                 securable_kind, securable, attribute, item, sub_item, old_value, new_value) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .context(path, "prepare")?;
+        Ok(StateLog {
+            path,
+            m,
+            at: m.taken_at.to_rfc3339(),
+            day: day_of(m.taken_at),
+            insert,
+            written: 0,
+        })
+    }
+
+    fn write(&mut self, evs: Vec<StateEvent>) -> Result<(), Error> {
+        for e in evs {
+            self.insert
+                .execute(params![
+                    self.m.snapshot_id,
+                    self.m.lineage,
+                    self.m.taken_at.millis(),
+                    self.at,
+                    self.day,
+                    e.kind.as_str(),
+                    e.key.securable_kind,
+                    e.key.securable,
+                    e.key.attribute,
+                    e.key.item,
+                    e.key.sub_item,
+                    e.old_value,
+                    e.new_value
+                ])
+                .context(self.path, "append a state event")?;
+            self.written += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The snapshot event: the snapshot's row, with its manifest and its count of state events.
+fn append_snapshot_event(
+    tx: &Transaction,
+    path: &Path,
+    s: &Snapshot,
+    workspace: &str,
+    n_events: usize,
+) -> Result<(), Error> {
+    let m = &s.manifest;
+    let counts = serde_json::to_string(&m.counts).unwrap_or_default();
+    tx.execute(
+        "INSERT INTO snapshots (snapshot_id, lineage, parent_id, workspace, taken_at_ms, \
+         taken_at, day, scope, collector_mode, securables, counts, content_digest, \
+         state_events, manifest) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            m.snapshot_id,
+            m.lineage,
+            m.parent_id,
+            workspace,
+            m.taken_at.millis(),
+            m.taken_at.to_rfc3339(),
+            day_of(m.taken_at),
+            m.scope.join(","),
+            m.collector_mode,
+            s.securables.len() as i64,
+            counts,
+            m.content_digest,
+            n_events as i64,
+            manifest::to_json(m),
+        ],
+    )
+    .context(path, "append the snapshot event")?;
+    Ok(())
+}
+
+/// True when the history already holds the drift run of this (snapshot, environment).
+fn drift_run_present(tx: &Transaction, path: &Path, r: &DriftReport) -> Result<bool, Error> {
+    let exists: Option<i64> = tx
+        .query_row(
+            "SELECT seq FROM drift_runs WHERE snapshot_id = ?1 AND environment = ?2",
+            params![r.snapshot.id, r.environment],
+            |row| row.get(0),
+        )
+        .optional()
+        .context(path, "look up the drift run")?;
+    Ok(exists.is_some())
+}
+
+/// Refuse a run on a snapshot older than the environment's newest run.
+fn refuse_older_drift_run(tx: &Transaction, path: &Path, r: &DriftReport) -> Result<(), Error> {
+    let newest: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT snapshot_id, at_ms FROM drift_runs WHERE environment = ?1 \
+             ORDER BY at_ms DESC, seq DESC LIMIT 1",
+            [&r.environment],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .context(path, "find the newest drift run")?;
+    match newest {
+        Some((nid, nat)) if nat > r.snapshot.taken_at.millis() => Err(Error::OutOfOrder {
+            path: path.to_path_buf(),
+            id: r.snapshot.id.clone(),
+            taken_at: r.snapshot.taken_at.to_rfc3339(),
+            newest_id: nid,
+            newest_at: Timestamp(nat).to_rfc3339(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The drift open in environment `env`, by finding key.
+fn open_drift(
+    tx: &Transaction,
+    path: &Path,
+    env: &str,
+) -> Result<BTreeMap<(String, String, String), Finding>, Error> {
+    let what = "read open drift";
+    let mut open = BTreeMap::new();
+    let mut st = tx
+        .prepare(
+            "SELECT securable_kind, securable, field, category, severity, expected, actual \
+             FROM open_drift WHERE environment = ?1",
+        )
+        .context(path, what)?;
+    let rows = st
+        .query_map([env], |row| {
+            Ok(Finding {
+                securable_kind: row.get(0)?,
+                securable: row.get(1)?,
+                field: row.get(2)?,
+                category: row.get(3)?,
+                severity: row.get(4)?,
+                expected: row.get(5)?,
+                actual: row.get(6)?,
+            })
+        })
+        .context(path, what)?;
+    for f in rows {
+        let f = f.context(path, what)?;
+        open.insert(f.key(), f);
+    }
+    Ok(open)
+}
+
+/// Drift opened, changed and resolved between the open drift and this run's findings,
+/// sorted by finding key. Securables nobody could read keep their open drift: unknown is
+/// not resolved.
+fn drift_events<'f>(
+    r: &DriftReport,
+    open: &'f BTreeMap<(String, String, String), Finding>,
+    now: &'f BTreeMap<(String, String, String), Finding>,
+) -> Vec<(DriftEventKind, &'f Finding)> {
+    let unreadable: BTreeSet<&str> = r
+        .unknown
+        .iter()
+        .filter(|u| u.attribute.is_none())
+        .map(|u| u.full_name.as_str())
+        .collect();
+    let mut evs: Vec<(DriftEventKind, &Finding)> = Vec::new();
+    for (k, f) in now {
+        match open.get(k) {
+            None => evs.push((DriftEventKind::Opened, f)),
+            Some(o) if o != f => evs.push((DriftEventKind::Changed, f)),
+            Some(_) => {}
+        }
+    }
+    for (k, o) in open {
+        if !now.contains_key(k) && !unreadable.contains(o.securable.as_str()) {
+            evs.push((DriftEventKind::Resolved, o));
+        }
+    }
+    evs.sort_by_key(|a| (a.1.key(), a.0));
+    evs
+}
+
+fn append_drift_events(
+    tx: &Transaction,
+    path: &Path,
+    r: &DriftReport,
+    evs: &[(DriftEventKind, &Finding)],
+) -> Result<(), Error> {
+    let at = r.snapshot.taken_at.to_rfc3339();
+    let day = day_of(r.snapshot.taken_at);
+    let mut ins = tx
+        .prepare(
+            "INSERT INTO drift_events (snapshot_id, environment, at_ms, occurred_at, day, event, \
+             securable_kind, securable, field, category, severity, expected, actual) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .context(path, "prepare")?;
+    for (kind, f) in evs {
+        ins.execute(params![
+            r.snapshot.id,
+            r.environment,
+            r.snapshot.taken_at.millis(),
+            at,
+            day,
+            kind.as_str(),
+            f.securable_kind,
+            f.securable,
+            f.field,
+            f.category,
+            f.severity,
+            f.expected,
+            f.actual
+        ])
+        .context(path, "append a drift event")?;
+    }
+    Ok(())
+}
+
+/// The drift run's row: open drift by severity, the report's summary, and the counts of
+/// this run's drift events.
+fn append_drift_run(
+    tx: &Transaction,
+    path: &Path,
+    r: &DriftReport,
+    now: &BTreeMap<(String, String, String), Finding>,
+    evs: &[(DriftEventKind, &Finding)],
+) -> Result<(), Error> {
+    let count = |k: DriftEventKind| evs.iter().filter(|e| e.0 == k).count() as i64;
+    let sev = |s: &str| now.values().filter(|f| f.severity == s).count() as i64;
+    let summary = r.summary();
+    tx.execute(
+        "INSERT INTO drift_runs (snapshot_id, environment, project, at_ms, occurred_at, day, \
+         open_critical, open_warning, open_info, drifted, missing, unmanaged, compliant, \
+         unknown, opened, changed, resolved) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        params![
+            r.snapshot.id,
+            r.environment,
+            r.project,
+            r.snapshot.taken_at.millis(),
+            r.snapshot.taken_at.to_rfc3339(),
+            day_of(r.snapshot.taken_at),
+            sev("critical"),
+            sev("warning"),
+            sev("info"),
+            summary.drifted as i64,
+            summary.missing as i64,
+            summary.unmanaged as i64,
+            summary.compliant as i64,
+            summary.unknown as i64,
+            count(DriftEventKind::Opened),
+            count(DriftEventKind::Changed),
+            count(DriftEventKind::Resolved),
+        ],
+    )
+    .context(path, "append the drift run")?;
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! The **history store**: the only file that touches the history SQLite database.
+//!
+//! Schema from `queries/schema/*.sql`; `PRAGMA application_id` marks the file as a brickkit
+//! history and `PRAGMA user_version` is the event-store version (unknown versions and
+//! foreign files are refused before anything is written). Event tables are append-only
+//! (triggers). One IMMEDIATE transaction per snapshot or drift run, with a busy timeout, so
+//! concurrent ingests serialise and lose nothing. `current_facts` / `current_digests` are a
+//! derived cache (the fold of the state events per lineage): ingest compares per-securable
+//! digests and reads and rewrites only the securables that changed.
+//!
+//! This file opens the database (schema, version checks) and maps SQLite errors to
+//! [`Error`] with what was being done (`SqlContext`); `ingest` appends snapshots and drift
+//! runs; `queries` reads (fold, ad-hoc queries, timeline, report data).
+
+mod ingest;
+mod queries;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::history::Error;
+
+/// `PRAGMA application_id` of a brickkit history ("BKHS").
+pub const APPLICATION_ID: i32 = 0x424B_4853;
+
+/// True when `path` is a history store, judged from the SQLite header alone (the
+/// `application_id` at byte 68) without opening the database. Lets `snapshot list` pass
+/// over the history file that lives beside the snapshots.
+pub fn is_history_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 72];
+    match std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header)) {
+        Ok(()) => {
+            header.starts_with(b"SQLite format 3\0")
+                && i32::from_be_bytes([header[68], header[69], header[70], header[71]])
+                    == APPLICATION_ID
+        }
+        Err(_) => false,
+    }
+}
+/// The event-store version this brickkit reads and writes.
+pub const EVENT_STORE_VERSION: i32 = 1;
+
+const SCHEMA: &str = include_str!("../../../queries/schema/001_events.sql");
+/// The portable projection views (also used over exported Parquet).
+pub const VIEWS: &str = include_str!("../../../queries/schema/002_views.sql");
+
+/// Options of a snapshot ingest.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IngestOptions {
+    /// Accept a snapshot of another workspace or lineage than the ones already held.
+    pub allow_mixed: bool,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// Appended, with this many events.
+    Added { events: usize },
+    /// Already in the history: nothing written.
+    AlreadyPresent,
+}
+
+/// One cell of a query result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// A query result: column names and rows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One line of `history show`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at_ms: i64,
+    pub at: String,
+    /// `snapshot`, `state` or `drift`.
+    pub source: String,
+    pub event: String,
+    pub securable_kind: String,
+    pub securable: String,
+    /// Attribute and item (state), field and category (drift), lineage (snapshot).
+    pub what: String,
+    /// Old value (state) or expected value (drift).
+    pub old: Option<String>,
+    /// New value (state), actual value (drift), counts (snapshot).
+    pub new: Option<String>,
+    pub severity: String,
+    pub snapshot_id: String,
+}
+
+/// An open history file.
+pub struct History {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl History {
+    /// Open an existing history, or create it (and its directory) when `path` does not
+    /// exist. A foreign, corrupt or newer file is refused before anything is written.
+    pub fn open_or_create(path: &Path) -> Result<History, Error> {
+        if !path.exists()
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            {
+                std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+                    path: dir.to_path_buf(),
+                    what: "create directory",
+                    source: e,
+                })?;
+            }
+        }
+        Self::open_with(path, true)
+    }
+
+    /// Open an existing history read-write; refuses a missing file.
+    pub fn open(path: &Path) -> Result<History, Error> {
+        match std::fs::metadata(path) {
+            Ok(_) => Self::open_with(path, false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Missing {
+                path: path.to_path_buf(),
+            }),
+            Err(e) => Err(Error::Io {
+                path: path.to_path_buf(),
+                what: "read metadata of",
+                source: e,
+            }),
+        }
+    }
+
+    fn open_with(path: &Path, create: bool) -> Result<History, Error> {
+        let p = path.to_path_buf();
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(path, flags).context(&p, "open")?;
+        let corrupt = |e: rusqlite::Error| Error::Corrupt {
+            path: p.clone(),
+            source: e,
+        };
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(corrupt)?;
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        let h = History { conn, path: p };
+        if app == 0 && version == 0 && tables == 0 {
+            h.init()?;
+        } else if app != APPLICATION_ID {
+            return Err(Error::Foreign {
+                path: h.path.clone(),
+                found: app,
+            });
+        } else if version != EVENT_STORE_VERSION {
+            return Err(Error::Version {
+                path: h.path.clone(),
+                found: version,
+                supported: EVENT_STORE_VERSION,
+            });
+        }
+        Ok(h)
+    }
+
+    fn init(&self) -> Result<(), Error> {
+        let batch = format!(
+            "PRAGMA journal_mode = WAL;\nBEGIN;\n{SCHEMA}\n{VIEWS}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};\nCOMMIT;"
+        );
+        self.conn
+            .execute_batch(&batch)
+            .context(&self.path, "create the schema")
+    }
+
+    /// The file this history lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The raw connection, for tests and for the exporter in this module.
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Maps a failed SQLite call to [`Error::Sql`]: the history file and what was being done.
+trait SqlContext<T> {
+    fn context(self, path: &Path, what: &'static str) -> Result<T, Error>;
+}
+
+impl<T> SqlContext<T> for rusqlite::Result<T> {
+    fn context(self, path: &Path, what: &'static str) -> Result<T, Error> {
+        self.map_err(|source| Error::Sql {
+            path: path.to_path_buf(),
+            what,
+            source,
+        })
+    }
+}
