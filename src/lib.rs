@@ -13,7 +13,6 @@ pub mod import;
 pub mod model;
 pub mod report;
 pub mod state;
-pub mod synth;
 
 #[doc(hidden)]
 pub mod cli;

@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod fixture;
-mod generate;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -460,7 +459,7 @@ fn run_with_threads(threads: usize) -> (DiffSet, String, String) {
         .build()
         .unwrap();
     pool.install(|| {
-        let (declared, snapshot) = generate::generate(5_000, 37);
+        let (declared, snapshot) = brickkit_testkit::synth::generate_governed(5_000, 37);
         let set = diff::diff(&declared, &snapshot, &DiffOptions::default());
         let opts = DriftOptions {
             timestamp: fixed_time(),

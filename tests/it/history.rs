@@ -9,7 +9,7 @@ use brickkit::state::id::new_snapshot_id;
 use brickkit::state::{
     ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, Snapshot, TagRow,
 };
-use brickkit::synth::{SynthSpec, generate_snapshot};
+use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 use proptest::prelude::*;
 
 /// A small synthetic snapshot: 1 catalog, 1 schema, `tables` tables.
@@ -944,8 +944,9 @@ mod cli {
             brickkit(&["history", "ingest", "snapshots/example", "--history", hs]).0,
             0
         );
-        let mut s =
-            brickkit::synth::generate_snapshot(&brickkit::synth::SynthSpec::with_tables(5, 0.0, 1));
+        let mut s = brickkit_testkit::synth::generate_snapshot(
+            &brickkit_testkit::synth::SynthSpec::with_tables(5, 0.0, 1),
+        );
         s.manifest.taken_at = Timestamp(s.manifest.taken_at.millis() + 365 * 86_400_000);
         s.manifest.snapshot_id = brickkit::state::id::new_snapshot_id(s.manifest.taken_at, 1);
         s.manifest.content_digest = String::new();

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use brickkit::model::SecurableKind;
-use brickkit::state::example::example_snapshot;
 use brickkit::state::store::{self, Error};
 use brickkit::state::{CollectionIssue, Snapshot};
-use brickkit::synth::{SynthSpec, generate_snapshot};
+use brickkit_testkit::example::example_snapshot;
+use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 use proptest::prelude::*;
 
 fn repo() -> PathBuf {
@@ -414,7 +414,7 @@ fn content_of(s: &Snapshot) -> (Snapshot, String, std::collections::BTreeMap<Str
     )
 }
 
-/// `snapshots/example/` is rebuilt from `state::example::example_snapshot()`; with
+/// `snapshots/example/` is rebuilt from `brickkit_testkit::example::example_snapshot()`; with
 /// `UPDATE_EXPECT=1` the checked-in files are rewritten.
 #[test]
 fn example_snapshot_matches_the_checked_in_files() {
