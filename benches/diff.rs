@@ -1,5 +1,5 @@
-//! Benchmark of drift detection on synthetic metastores (`synth::generate`: 5 columns,
-//! 3 grants, 3 tags per table, 1% of tables drifted):
+//! Benchmark of drift detection on synthetic metastores (`brickkit_testkit::synth::generate`:
+//! 5 columns, 3 grants, 3 tags per table, 1% of tables drifted):
 //!
 //! 1. the differ alone (`diff::diff`), N declared tables against an N-table snapshot, on a
 //!    1-thread and a 2-thread rayon pool (best of a few runs);
@@ -20,7 +20,7 @@ use brickkit::drift::{self, DriftOptions};
 use brickkit::model::Timestamp;
 use brickkit::report::{self, Format, RenderOptions};
 use brickkit::state::store;
-use brickkit::synth::{self, SynthSpec};
+use brickkit_testkit::synth::{self, SynthSpec};
 
 /// The allocator the `brickkit` binary uses (see `src/main.rs`), so the figures match it.
 #[global_allocator]

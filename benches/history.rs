@@ -21,7 +21,7 @@ use brickkit::history::{History, IngestOptions};
 use brickkit::model::{SecurableKind, Timestamp};
 use brickkit::state::id::new_snapshot_id;
 use brickkit::state::{GrantRow, Snapshot, store};
-use brickkit::synth::{SynthSpec, generate_snapshot};
+use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 
 fn size_of(p: &Path) -> u64 {
     if p.is_dir() {

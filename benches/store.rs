@@ -20,7 +20,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use brickkit::state::store;
-use brickkit::synth::{SynthSpec, generate_snapshot};
+use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 
 /// The allocator the `brickkit` binary uses (see `src/main.rs`), so the figures match it.
 #[global_allocator]

@@ -16,7 +16,6 @@ pub mod import;
 pub mod model;
 pub mod report;
 pub mod state;
-pub mod synth;
 
 /// Version of this brickkit, recorded in every file it writes.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

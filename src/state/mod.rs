@@ -1,12 +1,11 @@
 //! Observed state: the snapshot model, its stores (Parquet, SQLite) and helpers (content
-//! digest, snapshot ids, the checked-in example snapshot).
+//! digest, snapshot ids).
 //!
 //! Owns everything about what the workspace *is*. Must never know about declarations or
 //! drift; only `state::store` touches Parquet/SQLite.
 
 pub mod collect;
 pub mod digest;
-pub mod example;
 pub mod id;
 pub mod snapshot;
 pub mod store;

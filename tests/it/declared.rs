@@ -7,12 +7,13 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use brickkit::declared::json::{DeclaredJson, to_pretty};
 use brickkit::declared::{self, Diagnostic, Level, LoadResult, SourceFile};
 use brickkit::model::SecurableKind;
 use proptest::prelude::*;
+
+use crate::support::{brickkit, brickkit_with};
 
 // ---------------------------------------------------------------------------------------
 // In-memory trees
@@ -632,21 +633,6 @@ fn data_driven_cases() {
 // ---------------------------------------------------------------------------------------
 // CLI: exit codes and formats.
 
-fn brickkit(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_brickkit"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("BRICKKIT_ENV")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn cli_validate_example_is_valid_in_dev_and_prd() {
     for env in ["dev", "prd"] {
@@ -658,13 +644,11 @@ fn cli_validate_example_is_valid_in_dev_and_prd() {
 
 #[test]
 fn cli_validate_env_comes_from_brickkit_env() {
-    let out = Command::new(env!("CARGO_BIN_EXE_brickkit"))
-        .args(["validate", "examples/governance", "--format", "json"])
-        .current_dir(repo())
-        .env("BRICKKIT_ENV", "prd")
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = brickkit_with(
+        &["validate", "examples/governance", "--format", "json"],
+        &[("BRICKKIT_ENV", "prd")],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["environment"], "prd");
 }
 

@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod fixture;
-mod generate;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,6 +18,8 @@ use brickkit::drift::{
 };
 use brickkit::model::{SecurableKind, Severity, Timestamp};
 use brickkit::report::{self, Format, RenderOptions};
+
+use crate::support::brickkit;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -460,7 +461,7 @@ fn run_with_threads(threads: usize) -> (DiffSet, String, String) {
         .build()
         .unwrap();
     pool.install(|| {
-        let (declared, snapshot) = generate::generate(5_000, 37);
+        let (declared, snapshot) = brickkit_testkit::synth::generate_governed(5_000, 37);
         let set = diff::diff(&declared, &snapshot, &DiffOptions::default());
         let opts = DriftOptions {
             timestamp: fixed_time(),
@@ -498,21 +499,6 @@ fn same_bytes_whatever_the_thread_count() {
 }
 
 // ---------------------------------------------------------------- the CLI
-
-fn brickkit(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_brickkit"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("BRICKKIT_ENV")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The README's main job, without writing history into the repository's `snapshots/`.
 const MAIN_JOB: [&str; 8] = [

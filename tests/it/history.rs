@@ -9,7 +9,7 @@ use brickkit::state::id::new_snapshot_id;
 use brickkit::state::{
     ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, Snapshot, TagRow,
 };
-use brickkit::synth::{SynthSpec, generate_snapshot};
+use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 use proptest::prelude::*;
 
 /// A small synthetic snapshot: 1 catalog, 1 schema, `tables` tables.
@@ -612,30 +612,20 @@ mod queries {
 }
 
 mod cli {
-    //! The story from `snapshots/example` and a second snapshot; bad history files.
+    //! The story from `snapshots/example` and a second snapshot; bad history files; the
+    //! history `snapshot collect` records beside the snapshots it writes.
 
     use std::path::{Path, PathBuf};
 
     use brickkit::model::Timestamp;
     use brickkit::state::store;
+    use serde_json::json;
+
+    use crate::support::sim::{collect, start};
+    use crate::support::{brickkit, brickkit_with};
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-    }
-
-    pub fn brickkit(args: &[&str]) -> (i32, String, String) {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_brickkit"))
-            .args(args)
-            .current_dir(root())
-            .env_remove("BRICKKIT_ENV")
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
     }
 
     /// The example snapshot one day later: the `gl_entries` owner is fixed (resolves a
@@ -944,8 +934,9 @@ mod cli {
             brickkit(&["history", "ingest", "snapshots/example", "--history", hs]).0,
             0
         );
-        let mut s =
-            brickkit::synth::generate_snapshot(&brickkit::synth::SynthSpec::with_tables(5, 0.0, 1));
+        let mut s = brickkit_testkit::synth::generate_snapshot(
+            &brickkit_testkit::synth::SynthSpec::with_tables(5, 0.0, 1),
+        );
         s.manifest.taken_at = Timestamp(s.manifest.taken_at.millis() + 365 * 86_400_000);
         s.manifest.snapshot_id = brickkit::state::id::new_snapshot_id(s.manifest.taken_at, 1);
         s.manifest.content_digest = String::new();
@@ -978,5 +969,37 @@ mod cli {
             "--allow-mixed",
         ]);
         assert_eq!(code, 0, "{err}");
+    }
+
+    #[test]
+    fn collect_records_history_beside_the_snapshots_unless_told_not_to() {
+        let h = start(json!({}), 50);
+        let dir = tempfile::tempdir().unwrap();
+        let (first, _) = collect(&h, dir.path(), &[]);
+        let history = dir.path().join("history.sqlite");
+        assert!(history.is_file(), "no history written: {}", first.stderr);
+        let (second, _) = collect(&h, dir.path(), &[]);
+        let shown = brickkit_with(
+            &["history", "show", "--history", history.to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(shown.code, 0, "{}", shown.stderr);
+        for run in [&first, &second] {
+            let path = run.path.as_ref().unwrap();
+            let id = path.file_name().unwrap().to_str().unwrap();
+            assert!(shown.stdout.contains(id), "{id} not in:\n{}", shown.stdout);
+        }
+        // The history file beside the snapshots is not reported as a stray file.
+        let listed = brickkit_with(&["snapshot", "list", dir.path().to_str().unwrap()], &[]);
+        assert_eq!(listed.code, 0, "{}", listed.stderr);
+        assert!(
+            !listed.stderr.contains("history.sqlite"),
+            "{}",
+            listed.stderr
+        );
+
+        let other = tempfile::tempdir().unwrap();
+        collect(&h, other.path(), &["--no-history"]);
+        assert!(!other.path().join("history.sqlite").exists());
     }
 }

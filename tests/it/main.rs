@@ -9,7 +9,11 @@
 
 mod collect;
 mod declared;
+mod describe_fallback;
 mod drift;
 mod history;
+mod import;
+mod live_drift;
 mod snapshot;
+mod support;
 mod tidy;

@@ -7,14 +7,15 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use brickkit::model::SecurableKind;
-use brickkit::state::example::example_snapshot;
 use brickkit::state::store::{self, Error};
 use brickkit::state::{CollectionIssue, Snapshot};
-use brickkit::synth::{SynthSpec, generate_snapshot};
+use brickkit_testkit::example::example_snapshot;
+use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 use proptest::prelude::*;
+
+use crate::support::brickkit;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -414,7 +415,7 @@ fn content_of(s: &Snapshot) -> (Snapshot, String, std::collections::BTreeMap<Str
     )
 }
 
-/// `snapshots/example/` is rebuilt from `state::example::example_snapshot()`; with
+/// `snapshots/example/` is rebuilt from `brickkit_testkit::example::example_snapshot()`; with
 /// `UPDATE_EXPECT=1` the checked-in files are rewritten.
 #[test]
 fn example_snapshot_matches_the_checked_in_files() {
@@ -475,19 +476,6 @@ fn example_snapshot_plants_every_kind_of_drift() {
 }
 
 // ------------------------------------------------------------------ commands
-
-fn brickkit(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_brickkit"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()

@@ -1,22 +1,116 @@
 //! The **synthetic generator**: a declared state and a matching snapshot of any size, with
-//! a chosen fraction of drifted tables, deterministic from a seed. For tests and
-//! benchmarks only.
+//! planted drift, deterministic from its inputs. For tests and benchmarks only.
+//!
+//! Two shapes, built with the same [`Builder`] (declared securables, observed rows, one
+//! sort at the end):
+//!
+//! - [`generate`] / [`generate_snapshot`] from a [`SynthSpec`]: catalogs × schemas ×
+//!   tables with columns, grants, tags, and a row filter and a mask on every 10th table;
+//!   a seeded fraction of tables drifts (eight kinds, [`DriftKind`]). The benchmarks
+//!   (`benches/diff.rs`, `store.rs`, `history.rs`) measure this shape; its output must not
+//!   change, or the figures in `docs/benchmarks.md` stop being comparable.
+//! - [`generate_governed`]: a governed workspace (4 catalogs × 10 schemas, a required-tag
+//!   and sensitive-tag policy, a masked and tagged column on every table, an unmanaged table
+//!   per schema), one drift every n-th table rotating through six kinds. The thread-count
+//!   determinism test (`tests/it/drift.rs`) uses it.
 //!
 //! Owns nothing persistent and does no IO, no clock, no randomness beyond the seed: the
-//! same [`SynthSpec`] always gives the same `(DeclaredState, Snapshot)`.
+//! same inputs always give the same `(DeclaredState, Snapshot)`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::declared::{
-    ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, Policy, RowFilter,
+use brickkit::declared::{
+    ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, Policy, RequiredTag, RowFilter,
 };
-use crate::model::{SecurableKind, Timestamp};
-use crate::state::digest::content_digest;
-use crate::state::id::new_snapshot_id;
-use crate::state::{
+use brickkit::model::{SecurableKind, Timestamp};
+use brickkit::state::digest::content_digest;
+use brickkit::state::id::new_snapshot_id;
+use brickkit::state::{
     ColumnMaskRow, ColumnRow, GrantRow, Manifest, RowFilterRow, SNAPSHOT_FORMAT_VERSION,
     SecurableRow, Snapshot, TagRow,
 };
+
+/// The building code both shapes share: the declared securables and the observed rows as
+/// they are added, sorted once by [`Builder::finish`].
+#[derive(Default)]
+struct Builder {
+    declared: Vec<DeclaredSecurable>,
+    snap: Snapshot,
+}
+
+/// A declared securable with an owner and nothing else (no grants block, no tags).
+fn declared(kind: SecurableKind, full_name: &str, owner: &str) -> DeclaredSecurable {
+    DeclaredSecurable {
+        kind,
+        full_name: full_name.to_string(),
+        declared_name: full_name.to_string(),
+        origin: None,
+        create: true,
+        owner: Some(owner.to_string()),
+        comment: None,
+        tags: BTreeMap::new(),
+        grants: None,
+        row_filter: None,
+        columns: Vec::new(),
+        properties: BTreeMap::new(),
+        details: BTreeMap::new(),
+    }
+}
+
+impl Builder {
+    fn declare(&mut self, d: DeclaredSecurable) {
+        self.declared.push(d);
+    }
+
+    fn observe(&mut self, row: SecurableRow) {
+        self.snap.securables.push(row);
+    }
+
+    fn grant(&mut self, kind: SecurableKind, name: &str, principal: String, privilege: String) {
+        self.snap.grants.push(GrantRow {
+            securable_kind: Some(kind),
+            securable_full_name: name.to_string(),
+            principal,
+            privilege,
+        });
+    }
+
+    fn tag(&mut self, name: &str, column: Option<&str>, key: String, value: String) {
+        self.snap.tags.push(TagRow {
+            securable_kind: Some(SecurableKind::Table),
+            securable_full_name: name.to_string(),
+            column_name: column.map(str::to_string),
+            key,
+            value,
+        });
+    }
+
+    fn row_filter(&mut self, table: &str, function: String, columns: Vec<String>) {
+        self.snap.row_filters.push(RowFilterRow {
+            table_full_name: table.to_string(),
+            function_full_name: function,
+            input_columns: columns,
+        });
+    }
+
+    fn mask(&mut self, table: &str, column: &str, function: String) {
+        self.snap.column_masks.push(ColumnMaskRow {
+            table_full_name: table.to_string(),
+            column_name: column.to_string(),
+            function_full_name: function,
+            using_columns: Vec::new(),
+        });
+    }
+
+    /// The declared securables sorted by kind and name, and the sorted snapshot (its
+    /// manifest is the caller's).
+    fn finish(mut self) -> (Vec<DeclaredSecurable>, Snapshot) {
+        self.declared
+            .sort_by(|a, b| (a.kind, &a.full_name).cmp(&(b.kind, &b.full_name)));
+        self.snap.sort();
+        (self.declared, self.snap)
+    }
+}
 
 /// Size and shape of a synthetic metastore.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,36 +246,29 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
     let n_tables = spec.table_count();
     let taken_at = Timestamp::from_civil(2026, 11, 27, 0, 0, 0, 0);
     let created = Timestamp::from_civil(2026, 1, 1, 0, 0, 0, 0);
-    let mut s = Snapshot::default();
-    s.securables
+    let mut b = Builder::default();
+    b.snap
+        .securables
         .reserve(n_tables + spec.catalogs * (1 + spec.schemas_per_catalog * 3));
-    s.columns.reserve(n_tables * spec.columns_per_table);
-    s.grants.reserve(n_tables * (spec.grants_per_table + 1));
-    s.tags.reserve(n_tables * spec.tags_per_table);
-    let mut declared: Vec<DeclaredSecurable> = Vec::new();
+    b.snap.columns.reserve(n_tables * spec.columns_per_table);
+    b.snap
+        .grants
+        .reserve(n_tables * (spec.grants_per_table + 1));
+    b.snap.tags.reserve(n_tables * spec.tags_per_table);
     let mut scope = Vec::new();
     let mut t = 0usize;
 
+    // Every declared securable of this shape has a (possibly empty) grants block.
     let decl = |kind, full_name: &str, owner: &str, comment: Option<String>| DeclaredSecurable {
-        kind,
-        full_name: full_name.to_string(),
-        declared_name: full_name.to_string(),
-        origin: None,
-        create: true,
-        owner: Some(owner.to_string()),
         comment,
-        tags: BTreeMap::new(),
         grants: Some(BTreeMap::new()),
-        row_filter: None,
-        columns: Vec::new(),
-        properties: BTreeMap::new(),
-        details: BTreeMap::new(),
+        ..declared(kind, full_name, owner)
     };
 
     for c in 0..spec.catalogs {
         let cat = format!("cat_{c:03}");
         scope.push(cat.clone());
-        s.securables.push(SecurableRow {
+        b.observe(SecurableRow {
             kind: Some(SecurableKind::Catalog),
             full_name: cat.clone(),
             owner: Some("grp_platform".into()),
@@ -189,20 +276,20 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
             created_at: Some(created),
             ..Default::default()
         });
-        s.grants.push(GrantRow {
-            securable_kind: Some(SecurableKind::Catalog),
-            securable_full_name: cat.clone(),
-            principal: "grp_readers".into(),
-            privilege: "USE_CATALOG".into(),
-        });
+        b.grant(
+            SecurableKind::Catalog,
+            &cat,
+            "grp_readers".into(),
+            "USE_CATALOG".into(),
+        );
         if with_declared {
             let mut d = decl(SecurableKind::Catalog, &cat, "grp_platform", None);
             d.grants = Some(grants_map([("grp_readers", "USE_CATALOG")]));
-            declared.push(d);
+            b.declare(d);
         }
         for sc in 0..spec.schemas_per_catalog {
             let sch = format!("{cat}.sch_{sc:03}");
-            s.securables.push(SecurableRow {
+            b.observe(SecurableRow {
                 kind: Some(SecurableKind::Schema),
                 full_name: sch.clone(),
                 parent: Some(cat.clone()),
@@ -210,16 +297,16 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
                 created_at: Some(created),
                 ..Default::default()
             });
-            s.grants.push(GrantRow {
-                securable_kind: Some(SecurableKind::Schema),
-                securable_full_name: sch.clone(),
-                principal: "grp_readers".into(),
-                privilege: "USE_SCHEMA".into(),
-            });
+            b.grant(
+                SecurableKind::Schema,
+                &sch,
+                "grp_readers".into(),
+                "USE_SCHEMA".into(),
+            );
             let filter_fn = format!("{sch}.filter_fn");
             let mask_fn = format!("{sch}.mask_fn");
             for f in [&filter_fn, &mask_fn] {
-                s.securables.push(SecurableRow {
+                b.observe(SecurableRow {
                     kind: Some(SecurableKind::Function),
                     full_name: f.clone(),
                     parent: Some(sch.clone()),
@@ -231,9 +318,9 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
             if with_declared {
                 let mut d = decl(SecurableKind::Schema, &sch, "grp_data_eng", None);
                 d.grants = Some(grants_map([("grp_readers", "USE_SCHEMA")]));
-                declared.push(d);
+                b.declare(d);
                 for f in [&filter_fn, &mask_fn] {
-                    declared.push(decl(SecurableKind::Function, f, "grp_data_eng", None));
+                    b.declare(decl(SecurableKind::Function, f, "grp_data_eng", None));
                 }
             }
             for _ in 0..spec.tables_per_schema {
@@ -277,13 +364,13 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
                             columns: vec!["col_1".into()],
                         });
                     }
-                    declared.push(d);
+                    b.declare(d);
                 }
                 t += 1;
                 if drift == Some(DriftKind::MissingTable) {
                     continue;
                 }
-                s.securables.push(SecurableRow {
+                b.observe(SecurableRow {
                     kind: Some(SecurableKind::Table),
                     full_name: name.clone(),
                     parent: Some(sch.clone()),
@@ -305,7 +392,7 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
                 });
                 let tt = t - 1;
                 for k in 0..spec.columns_per_table {
-                    s.columns.push(ColumnRow {
+                    b.snap.columns.push(ColumnRow {
                         table_full_name: name.clone(),
                         name: format!("col_{k}"),
                         position: k as i32,
@@ -318,21 +405,21 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
                     if j == 0 && drift == Some(DriftKind::MissingGrant) {
                         continue;
                     }
-                    s.grants.push(GrantRow {
-                        securable_kind: Some(SecurableKind::Table),
-                        securable_full_name: name.clone(),
-                        principal: principal_of(tt, j),
-                        privilege: PRIVS[j % PRIVS.len()].to_string(),
-                    });
+                    b.grant(
+                        SecurableKind::Table,
+                        &name,
+                        principal_of(tt, j),
+                        PRIVS[j % PRIVS.len()].to_string(),
+                    );
                 }
                 let dropped = drift == Some(DriftKind::DroppedFilterOrMask);
                 if drift == Some(DriftKind::ExtraGrant) || (dropped && !guarded) {
-                    s.grants.push(GrantRow {
-                        securable_kind: Some(SecurableKind::Table),
-                        securable_full_name: name.clone(),
-                        principal: "grp_intruder".into(),
-                        privilege: "MODIFY".into(),
-                    });
+                    b.grant(
+                        SecurableKind::Table,
+                        &name,
+                        "grp_intruder".into(),
+                        "MODIFY".into(),
+                    );
                 }
                 for j in 0..spec.tags_per_table {
                     if j == 0 && drift == Some(DriftKind::MissingTag) {
@@ -343,39 +430,24 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
                     } else {
                         tag_value(tt, j)
                     };
-                    s.tags.push(TagRow {
-                        securable_kind: Some(SecurableKind::Table),
-                        securable_full_name: name.clone(),
-                        column_name: None,
-                        key: format!("tag_{j}"),
-                        value,
-                    });
+                    b.tag(&name, None, format!("tag_{j}"), value);
                 }
                 if guarded {
                     // A dropped control alternates between the filter and the mask.
                     let drop_filter = dropped && tt.is_multiple_of(20);
                     let drop_mask = dropped && !drop_filter;
                     if !drop_filter {
-                        s.row_filters.push(RowFilterRow {
-                            table_full_name: name.clone(),
-                            function_full_name: filter_fn.clone(),
-                            input_columns: vec!["col_1".into()],
-                        });
+                        b.row_filter(&name, filter_fn.clone(), vec!["col_1".into()]);
                     }
                     if !drop_mask {
-                        s.column_masks.push(ColumnMaskRow {
-                            table_full_name: name.clone(),
-                            column_name: "col_0".into(),
-                            function_full_name: mask_fn.clone(),
-                            using_columns: Vec::new(),
-                        });
+                        b.mask(&name, "col_0", mask_fn.clone());
                     }
                 }
             }
         }
     }
 
-    s.sort();
+    let (declared, mut s) = b.finish();
     s.manifest = Manifest {
         format_version: SNAPSHOT_FORMAT_VERSION,
         snapshot_id: new_snapshot_id(taken_at, (spec.seed & 0xffff_ffff) as u32),
@@ -386,23 +458,190 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
         metastore_id: Some("00000000-0000-0000-0000-000000000000".into()),
         scope,
         collector_mode: "synthetic".into(),
-        brickkit_version: crate::VERSION.to_string(),
+        brickkit_version: brickkit::VERSION.to_string(),
         counts: s.row_counts(),
         content_digest: String::new(),
     };
     s.manifest.content_digest = content_digest(&s);
 
-    let declared = with_declared.then(|| {
-        declared.sort_by(|a, b| (a.kind, &a.full_name).cmp(&(b.kind, &b.full_name)));
-        DeclaredState {
-            project: "synthetic".into(),
-            environment: "synthetic".into(),
-            securables: declared,
-            policy: Policy::default(),
-            ignore: Vec::new(),
-        }
+    let declared = with_declared.then(|| DeclaredState {
+        project: "synthetic".into(),
+        environment: "synthetic".into(),
+        securables: declared,
+        policy: Policy::default(),
+        ignore: Vec::new(),
     });
     (declared, s)
+}
+
+/// The governed shape: `tables` tables spread round-robin over 4 catalogs × 10 schemas,
+/// one drift every `drift_every` tables (0 = none), for the thread-count determinism test.
+///
+/// Every table: owner, comment, 3 tags, 3 grants, a masked and tagged `email` column;
+/// every 10th table a row filter (observed with a backquoted function name, which the
+/// differ must normalise). The drifted tables rotate through owner, tag value, extra
+/// grant, dropped mask, dropped row filter and a missing table; the snapshot also holds one
+/// unmanaged table per schema. The policy requires a `data_owner` tag on tables and calls
+/// `pii` sensitive. The snapshot has a fixed id and no content digest.
+pub fn generate_governed(tables: usize, drift_every: usize) -> (DeclaredState, Snapshot) {
+    let catalogs = 4usize;
+    let schemas = 10usize;
+    let mut b = Builder {
+        declared: Vec::with_capacity(tables + 64),
+        snap: Snapshot::default(),
+    };
+    b.snap.securables.reserve(tables + 64);
+    b.snap.grants.reserve(tables * 3);
+    b.snap.tags.reserve(tables * 4);
+    b.snap.column_masks.reserve(tables);
+    let grants = || -> BTreeMap<String, BTreeSet<String>> {
+        [
+            ("analysts", vec!["SELECT"]),
+            ("data-engineers", vec!["MODIFY", "SELECT"]),
+            ("account users", vec!["SELECT"]),
+        ]
+        .into_iter()
+        .map(|(p, v)| (p.to_string(), v.into_iter().map(str::to_string).collect()))
+        .collect()
+    };
+    let plain = |kind: SecurableKind, name: String| declared(kind, &name, "platform-admins");
+    let row = |kind: SecurableKind, name: String| SecurableRow {
+        kind: Some(kind),
+        parent: name.rsplit_once('.').map(|(p, _)| p.to_string()),
+        full_name: name,
+        owner: Some("platform-admins".into()),
+        ..SecurableRow::default()
+    };
+    for c in 0..catalogs {
+        let cat = format!("cat{c}_dev");
+        b.declare(plain(SecurableKind::Catalog, cat.clone()));
+        b.observe(row(SecurableKind::Catalog, cat.clone()));
+        for s in 0..schemas {
+            let sch = format!("{cat}.sch{s}");
+            b.declare(plain(SecurableKind::Schema, sch.clone()));
+            b.observe(row(SecurableKind::Schema, sch.clone()));
+            b.observe(row(SecurableKind::Table, format!("{sch}.zz_unmanaged")));
+        }
+    }
+    for t in 0..tables {
+        let cat = format!("cat{}_dev", t % catalogs);
+        let sch = format!("{cat}.sch{}", (t / catalogs) % schemas);
+        let name = format!("{sch}.t{t:07}");
+        let drift = drift_every > 0 && t % drift_every == drift_every / 2;
+        let which = if drift {
+            (t / drift_every) % 6
+        } else {
+            usize::MAX
+        };
+        let filter = t.is_multiple_of(10);
+        let mut tags = BTreeMap::new();
+        tags.insert("data_owner".to_string(), "team-a".to_string());
+        tags.insert("domain".to_string(), format!("d{}", t % 7));
+        tags.insert("pii".to_string(), "false".to_string());
+        b.declare(DeclaredSecurable {
+            create: false,
+            owner: Some("data-engineers".into()),
+            comment: Some(format!("table {t}")),
+            tags: tags.clone(),
+            grants: Some(grants()),
+            row_filter: filter.then(|| RowFilter {
+                function: format!("{cat}.sec.region_filter"),
+                columns: vec!["region".into()],
+            }),
+            columns: vec![DeclaredColumn {
+                name: "email".into(),
+                data_type: None,
+                nullable: None,
+                comment: None,
+                tags: [("pii".to_string(), "true".to_string())].into(),
+                mask: Some(ColumnMask {
+                    function: format!("{cat}.sec.mask_email"),
+                    using_columns: Vec::new(),
+                }),
+            }],
+            ..declared(SecurableKind::Table, &name, "data-engineers")
+        });
+        if which == 5 {
+            continue; // missing table
+        }
+        b.observe(SecurableRow {
+            kind: Some(SecurableKind::Table),
+            parent: Some(sch.clone()),
+            full_name: name.clone(),
+            owner: Some(
+                if which == 0 {
+                    "someone-else"
+                } else {
+                    "data-engineers"
+                }
+                .into(),
+            ),
+            comment: Some(format!("table {t}")),
+            securable_type: Some("MANAGED".into()),
+            format: Some("DELTA".into()),
+            properties: [("delta.minReaderVersion".to_string(), "3".to_string())].into(),
+            ..SecurableRow::default()
+        });
+        for (p, privs) in grants() {
+            for v in privs {
+                b.grant(SecurableKind::Table, &name, p.clone(), v);
+            }
+        }
+        if which == 2 {
+            b.grant(
+                SecurableKind::Table,
+                &name,
+                "intruders".into(),
+                "MODIFY".into(),
+            );
+        }
+        for (k, v) in &tags {
+            let v = if which == 1 && k == "domain" {
+                "changed".to_string()
+            } else {
+                v.clone()
+            };
+            b.tag(&name, None, k.clone(), v);
+        }
+        b.tag(&name, Some("email"), "pii".into(), "true".into());
+        if which != 3 {
+            b.mask(&name, "email", format!("{cat}.sec.mask_email"));
+        }
+        if filter && which != 4 {
+            b.row_filter(
+                &name,
+                format!("`{cat}`.`sec`.`region_filter`"),
+                vec!["region".into()],
+            );
+        }
+    }
+    let (securables, mut snap) = b.finish();
+    snap.manifest = Manifest {
+        format_version: 1,
+        snapshot_id: "20260101T000000000Z-0000beef".into(),
+        taken_at: Timestamp::from_civil(2026, 1, 1, 0, 0, 0, 0),
+        scope: vec!["*".into()],
+        collector_mode: "generated".into(),
+        ..Manifest::default()
+    };
+    let state = DeclaredState {
+        project: "generated".into(),
+        environment: "dev".into(),
+        securables,
+        policy: Policy {
+            required_tags: vec![RequiredTag {
+                key: "data_owner".into(),
+                allowed: None,
+                applies_to: vec![SecurableKind::Table],
+                message: None,
+                origin: None,
+            }],
+            sensitive_tags: ["pii".to_string()].into(),
+            ..Policy::default()
+        },
+        ignore: Vec::new(),
+    };
+    (state, snap)
 }
 
 fn grants_map<const N: usize>(g: [(&str, &str); N]) -> BTreeMap<String, BTreeSet<String>> {

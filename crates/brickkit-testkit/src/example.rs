@@ -9,10 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{SecurableKind, Timestamp};
-use crate::state::digest::content_digest;
-use crate::state::id::new_snapshot_id;
-use crate::state::{
+use brickkit::model::{SecurableKind, Timestamp};
+use brickkit::state::digest::content_digest;
+use brickkit::state::id::new_snapshot_id;
+use brickkit::state::{
     CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, Manifest, RowFilterRow,
     SNAPSHOT_FORMAT_VERSION, SecurableRow, Snapshot, TagRow,
 };
@@ -691,7 +691,7 @@ pub fn example_snapshot() -> Snapshot {
         metastore_id: Some("3f6a0a3e-5b1c-4a57-9d1e-6c2d8a7b9e10".to_string()),
         scope: vec!["finance_dev".to_string(), "sales_dev".to_string()],
         collector_mode: "example".to_string(),
-        brickkit_version: crate::VERSION.to_string(),
+        brickkit_version: brickkit::VERSION.to_string(),
         counts: s.row_counts(),
         content_digest: String::new(),
     };

@@ -1,0 +1,12 @@
+//! brickkit's **test kit**: the scaffolding the integration tests and the benchmarks share,
+//! kept out of the shipped library. A dev-dependency of `brickkit` only; nothing in
+//! `brickkit` itself may depend on it (its unit tests would link a second copy of the
+//! library).
+//!
+//! - [`example`]: the example snapshot, the source of the checked-in `snapshots/example/`.
+//! - [`synth`]: the synthetic generator of declared states and matching snapshots.
+//!
+//! Pure data builders: no IO, no clock, no randomness beyond explicit seeds.
+
+pub mod example;
+pub mod synth;
