@@ -26,6 +26,7 @@ fn live_drift_detect_reports_a_forbidden_schemas_tables_as_unknown() {
     )
     .unwrap();
     let snaps = dir.path().join("snaps");
+    let history = dir.path().join("history.sqlite");
     let run = brickkit_with(
         &[
             "drift",
@@ -39,10 +40,15 @@ fn live_drift_detect_reports_a_forbidden_schemas_tables_as_unknown() {
             TOKEN,
             "--snapshots-dir",
             snaps.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
         ],
         &[],
     );
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    // The live run is recorded in the history it was given (never in the repository's).
+    assert!(history.is_file(), "{}", run.stderr);
+    assert!(!run.stderr.contains("not recorded"), "{}", run.stderr);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     let names = |key: &str| -> Vec<String> {
         v[key]

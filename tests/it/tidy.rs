@@ -415,7 +415,6 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("api", &["model"]),
     ("declared", &["model"]),
     ("state", &["model"]),
-    ("synth", &["model", "declared", "state"]),
     ("import", &["model", "state"]),
     ("diff", &["model", "declared", "state"]),
     ("drift", &["model", "declared", "state", "diff"]),
