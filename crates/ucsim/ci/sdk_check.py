@@ -8,8 +8,11 @@ DESCRIBE TABLE EXTENDED and an information_schema SELECT through the Statement E
 quoting round trips, a wrong token refused, and a 429 retried. Exits non-zero on any failure.
 """
 
+import importlib.util
 import json
+import pathlib
 import sys
+import types
 import urllib.request
 
 from databricks.sdk import WorkspaceClient
@@ -178,6 +181,19 @@ def main():
     statuses = [r["status"] for r in requests_log() if r["path"] == "/api/2.1/unity-catalog/catalogs/dev"]
     check(statuses == [429, 200], f"429 then 200: {statuses}")
     admin("POST", "/ucsim/reset")
+
+    # Further suites, one file per topic in sdk_checks/ (each defines run(w, h)), each from a
+    # fresh reset of the seed. They check the simulator's strictness through a client nobody
+    # here wrote: what Databricks refuses, ucsim must refuse the same way.
+    h = types.SimpleNamespace(check=check, admin=admin, sql=sql, requests_log=requests_log,
+                              BASE=BASE, TOKEN=TOKEN, WAREHOUSE=WAREHOUSE)
+    for path in sorted((pathlib.Path(__file__).parent / "sdk_checks").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"sdk_checks.{path.stem}", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        print(f"--   {path.name}")
+        mod.run(w, h)
+        admin("POST", "/ucsim/reset")
 
     print(f"sdk_check: {checks} checks passed")
 
