@@ -1,6 +1,8 @@
 //! The Unity Catalog REST routes: securable CRUD with pagination, permissions and effective
 //! permissions, entity tag assignments, and a few identity/metastore reads the SDKs touch.
-//! Dispatches on decoded path segments; never touches HTTP types or the fault layer.
+//! [`dispatch`] is the route table on decoded path segments; the handlers follow it, grouped by
+//! area (metastore, permissions, tag assignments, securables). Never touches HTTP types or the
+//! fault layer.
 
 use serde_json::{Map, Value, json};
 
@@ -472,16 +474,13 @@ fn body_str(o: &Map<String, Value>, k: &str) -> Result<String, ApiError> {
 }
 
 /// Serves one Unity Catalog / identity route; `Ok(None)` when no route matches.
+///
+/// This is the route table: each arm names the handler for one path and method.
 pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiError> {
     let s: Vec<&str> = req.segs.iter().map(String::as_str).collect();
     let m = req.method;
     let v = match (m, s.as_slice()) {
-        ("GET", ["api", "2.1", "unity-catalog", "metastore_summary"]) => {
-            let id = ops::metastore_id(ctx.store)?;
-            json!({"metastore_id": id, "name": "ucsim", "owner": ctx.actor.principal,
-                "cloud": "aws", "region": "us-west-2", "global_metastore_id": format!("aws:us-west-2:{id}"),
-                "privilege_model_version": "1.0"})
-        }
+        ("GET", ["api", "2.1", "unity-catalog", "metastore_summary"]) => metastore_summary(ctx)?,
         (
             "GET",
             [
@@ -490,10 +489,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 "unity-catalog",
                 "current-metastore-assignment",
             ],
-        ) => {
-            let id = ops::metastore_id(ctx.store)?;
-            json!({"metastore_id": id, "workspace_id": 1234567890, "default_catalog_name": "main"})
-        }
+        ) => current_metastore_assignment(ctx)?,
         ("GET", ["api", "2.0", "preview", "scim", "v2", "Me"]) => {
             json!({"id": "1", "userName": ctx.actor.principal, "displayName": ctx.actor.principal,
                 "active": true})
@@ -504,33 +500,10 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
             json!({"table_exists": exists})
         }
         ("GET", ["api", "2.1", "unity-catalog", "permissions", st, full]) => {
-            let t = ops::target(ctx.store, st, full)?;
-            let rows = assignments_json(ctx.store.grants(&t.stype, &t.key)?);
-            permissions_page(req, ctx, rows)?
+            get_permissions(ctx, req, st, full)?
         }
         ("PATCH", ["api", "2.1", "unity-catalog", "permissions", st, full]) => {
-            let t = ops::target(ctx.store, st, full)?;
-            let changes = ops::parse_changes(req.body.get("changes"))?;
-            ctx.store
-                .transaction(|s| ops::apply_changes(s, &t, &changes))?;
-            if req
-                .body
-                .get("omit_permissions_in_response")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-            {
-                json!({})
-            } else {
-                let rows: Vec<Value> = assignments_json(ctx.store.grants(&t.stype, &t.key)?)
-                    .into_iter()
-                    .map(|(_, v)| v)
-                    .collect();
-                if rows.is_empty() {
-                    json!({})
-                } else {
-                    json!({"privilege_assignments": rows})
-                }
-            }
+            patch_permissions(ctx, req, st, full)?
         }
         (
             "GET",
@@ -542,11 +515,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 st,
                 full,
             ],
-        ) => {
-            let t = ops::target(ctx.store, st, full)?;
-            let rows = assignments_json(ctx.store.grants(&t.stype, &t.key)?);
-            permissions_page(&with_page_size(req), ctx, rows)?
-        }
+        ) => get_permissions(ctx, &with_page_size(req), st, full)?,
         (
             "GET",
             [
@@ -557,16 +526,11 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 st,
                 full,
             ],
-        ) => {
-            let t = ops::target(ctx.store, st, full)?;
-            let rows = effective_rows(ops::effective(ctx.store, &t)?);
-            let v = permissions_page(&with_page_size(req), ctx, rows)?;
-            rename_key(
-                v,
-                "privilege_assignments",
-                "effective_privilege_assignments",
-            )
-        }
+        ) => rename_key(
+            get_effective(ctx, &with_page_size(req), st, full)?,
+            "privilege_assignments",
+            "effective_privilege_assignments",
+        ),
         (
             "GET",
             [
@@ -577,26 +541,9 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 st,
                 full,
             ],
-        ) => {
-            let t = ops::target(ctx.store, st, full)?;
-            let rows = effective_rows(ops::effective(ctx.store, &t)?);
-            permissions_page(req, ctx, rows)?
-        }
+        ) => get_effective(ctx, req, st, full)?,
         ("POST", ["api", "2.1", "unity-catalog", "entity-tag-assignments"]) => {
-            let o = tag_assignment_body(req);
-            let et = body_str(&o, "entity_type")?;
-            let en = body_str(&o, "entity_name")?;
-            let tk = body_str(&o, "tag_key")?;
-            let (key, _) = ops::tag_entity(ctx.store, &et, &en)?;
-            if ctx.store.tags(&et, &key)?.iter().any(|t| t.tag_key == tk) {
-                return Err(ApiError::new(
-                    409,
-                    "ALREADY_EXISTS",
-                    format!("Tag assignment with key '{tk}' already exists on {et} '{en}'."),
-                ));
-            }
-            let tv = o.get("tag_value").and_then(Value::as_str);
-            ops::tag_json(&ops::set_tag(ctx.store, &et, &en, &tk, tv, &ctx.actor)?)
+            create_tag_assignment(ctx, req)?
         }
         (
             "GET",
@@ -609,24 +556,7 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 en,
                 "tags",
             ],
-        ) => {
-            let (key, _) = ops::tag_entity(ctx.store, et, en)?;
-            let rows: Vec<(String, Value)> = ctx
-                .store
-                .tags(et, &key)?
-                .iter()
-                .map(|t| (t.tag_key.clone(), ops::tag_json(t)))
-                .collect();
-            let page = paginate(req, ctx.page_size, true, ctx.empty_pages, |after, lim| {
-                Ok(rows
-                    .iter()
-                    .filter(|(k, _)| k.as_str() > after || after.is_empty())
-                    .take(lim.unwrap_or(usize::MAX))
-                    .cloned()
-                    .collect())
-            })?;
-            page_json("tag_assignments", page)
-        }
+        ) => list_tag_assignments(ctx, req, et, en)?,
         (
             "GET" | "PATCH" | "DELETE",
             [
@@ -639,75 +569,13 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 "tags",
                 tk,
             ],
-        ) => {
-            let (key, _) = ops::tag_entity(ctx.store, et, en)?;
-            let existing = ctx
-                .store
-                .tags(et, &key)?
-                .into_iter()
-                .find(|t| t.tag_key == *tk);
-            let Some(existing) = existing else {
-                return Err(ApiError::not_found(
-                    "RESOURCE_DOES_NOT_EXIST",
-                    format!("Tag assignment with key '{tk}' does not exist on {et} '{en}'."),
-                ));
-            };
-            match m {
-                "GET" => ops::tag_json(&existing),
-                "DELETE" => {
-                    ctx.store.unset_tag(et, &key, tk)?;
-                    json!({})
-                }
-                _ => {
-                    let mask = req_q(req, "update_mask")?;
-                    let o = tag_assignment_body(req);
-                    let mut value = existing.tag_value.clone();
-                    for f in mask.split(',') {
-                        match f.trim() {
-                            "tag_value" | "*" => {
-                                value = o
-                                    .get("tag_value")
-                                    .and_then(Value::as_str)
-                                    .map(str::to_string)
-                            }
-                            "" => {}
-                            other => {
-                                return Err(ApiError::invalid(format!(
-                                    "Field '{other}' cannot be updated (update_mask)."
-                                )));
-                            }
-                        }
-                    }
-                    ops::tag_json(&ops::set_tag(
-                        ctx.store,
-                        et,
-                        en,
-                        tk,
-                        value.as_deref(),
-                        &ctx.actor,
-                    )?)
-                }
-            }
-        }
+        ) => tag_assignment(ctx, req, et, en, tk)?,
         ("GET", ["api", "2.1", "unity-catalog", coll]) => match Kind::from_collection(coll) {
             Some(k) => list(ctx, k, req)?,
             None => return Ok(None),
         },
         ("POST", ["api", "2.1", "unity-catalog", coll]) => match Kind::from_collection(coll) {
-            Some(k) => {
-                let mut body = req.obj();
-                if k == Kind::Function {
-                    match body.get("function_info") {
-                        Some(Value::Object(fi)) => body = fi.clone(),
-                        _ => {
-                            return Err(ApiError::invalid("Missing required field: function_info"));
-                        }
-                    }
-                }
-                let actor = ctx.actor.clone();
-                ctx.store
-                    .transaction(move |s| ops::create(s, k, body, &actor, false))?
-            }
+            Some(k) => create_securable(ctx, req, k)?,
             None => return Ok(None),
         },
         (_, ["api", "2.1", "unity-catalog", coll, full]) => {
@@ -715,31 +583,253 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 return Ok(None);
             };
             match m {
-                "GET" => {
-                    let v = ops::get(ctx.store, k, full)?;
-                    if k == Kind::Table {
-                        strip_table(v, req)
-                    } else {
-                        v
-                    }
-                }
-                "PATCH" => {
-                    let body = req.obj();
-                    let actor = ctx.actor.clone();
-                    ctx.store
-                        .transaction(|s| ops::update(s, k, full, &body, &actor))?
-                }
-                "DELETE" => {
-                    let force = req.qbool("force");
-                    ctx.store.transaction(|s| ops::delete(s, k, full, force))?;
-                    json!({})
-                }
+                "GET" => get_securable(ctx, req, k, full)?,
+                "PATCH" => update_securable(ctx, req, k, full)?,
+                "DELETE" => delete_securable(ctx, req, k, full)?,
                 _ => return Ok(None),
             }
         }
         _ => return Ok(None),
     };
     Ok(Some(v))
+}
+
+// ---------------------------------------------------------------- metastore
+
+fn metastore_summary(ctx: &mut Ctx<'_>) -> Result<Value, ApiError> {
+    let id = ops::metastore_id(ctx.store)?;
+    Ok(
+        json!({"metastore_id": id, "name": "ucsim", "owner": ctx.actor.principal,
+        "cloud": "aws", "region": "us-west-2", "global_metastore_id": format!("aws:us-west-2:{id}"),
+        "privilege_model_version": "1.0"}),
+    )
+}
+
+fn current_metastore_assignment(ctx: &mut Ctx<'_>) -> Result<Value, ApiError> {
+    let id = ops::metastore_id(ctx.store)?;
+    Ok(json!({"metastore_id": id, "workspace_id": 1234567890, "default_catalog_name": "main"}))
+}
+
+// ---------------------------------------------------------------- permissions
+
+/// `GET permissions` and `GET privilege-assignments`: direct grants, one page.
+fn get_permissions(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    st: &str,
+    full: &str,
+) -> Result<Value, ApiError> {
+    let t = ops::target(ctx.store, st, full)?;
+    let rows = assignments_json(ctx.store.grants(&t.stype, &t.key)?);
+    permissions_page(req, ctx, rows)
+}
+
+/// `PATCH permissions`: applies the changes and answers the grants now in force.
+fn patch_permissions(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    st: &str,
+    full: &str,
+) -> Result<Value, ApiError> {
+    let t = ops::target(ctx.store, st, full)?;
+    let changes = ops::parse_changes(req.body.get("changes"))?;
+    ctx.store
+        .transaction(|s| ops::apply_changes(s, &t, &changes))?;
+    if req
+        .body
+        .get("omit_permissions_in_response")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        return Ok(json!({}));
+    }
+    let rows: Vec<Value> = assignments_json(ctx.store.grants(&t.stype, &t.key)?)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    Ok(if rows.is_empty() {
+        json!({})
+    } else {
+        json!({"privilege_assignments": rows})
+    })
+}
+
+/// `GET effective-permissions` and `GET effective-privilege-assignments`: direct and
+/// inherited grants, one page.
+fn get_effective(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    st: &str,
+    full: &str,
+) -> Result<Value, ApiError> {
+    let t = ops::target(ctx.store, st, full)?;
+    let rows = effective_rows(ops::effective(ctx.store, &t)?);
+    permissions_page(req, ctx, rows)
+}
+
+// ---------------------------------------------------------------- tag assignments
+
+/// `POST entity-tag-assignments`: a new key only (an existing key is a 409).
+fn create_tag_assignment(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Value, ApiError> {
+    let o = tag_assignment_body(req);
+    let et = body_str(&o, "entity_type")?;
+    let en = body_str(&o, "entity_name")?;
+    let tk = body_str(&o, "tag_key")?;
+    let (key, _) = ops::tag_entity(ctx.store, &et, &en)?;
+    if ctx.store.tags(&et, &key)?.iter().any(|t| t.tag_key == tk) {
+        return Err(ApiError::new(
+            409,
+            "ALREADY_EXISTS",
+            format!("Tag assignment with key '{tk}' already exists on {et} '{en}'."),
+        ));
+    }
+    let tv = o.get("tag_value").and_then(Value::as_str);
+    Ok(ops::tag_json(&ops::set_tag(
+        ctx.store, &et, &en, &tk, tv, &ctx.actor,
+    )?))
+}
+
+/// `GET entity-tag-assignments/{type}/{name}/tags`: one page, ordered by key.
+fn list_tag_assignments(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    et: &str,
+    en: &str,
+) -> Result<Value, ApiError> {
+    let (key, _) = ops::tag_entity(ctx.store, et, en)?;
+    let rows: Vec<(String, Value)> = ctx
+        .store
+        .tags(et, &key)?
+        .iter()
+        .map(|t| (t.tag_key.clone(), ops::tag_json(t)))
+        .collect();
+    let page = paginate(req, ctx.page_size, true, ctx.empty_pages, |after, lim| {
+        Ok(rows
+            .iter()
+            .filter(|(k, _)| k.as_str() > after || after.is_empty())
+            .take(lim.unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    })?;
+    Ok(page_json("tag_assignments", page))
+}
+
+/// `GET | PATCH | DELETE entity-tag-assignments/{type}/{name}/tags/{key}` of an existing key.
+fn tag_assignment(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    et: &str,
+    en: &str,
+    tk: &str,
+) -> Result<Value, ApiError> {
+    let (key, _) = ops::tag_entity(ctx.store, et, en)?;
+    let existing = ctx
+        .store
+        .tags(et, &key)?
+        .into_iter()
+        .find(|t| t.tag_key == *tk);
+    let Some(existing) = existing else {
+        return Err(ApiError::not_found(
+            "RESOURCE_DOES_NOT_EXIST",
+            format!("Tag assignment with key '{tk}' does not exist on {et} '{en}'."),
+        ));
+    };
+    Ok(match req.method {
+        "GET" => ops::tag_json(&existing),
+        "DELETE" => {
+            ctx.store.unset_tag(et, &key, tk)?;
+            json!({})
+        }
+        _ => update_tag_assignment(ctx, req, et, en, tk, existing.tag_value)?,
+    })
+}
+
+/// `PATCH` of a tag assignment: only `tag_value` may be named in `update_mask`.
+fn update_tag_assignment(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    et: &str,
+    en: &str,
+    tk: &str,
+    current: Option<String>,
+) -> Result<Value, ApiError> {
+    let mask = req_q(req, "update_mask")?;
+    let o = tag_assignment_body(req);
+    let mut value = current;
+    for f in mask.split(',') {
+        match f.trim() {
+            "tag_value" | "*" => {
+                value = o
+                    .get("tag_value")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            }
+            "" => {}
+            other => {
+                return Err(ApiError::invalid(format!(
+                    "Field '{other}' cannot be updated (update_mask)."
+                )));
+            }
+        }
+    }
+    Ok(ops::tag_json(&ops::set_tag(
+        ctx.store,
+        et,
+        en,
+        tk,
+        value.as_deref(),
+        &ctx.actor,
+    )?))
+}
+
+// ---------------------------------------------------------------- securables
+
+/// `POST /{collection}` (functions wrap their body in `function_info`).
+fn create_securable(ctx: &mut Ctx<'_>, req: &Req<'_>, k: Kind) -> Result<Value, ApiError> {
+    let mut body = req.obj();
+    if k == Kind::Function {
+        match body.get("function_info") {
+            Some(Value::Object(fi)) => body = fi.clone(),
+            _ => {
+                return Err(ApiError::invalid("Missing required field: function_info"));
+            }
+        }
+    }
+    let actor = ctx.actor.clone();
+    ctx.store
+        .transaction(move |s| ops::create(s, k, body, &actor, false))
+}
+
+fn get_securable(ctx: &mut Ctx<'_>, req: &Req<'_>, k: Kind, full: &str) -> Result<Value, ApiError> {
+    let v = ops::get(ctx.store, k, full)?;
+    Ok(if k == Kind::Table {
+        strip_table(v, req)
+    } else {
+        v
+    })
+}
+
+fn update_securable(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    k: Kind,
+    full: &str,
+) -> Result<Value, ApiError> {
+    let body = req.obj();
+    let actor = ctx.actor.clone();
+    ctx.store
+        .transaction(|s| ops::update(s, k, full, &body, &actor))
+}
+
+fn delete_securable(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    k: Kind,
+    full: &str,
+) -> Result<Value, ApiError> {
+    let force = req.qbool("force");
+    ctx.store.transaction(|s| ops::delete(s, k, full, force))?;
+    Ok(json!({}))
 }
 
 #[cfg(test)]

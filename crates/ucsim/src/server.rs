@@ -248,14 +248,7 @@ async fn handle(
         return oidc(&app, &m, &decoded_path, &headers, &body);
     }
 
-    let body_json: Option<Value> = if body.is_empty() {
-        None
-    } else {
-        Some(
-            serde_json::from_slice(&body)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
-        )
-    };
+    let body_json = body_json(&body);
     let subject = rest::subject(&segs, &query);
     let (seq, decision) = {
         let mut f = lock(&app.faults);
@@ -273,26 +266,14 @@ async fn handle(
     };
 
     // Authentication first: a wrong token is a 401 whatever the faults say.
-    let principal = if app.settings.tokens.is_empty() {
-        app.settings.default_principal.clone()
-    } else {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        match given.and_then(|g| app.settings.tokens.iter().find(|(t, _)| t == g)) {
-            Some((_, p)) => p.clone(),
-            None => {
-                let e = ApiError::new(
-                    401,
-                    "UNAUTHENTICATED",
-                    "Invalid access token. Authentication is required.",
-                );
-                lock(&app.faults).set_status(seq, 401);
-                return error_response(&e, seq);
-            }
-        }
+    let Some(principal) = authenticate(&app, &headers) else {
+        let e = ApiError::new(
+            401,
+            "UNAUTHENTICATED",
+            "Invalid access token. Authentication is required.",
+        );
+        lock(&app.faults).set_status(seq, 401);
+        return error_response(&e, seq);
     };
 
     if decision.delay_ms > 0 {
@@ -325,16 +306,7 @@ async fn handle(
     let result = if req.segs.len() >= 4 && req.segs[..4] == ["api", "2.0", "sql", "statements"] {
         sql_route(&app, &req, &actor).await
     } else if req.segs.len() == 4 && req.segs[..4] == ["api", "2.0", "sql", "warehouses"] {
-        let ids = if app.settings.warehouses.is_empty() {
-            vec!["ucsim-warehouse".to_string()]
-        } else {
-            app.settings.warehouses.clone()
-        };
-        let list: Vec<Value> = ids
-            .iter()
-            .map(|id| json!({"id": id, "name": id, "state": "RUNNING"}))
-            .collect();
-        Ok(Some(json!({"warehouses": list})))
+        Ok(Some(warehouses(&app)))
     } else {
         let empty_pages = lock(&app.faults).config.empty_pages;
         let mut store = lock(&app.store);
@@ -365,6 +337,49 @@ async fn handle(
     };
     lock(&app.faults).set_status(seq, status);
     resp
+}
+
+/// The request body as JSON; a body that is not JSON is kept as a string (refused later, after
+/// authentication and faults).
+fn body_json(body: &Bytes) -> Option<Value> {
+    if body.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::from_slice(body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned())),
+        )
+    }
+}
+
+/// The principal a request acts as: the default without configured tokens, else the one whose
+/// bearer token was sent; None for a missing or unknown token.
+fn authenticate(app: &App, headers: &HeaderMap) -> Option<String> {
+    if app.settings.tokens.is_empty() {
+        return Some(app.settings.default_principal.clone());
+    }
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    given
+        .and_then(|g| app.settings.tokens.iter().find(|(t, _)| t == g))
+        .map(|(_, p)| p.clone())
+}
+
+/// `GET /api/2.0/sql/warehouses`: the configured warehouses, all running.
+fn warehouses(app: &App) -> Value {
+    let ids = if app.settings.warehouses.is_empty() {
+        vec!["ucsim-warehouse".to_string()]
+    } else {
+        app.settings.warehouses.clone()
+    };
+    let list: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"id": id, "name": id, "state": "RUNNING"}))
+        .collect();
+    json!({"warehouses": list})
 }
 
 /// OAuth M2M discovery and token endpoints: any client id/secret sent with HTTP Basic gets the
