@@ -101,6 +101,25 @@ pub fn applicable(kind: Kind) -> Vec<&'static str> {
     v
 }
 
+/// Privileges that may be granted on a table-kind securable of `table_type` (`MANAGED`,
+/// `EXTERNAL`, `VIEW`, `MATERIALIZED_VIEW`, `STREAMING_TABLE`, ...).
+///
+/// Source: the project's API reference §8.4 (from the Databricks privileges reference,
+/// `manage-privileges/privileges`, and tf `docs/resources/grants.md`): a view takes `SELECT`,
+/// `APPLY_TAG`, `MANAGE` and `ALL_PRIVILEGES` only (no `MODIFY`: a view is not written to);
+/// `REFRESH` applies to materialized views and streaming tables only, which take no `MODIFY`;
+/// other tables take `MODIFY` but not `REFRESH`.
+pub fn applicable_table(table_type: &str) -> Vec<&'static str> {
+    let mut v = vec!["ALL_PRIVILEGES", "APPLY_TAG", "MANAGE", "SELECT"];
+    match table_type {
+        "VIEW" | "METRIC_VIEW" => {}
+        "MATERIALIZED_VIEW" | "STREAMING_TABLE" => v.push("REFRESH"),
+        _ => v.push("MODIFY"),
+    }
+    v.sort_unstable();
+    v
+}
+
 /// Privileges that may be granted on the metastore.
 pub const METASTORE: &[&str] = &[
     "CREATE_CATALOG",

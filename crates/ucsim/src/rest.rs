@@ -689,6 +689,34 @@ fn create_tag_assignment(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Value, ApiE
     )?))
 }
 
+/// The assignments of one entity, ordered by key: its own, plus (with `include_inherited=true`)
+/// those of its catalog and schema marked `inherited: true` (py-sdk `EntityTagAssignmentsAPI.list`
+/// / `.get` `include_inherited`; without it only the entity's own tags are listed).
+fn entity_assignments(
+    ctx: &mut Ctx<'_>,
+    req: &Req<'_>,
+    et: &str,
+    en: &str,
+) -> Result<Vec<(String, Value)>, ApiError> {
+    let (key, display) = ops::tag_entity(ctx.store, et, en)?;
+    let mut rows: Vec<(String, Value)> = ctx
+        .store
+        .tags(et, &key)?
+        .iter()
+        .map(|t| (t.tag_key.clone(), ops::tag_json(t)))
+        .collect();
+    if req.qbool("include_inherited") {
+        for t in ops::inherited_tags(ctx.store, et, &key)? {
+            rows.push((
+                t.tag_key.clone(),
+                ops::assignment_json(&t, et, &display, true),
+            ));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    Ok(rows)
+}
+
 /// `GET entity-tag-assignments/{type}/{name}/tags`: one page, ordered by key.
 fn list_tag_assignments(
     ctx: &mut Ctx<'_>,
@@ -696,13 +724,7 @@ fn list_tag_assignments(
     et: &str,
     en: &str,
 ) -> Result<Value, ApiError> {
-    let (key, _) = ops::tag_entity(ctx.store, et, en)?;
-    let rows: Vec<(String, Value)> = ctx
-        .store
-        .tags(et, &key)?
-        .iter()
-        .map(|t| (t.tag_key.clone(), ops::tag_json(t)))
-        .collect();
+    let rows = entity_assignments(ctx, req, et, en)?;
     let page = paginate(req, ctx.page_size, true, ctx.empty_pages, |after, lim| {
         Ok(rows
             .iter()
@@ -715,6 +737,8 @@ fn list_tag_assignments(
 }
 
 /// `GET | PATCH | DELETE entity-tag-assignments/{type}/{name}/tags/{key}` of an existing key.
+/// A `GET` with `include_inherited=true` also finds a key inherited from the catalog or schema;
+/// `PATCH` and `DELETE` act on the entity's own assignments only.
 fn tag_assignment(
     ctx: &mut Ctx<'_>,
     req: &Req<'_>,
@@ -722,6 +746,19 @@ fn tag_assignment(
     en: &str,
     tk: &str,
 ) -> Result<Value, ApiError> {
+    let missing = || {
+        ApiError::not_found(
+            "RESOURCE_DOES_NOT_EXIST",
+            format!("Tag assignment with key '{tk}' does not exist on {et} '{en}'."),
+        )
+    };
+    if req.method == "GET" {
+        return entity_assignments(ctx, req, et, en)?
+            .into_iter()
+            .find(|(k, _)| k == tk)
+            .map(|(_, v)| v)
+            .ok_or_else(missing);
+    }
     let (key, _) = ops::tag_entity(ctx.store, et, en)?;
     let existing = ctx
         .store
@@ -729,13 +766,9 @@ fn tag_assignment(
         .into_iter()
         .find(|t| t.tag_key == *tk);
     let Some(existing) = existing else {
-        return Err(ApiError::not_found(
-            "RESOURCE_DOES_NOT_EXIST",
-            format!("Tag assignment with key '{tk}' does not exist on {et} '{en}'."),
-        ));
+        return Err(missing());
     };
     Ok(match req.method {
-        "GET" => ops::tag_json(&existing),
         "DELETE" => {
             ctx.store.unset_tag(et, &key, tk)?;
             json!({})

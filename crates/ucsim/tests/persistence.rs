@@ -27,7 +27,7 @@ fn restart_on_the_same_state_file_keeps_everything() {
     sim.rows("ALTER TABLE main.sales.orders SET TAGS ('tier' = 'platinum')");
     sim.rows("GRANT SELECT ON TABLE main.sales.orders TO `z@example.com`");
     sim.rows("ALTER TABLE main.sales.orders DROP ROW FILTER");
-    sim.delete(&format!("{UC}/catalogs/sandbox"));
+    sim.delete(&format!("{UC}/catalogs/sandbox?force=true"));
     let before = sim.handle.dump().unwrap();
     sim.handle.stop();
 

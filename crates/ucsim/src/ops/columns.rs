@@ -155,7 +155,7 @@ pub fn with_column(
     if !done {
         return Err(ApiError::invalid(format!(
             "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column with name `{col}` cannot be resolved \
-             in table '{table_key}'."
+             in table '{table_key}'. SQLSTATE: 42703"
         )));
     }
     if let Some(obj) = body.as_object_mut() {

@@ -23,6 +23,8 @@ pub struct Target {
     pub stype: String,
     /// Lower-case key.
     pub key: String,
+    /// `table_type` of a table-kind target (privileges depend on it), else None.
+    pub table_type: Option<String>,
 }
 
 /// Resolves `securable_type` + full name, checking the object exists.
@@ -40,6 +42,7 @@ pub fn target(store: &Store, securable_type: &str, full: &str) -> Result<Target,
             kind: None,
             stype: "metastore".into(),
             key: id,
+            table_type: None,
         });
     }
     let Some(kind) = Kind::from_securable_type(&st) else {
@@ -48,22 +51,37 @@ pub fn target(store: &Store, securable_type: &str, full: &str) -> Result<Target,
         )));
     };
     let key = key_of(kind, full).map_err(|_| not_found(kind, full))?;
-    if !store.exists(kind, &key)? {
-        return Err(not_found(kind, full));
-    }
+    let table_type = if kind == Kind::Table {
+        let body = store
+            .get(kind, &key)?
+            .ok_or_else(|| not_found(kind, full))?;
+        Some(
+            body.get("table_type")
+                .and_then(Value::as_str)
+                .unwrap_or("MANAGED")
+                .to_string(),
+        )
+    } else {
+        if !store.exists(kind, &key)? {
+            return Err(not_found(kind, full));
+        }
+        None
+    };
     Ok(Target {
         kind: Some(kind),
         stype: kind.as_str().into(),
         key,
+        table_type,
     })
 }
 
 /// Validates a privilege for a target; returns the normalised token.
 pub fn check_privilege(t: &Target, p: &str) -> Result<String, ApiError> {
     let n = privileges::normalize(p);
-    let ok = match t.kind {
-        Some(k) => privileges::is_applicable(k, &n),
-        None => privileges::METASTORE.contains(&n.as_str()),
+    let ok = match (t.kind, &t.table_type) {
+        (Some(_), Some(tt)) => privileges::applicable_table(tt).contains(&n.as_str()),
+        (Some(k), None) => privileges::is_applicable(k, &n),
+        (None, _) => privileges::METASTORE.contains(&n.as_str()),
     };
     if ok {
         Ok(n)

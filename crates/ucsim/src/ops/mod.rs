@@ -23,7 +23,7 @@ pub use grants::{
     target,
 };
 pub use securables::{COMPUTED_FIELDS, SECRET_OPTION_KEYS, create, delete, set_field, update};
-pub use tags::{set_tag, tag_entity, tag_json};
+pub use tags::{assignment_json, inherited_tags, set_tag, sql_tag_entity, tag_entity, tag_json};
 
 /// Who acts and when (epoch milliseconds).
 #[derive(Debug, Clone)]

@@ -6,7 +6,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::errors::{from_api, internal, not_found_table, quote, quote_parts, routine_not_found};
+use super::errors::{
+    expect_table_not_view, from_api, internal, not_found_table, quote, quote_parts,
+    routine_not_found, tag_already_exists, tag_not_found,
+};
 use super::parse::{self, Arg, Cmd, ColDef, Param, SqlKind, unsupported};
 use super::{SqlError, SqlResult, describe, select};
 use crate::error::ApiError;
@@ -133,6 +136,17 @@ fn resolve_args(table: &Value, key: &str, args: &[Arg]) -> Result<Vec<Arg>, SqlE
         .collect()
 }
 
+/// Row filters and column masks are for tables, not views: a view is refused with
+/// `[EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE]` (SQLSTATE 42809, Databricks error-conditions
+/// `EXPECT_TABLE_NOT_VIEW`). The row-filter and column-mask pages
+/// (`sql-ref-row-filter-column-mask`) apply them to tables, and `ALTER VIEW` has no such clause.
+fn refuse_view(body: &Value, key: &str, operation: &str) -> Result<(), SqlError> {
+    if body.get("table_type").and_then(Value::as_str) == Some("VIEW") {
+        return Err(expect_table_not_view(operation, key));
+    }
+    Ok(())
+}
+
 fn function_key(store: &Store, ns: &Ns<'_>, parts: &[String]) -> Result<String, SqlError> {
     let key = ns.key(parts, 3)?;
     if !store.exists(Kind::Function, &key).map_err(internal)? {
@@ -224,7 +238,12 @@ impl Exec<'_, '_> {
                 tags,
                 single,
             } => self.set_tags(kind, &name, &tags, single),
-            Cmd::UnsetTags { kind, name, keys } => self.unset_tags(kind, &name, keys),
+            Cmd::UnsetTags {
+                kind,
+                name,
+                keys,
+                single,
+            } => self.unset_tags(kind, &name, keys, single),
             Cmd::SetRowFilter { table, func, args } => self.set_row_filter(&table, &func, &args),
             Cmd::DropRowFilter { table } => self.drop_row_filter(&table),
             Cmd::SetMask {
@@ -342,16 +361,20 @@ impl Exec<'_, '_> {
     ) -> Result<SqlResult, SqlError> {
         let actor = self.actor;
         let (etype, ename) = tag_target(self.store, self.ns, kind, name)?;
+        let (key, _) =
+            ops::sql_tag_entity(self.store, etype, &ename).map_err(|e| from_api(e, &ename))?;
+        if single {
+            let existing = self.store.tags(etype, &key).map_err(internal)?;
+            if let Some((k, _)) = tags
+                .iter()
+                .find(|(k, _)| existing.iter().any(|t| t.tag_key == *k))
+            {
+                return Err(tag_already_exists(k, &ename));
+            }
+        }
         self.store
             .transaction(|s| {
-                let (key, _) = ops::tag_entity(s, etype, &ename)?;
-                let existing = s.tags(etype, &key)?;
                 for (k, v) in tags {
-                    if single && existing.iter().any(|t| t.tag_key == *k) {
-                        return Err(ApiError::invalid(format!(
-                            "[TAG_ALREADY_EXISTS] Tag '{k}' already exists on '{ename}'."
-                        )));
-                    }
                     ops::set_tag(s, etype, &ename, k, v.as_deref(), actor)?;
                 }
                 Ok(())
@@ -365,10 +388,24 @@ impl Exec<'_, '_> {
         kind: SqlKind,
         name: &[String],
         keys: Vec<String>,
+        single: bool,
     ) -> Result<SqlResult, SqlError> {
         let (etype, ename) = tag_target(self.store, self.ns, kind, name)?;
         let (key, _) =
-            ops::tag_entity(self.store, etype, &ename).map_err(|e| from_api(e, &ename))?;
+            ops::sql_tag_entity(self.store, etype, &ename).map_err(|e| from_api(e, &ename))?;
+        if single {
+            // `UNSET TAG ON`: "If the tag cannot be found an exception is raised"
+            // (sql-ref-syntax-ddl-unset-tag). `ALTER ... UNSET TAGS` of an absent key is a
+            // no-op ("Removing an unassigned key is a no-op", sql-ref-syntax-ddl-alter-view-
+            // manage-column, which states it is equivalent to the ALTER TABLE form).
+            let existing = self.store.tags(etype, &key).map_err(internal)?;
+            if let Some(k) = keys
+                .iter()
+                .find(|k| !existing.iter().any(|t| t.tag_key == **k))
+            {
+                return Err(tag_not_found(k, &ename));
+            }
+        }
         for k in keys {
             self.store.unset_tag(etype, &key, &k).map_err(internal)?;
         }
@@ -383,6 +420,7 @@ impl Exec<'_, '_> {
     ) -> Result<SqlResult, SqlError> {
         let key = self.ns.key(table, 3)?;
         let mut body = ops::table_body(self.store, &key).map_err(|_| not_found_table(&key))?;
+        refuse_view(&body, &key, "ALTER TABLE ... SET ROW FILTER")?;
         let fkey = function_key(self.store, self.ns, func)?;
         let args = resolve_args(&body, &key, args)?;
         let (cols, full) = arg_json(&args);
@@ -403,7 +441,8 @@ impl Exec<'_, '_> {
 
     fn drop_row_filter(&mut self, table: &[String]) -> Result<SqlResult, SqlError> {
         let key = self.ns.key(table, 3)?;
-        ops::table_body(self.store, &key).map_err(|_| not_found_table(&key))?;
+        let body = ops::table_body(self.store, &key).map_err(|_| not_found_table(&key))?;
+        refuse_view(&body, &key, "ALTER TABLE ... DROP ROW FILTER")?;
         ops::set_field(
             self.store,
             Kind::Table,
@@ -425,6 +464,7 @@ impl Exec<'_, '_> {
     ) -> Result<SqlResult, SqlError> {
         let key = self.ns.key(table, 3)?;
         let body = ops::table_body(self.store, &key).map_err(|_| not_found_table(&key))?;
+        refuse_view(&body, &key, "ALTER TABLE ... ALTER COLUMN ... SET MASK")?;
         let fkey = function_key(self.store, self.ns, func)?;
         let using = resolve_args(&body, &key, using)?;
         let (cols, full) = arg_json(&using);
@@ -443,7 +483,8 @@ impl Exec<'_, '_> {
 
     fn drop_mask(&mut self, table: &[String], column: &str) -> Result<SqlResult, SqlError> {
         let key = self.ns.key(table, 3)?;
-        ops::table_body(self.store, &key).map_err(|_| not_found_table(&key))?;
+        let body = ops::table_body(self.store, &key).map_err(|_| not_found_table(&key))?;
+        refuse_view(&body, &key, "ALTER TABLE ... ALTER COLUMN ... DROP MASK")?;
         ops::with_column(self.store, &key, column, self.actor, |c| {
             c.remove("mask");
         })

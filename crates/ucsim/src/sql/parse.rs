@@ -138,6 +138,8 @@ pub enum Cmd {
         name: Vec<String>,
         /// Keys.
         keys: Vec<String>,
+        /// `UNSET TAG ON` (fails when the key is absent; `UNSET TAGS` does not).
+        single: bool,
     },
     /// `ALTER TABLE t SET ROW FILTER f ON (...)`.
     SetRowFilter {
@@ -680,6 +682,9 @@ impl P<'_> {
 }
 
 fn parse_alter(p: &mut P<'_>) -> Result<Cmd, SqlError> {
+    if p.is_kw("VIEW") {
+        return parse_alter_view(p);
+    }
     let kind = p.kind()?;
     let name = p.name()?;
     if p.eat_kws(&["SET", "TAGS"]) {
@@ -695,7 +700,12 @@ fn parse_alter(p: &mut P<'_>) -> Result<Cmd, SqlError> {
     if p.eat_kws(&["UNSET", "TAGS"]) {
         let keys = p.tag_keys()?;
         p.expect_end()?;
-        return Ok(Cmd::UnsetTags { kind, name, keys });
+        return Ok(Cmd::UnsetTags {
+            kind,
+            name,
+            keys,
+            single: false,
+        });
     }
     if p.eat_kws(&["SET", "OWNER", "TO"]) || p.eat_kws(&["OWNER", "TO"]) {
         let principal = p.principal()?;
@@ -746,6 +756,7 @@ fn parse_alter(p: &mut P<'_>) -> Result<Cmd, SqlError> {
                     kind: SqlKind::Column,
                     name: n,
                     keys,
+                    single: false,
                 });
             }
             if p.eat_kws(&["SET", "MASK"]) || p.eat_kw("MASK") {
@@ -803,6 +814,78 @@ fn parse_alter(p: &mut P<'_>) -> Result<Cmd, SqlError> {
     Err(unsupported(&format!("ALTER ... {}", p.describe_here())))
 }
 
+/// `ALTER VIEW`: only the clauses the SQL reference lists for views that ucsim models.
+///
+/// `sql-ref-syntax-ddl-alter-view`: `{ rename | SET TBLPROPERTIES | UNSET TBLPROPERTIES |
+/// alter_body | schema_binding | owner_to | SET TAGS | UNSET TAGS }` ("To add or alter a comment
+/// on a view, use COMMENT ON"), plus `sql-ref-syntax-ddl-alter-view-manage-column`:
+/// `ALTER COLUMN column_identifier { SET TAGS | UNSET TAGS }` ("The COLUMN keyword is required,
+/// and CHANGE is not supported in place of ALTER"). There is no row filter, mask or comment
+/// clause, so those are syntax errors, as is anything else ucsim does not model.
+fn parse_alter_view(p: &mut P<'_>) -> Result<Cmd, SqlError> {
+    p.expect_kws(&["VIEW"])?;
+    let name = p.name()?;
+    let kind = SqlKind::Table;
+    if p.eat_kws(&["SET", "TAGS"]) {
+        let tags = p.tag_pairs()?;
+        p.expect_end()?;
+        return Ok(Cmd::SetTags {
+            kind,
+            name,
+            tags,
+            single: false,
+        });
+    }
+    if p.eat_kws(&["UNSET", "TAGS"]) {
+        let keys = p.tag_keys()?;
+        p.expect_end()?;
+        return Ok(Cmd::UnsetTags {
+            kind,
+            name,
+            keys,
+            single: false,
+        });
+    }
+    if p.eat_kws(&["SET", "OWNER", "TO"]) || p.eat_kws(&["OWNER", "TO"]) {
+        let principal = p.principal()?;
+        p.expect_end()?;
+        return Ok(Cmd::Owner {
+            kind,
+            name,
+            principal,
+        });
+    }
+    if p.eat_kws(&["ALTER", "COLUMN"]) {
+        let column = p.ident()?;
+        let mut n = name;
+        n.push(column);
+        if p.eat_kws(&["SET", "TAGS"]) {
+            let tags = p.tag_pairs()?;
+            p.expect_end()?;
+            return Ok(Cmd::SetTags {
+                kind: SqlKind::Column,
+                name: n,
+                tags,
+                single: false,
+            });
+        }
+        if p.eat_kws(&["UNSET", "TAGS"]) {
+            let keys = p.tag_keys()?;
+            p.expect_end()?;
+            return Ok(Cmd::UnsetTags {
+                kind: SqlKind::Column,
+                name: n,
+                keys,
+                single: false,
+            });
+        }
+    }
+    Err(syntax(format!(
+        "Syntax error at or near {}: ALTER VIEW supports no such clause.",
+        p.describe_here()
+    )))
+}
+
 /// The error for statements the simulator does not execute.
 pub fn unsupported(what: &str) -> SqlError {
     err(
@@ -823,6 +906,7 @@ fn parse_tag_on(p: &mut P<'_>, unset: bool) -> Result<Cmd, SqlError> {
             kind,
             name,
             keys: vec![key],
+            single: true,
         });
     }
     let value = if p.eat(&Token::Eq) {
@@ -1104,6 +1188,28 @@ pub fn parse(sql: &str) -> Result<Cmd, SqlError> {
         return parse_tag_on(&mut p, true);
     }
     if p.eat_kws(&["COMMENT", "ON"]) {
+        // `sql-ref-syntax-ddl-comment`: COMMENT ON { CATALOG | COLUMN | CONNECTION | PROVIDER |
+        // RECIPIENT | { SCHEMA | DATABASE } | SHARE | TABLE | VOLUME } (views through TABLE).
+        // Functions, locations, credentials and the `VIEW` keyword are not in the list: their
+        // comments go through the REST `PATCH` of the object, so here they are syntax errors.
+        if ![
+            "CATALOG",
+            "COLUMN",
+            "CONNECTION",
+            "SCHEMA",
+            "DATABASE",
+            "TABLE",
+            "VOLUME",
+        ]
+        .iter()
+        .any(|k| p.is_kw(k))
+        {
+            return Err(syntax(format!(
+                "Syntax error at or near {}: COMMENT ON supports CATALOG, COLUMN, CONNECTION, \
+                 SCHEMA, TABLE and VOLUME.",
+                p.describe_here()
+            )));
+        }
         let kind = p.kind()?;
         let name = p.name()?;
         p.expect_kws(&["IS"])?;
