@@ -7,7 +7,7 @@
 mod common;
 
 use common::start;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const UC: &str = "/api/2.1/unity-catalog";
 
