@@ -182,8 +182,8 @@ def main():
     check(statuses == [429, 200], f"429 then 200: {statuses}")
     admin("POST", "/ucsim/reset")
 
-    # Further suites, one file per topic in sdk_checks/ (each defines run(w, h)), each from a
-    # fresh reset of the seed. They check the simulator's strictness through a client nobody
+    # Further suites, one file per topic in sdk_checks/ (each defines run(w, h)); between
+    # suites the fault rules and the request log are reset (the workspace is not). They check the simulator's strictness through a client nobody
     # here wrote: what Databricks refuses, ucsim must refuse the same way.
     h = types.SimpleNamespace(check=check, admin=admin, sql=sql, requests_log=requests_log,
                               BASE=BASE, TOKEN=TOKEN, WAREHOUSE=WAREHOUSE)
