@@ -437,7 +437,10 @@ fn permissions_are_read_paged_with_max_results_0_through_empty_pages() {
         .map(|r| r["query"].as_str().unwrap_or("").to_string())
         .collect();
     assert_eq!(queries.len(), 2, "{queries:?}");
-    assert!(queries.iter().all(|q| q.contains("max_results=0")), "{queries:?}");
+    assert!(
+        queries.iter().all(|q| q.contains("max_results=0")),
+        "{queries:?}"
+    );
     assert!(queries[1].contains("page_token="), "{queries:?}");
 }
 

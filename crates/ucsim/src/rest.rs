@@ -415,14 +415,11 @@ fn permissions_page(
         )));
     }
     // the `principal` filter names a principal as a grant does (users case-insensitively)
-    let principal = match req.q("principal") {
-        Some(f) => Some(
-            ops::principals::resolve(ctx.store, f)
-                .map(|p| p.name)
-                .unwrap_or_else(|_| f.to_string()),
-        ),
-        None => None,
-    };
+    let principal = req.q("principal").map(|f| {
+        ops::principals::resolve(ctx.store, f)
+            .map(|p| p.name)
+            .unwrap_or_else(|_| f.to_string())
+    });
     let rows: Vec<(String, Value)> = rows
         .into_iter()
         .filter(|(p, _)| principal.as_ref().is_none_or(|f| f == p))

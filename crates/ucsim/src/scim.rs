@@ -369,7 +369,9 @@ mod tests {
         assert!(f(r#"emails.value sw "bob""#));
         assert!(!f(r#"userName ne "bob@example.com""#));
         assert!(f(r#"userName eq "x" or displayName eq "bob b""#));
-        assert!(!f(r#"userName eq "bob@example.com" and displayName eq "x""#));
+        assert!(!f(
+            r#"userName eq "bob@example.com" and displayName eq "x""#
+        ));
         assert!(Filter::parse(r#"userName eq"#).is_err());
         assert!(Filter::parse(r#"userName eq "unterminated"#).is_err());
     }

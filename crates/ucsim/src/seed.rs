@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::kind::Kind;
-use crate::ops::{self, Actor};
 use crate::ops::principals;
+use crate::ops::{self, Actor};
 use crate::store::{DELETED_PRINCIPAL, Store};
 
 /// The only seed format version this build reads and writes.

@@ -46,7 +46,12 @@ fn scim_create_get_list_filter_and_delete() {
     );
     assert_eq!(r.status, 409);
     assert_eq!(r.body["status"], "409");
-    assert!(r.body["detail"].as_str().unwrap().contains("already exists"));
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already exists")
+    );
 
     // filter as the SDK sends it; startIndex/count paging
     let f = enc(r#"userName eq "NEW.PERSON@example.com""#);
@@ -60,7 +65,10 @@ fn scim_create_get_list_filter_and_delete() {
     assert!(r.body.get("Resources").is_none());
 
     // groups keep their case; the built-in groups are always there
-    let g = sim.post(&format!("{SCIM}/Groups"), json!({"displayName": "Data Stewards"}));
+    let g = sim.post(
+        &format!("{SCIM}/Groups"),
+        json!({"displayName": "Data Stewards"}),
+    );
     assert_eq!(g.body["displayName"], "Data Stewards");
     let r = sim.get(&format!("{SCIM}/Groups"));
     let names: Vec<&str> = r.body["Resources"]
@@ -69,7 +77,13 @@ fn scim_create_get_list_filter_and_delete() {
         .iter()
         .map(|g| g["displayName"].as_str().unwrap())
         .collect();
-    for b in ["account users", "users", "admins", "analysts", "Data Stewards"] {
+    for b in [
+        "account users",
+        "users",
+        "admins",
+        "analysts",
+        "Data Stewards",
+    ] {
         assert!(names.contains(&b), "{b} in {names:?}");
     }
 
@@ -98,7 +112,10 @@ fn scim_create_get_list_filter_and_delete() {
         "{SCIM}/Groups?filter={}",
         enc(r#"displayName eq "admins""#)
     ));
-    let admins_id = admins.body["Resources"][0]["id"].as_str().unwrap().to_string();
+    let admins_id = admins.body["Resources"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         sim.delete(&format!("{SCIM}/Groups/{admins_id}")).status,
         400
@@ -254,7 +271,10 @@ fn a_deleted_users_grants_stay_readable_by_id_and_are_removed_by_principal_id() 
     let rows = sim.rows(
         "SELECT grantee FROM main.information_schema.table_privileges WHERE table_name = 'orders'",
     );
-    assert!(rows.iter().all(|r| !r[0].as_str().unwrap().starts_with("deleted:")));
+    assert!(
+        rows.iter()
+            .all(|r| !r[0].as_str().unwrap().starts_with("deleted:"))
+    );
 }
 
 #[test]
@@ -265,7 +285,10 @@ fn seeds_must_declare_the_principals_their_grants_name() {
     });
     match r {
         Err(ucsim::StartError::Seed { message, .. }) => {
-            assert!(message.contains("Could not find principal with name ghost."), "{message}");
+            assert!(
+                message.contains("Could not find principal with name ghost."),
+                "{message}"
+            );
         }
         other => panic!("expected a seed error, got {:?}", other.is_ok()),
     }

@@ -176,7 +176,10 @@ pub fn create(
 /// principals, `principal` is empty while `principal_id` is populated") and `GrantsAPI.get`
 /// (`include_deleted_principals`).
 pub fn delete(store: &Store, ptype: &str, id: i64) -> Result<(), ApiError> {
-    let Some(mut p) = store.principal(id)?.filter(|p| !p.deleted && p.ptype == ptype) else {
+    let Some(mut p) = store
+        .principal(id)?
+        .filter(|p| !p.deleted && p.ptype == ptype)
+    else {
         return Err(ApiError::not_found(
             "RESOURCE_DOES_NOT_EXIST",
             format!("{} with id {id} not found.", title(ptype)),
@@ -308,7 +311,10 @@ mod tests {
         let s = store();
         assert_eq!(resolve(&s, "account users").unwrap().id, 1000000000000001);
         for local in ["users", "admins"] {
-            assert_eq!(resolve(&s, local).unwrap_err().code, "PRINCIPAL_DOES_NOT_EXIST");
+            assert_eq!(
+                resolve(&s, local).unwrap_err().code,
+                "PRINCIPAL_DOES_NOT_EXIST"
+            );
         }
     }
 
@@ -348,7 +354,9 @@ mod tests {
         .unwrap();
         assert_eq!(sp.name, "6a1b2c3d-0000-4000-8000-00000000abcd");
         assert_eq!(
-            resolve(&s, "6a1b2c3d-0000-4000-8000-00000000ABCD").unwrap().id,
+            resolve(&s, "6a1b2c3d-0000-4000-8000-00000000ABCD")
+                .unwrap()
+                .id,
             sp.id
         );
         assert!(resolve(&s, "etl bot").is_err());

@@ -593,14 +593,10 @@ impl Exec<'_, '_> {
     ) -> Result<SqlResult, SqlError> {
         let (t, full) = self.grant_target(kind, name)?;
         // the principal filter resolves like a grant (users case-insensitively, groups exactly)
-        let principal = match principal {
-            Some(p) => Some(
-                ops::principals::resolve(self.store, &p)
-                    .map_err(|e| grant_error(e, &full))?
-                    .name,
-            ),
-            None => None,
-        };
+        let principal = principal
+            .map(|p| ops::principals::resolve(self.store, &p).map(|r| r.name))
+            .transpose()
+            .map_err(|e| grant_error(e, &full))?;
         let mut rows = Vec::new();
         for (p, privs) in self.store.grants(&t.stype, &t.key).map_err(internal)? {
             if principal.as_ref().is_some_and(|f| *f != p) {
