@@ -418,6 +418,32 @@ fn empty_pages_are_followed_and_other_4xx_are_not_retried() {
     assert_eq!(hits, 1, "a 400 is never retried");
 }
 
+#[test]
+fn permissions_are_read_paged_with_max_results_0_through_empty_pages() {
+    let clean = start(json!({}), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, want) = collect(&clean, dir.path(), &[]);
+    let h = start(json!({"empty_pages": true}), 2);
+    let (_, got) = collect(&h, dir.path(), &[]);
+    // the grants read through an empty first page equal the clean read, and are not empty
+    assert!(got.grants.iter().any(|g| g.securable_full_name == "main"));
+    assert_eq!(content(&got), content(&want));
+    let log: Value = ureq_get(&format!("{}/ucsim/requests", h.base_url));
+    let queries: Vec<String> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["decoded_path"] == "/api/2.1/unity-catalog/permissions/catalog/main")
+        .map(|r| r["query"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    assert!(
+        queries.iter().all(|q| q.contains("max_results=0")),
+        "{queries:?}"
+    );
+    assert!(queries[1].contains("page_token="), "{queries:?}");
+}
+
 /// REST paths of a collection, from ucsim's request log.
 fn logged_paths(h: &ucsim::Handle) -> Vec<String> {
     let log: Value = ureq_get(&format!("{}/ucsim/requests", h.base_url));

@@ -16,6 +16,9 @@ pub struct ApiError {
     pub reason: Option<String>,
     /// `Retry-After` seconds, when the answer is a throttle.
     pub retry_after: Option<u64>,
+    /// Rendered as a SCIM error (RFC 7644 §3.12: `schemas`, `detail`, `status`), as the
+    /// `/api/2.0/preview/scim/v2` routes answer.
+    pub scim: bool,
 }
 
 impl ApiError {
@@ -27,7 +30,17 @@ impl ApiError {
             message: message.into(),
             reason: None,
             retry_after: None,
+            scim: false,
         }
+    }
+
+    /// A SCIM error (`{"schemas": [...Error], "detail": ..., "status": "404"}`); the SDKs read
+    /// it as `error_code` `SCIM_<status>` (databricks-sdk-py `errors/deserializer.py`, "Handle
+    /// SCIM Errors").
+    pub fn scim(status: u16, detail: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(status, &format!("SCIM_{status}"), detail);
+        e.scim = true;
+        e
     }
 
     /// 400 `INVALID_PARAMETER_VALUE`.
@@ -59,6 +72,13 @@ impl ApiError {
 
     /// The JSON body, with a request id in `details`.
     pub fn body(&self, request_id: &str) -> Value {
+        if self.scim {
+            return json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "detail": self.message,
+                "status": self.status.to_string(),
+            });
+        }
         json!({
             "error_code": self.code,
             "message": self.message,

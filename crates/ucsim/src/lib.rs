@@ -13,6 +13,7 @@ pub mod names;
 pub mod ops;
 pub mod privileges;
 pub mod rest;
+pub mod scim;
 pub mod seed;
 pub mod server;
 pub mod sql;

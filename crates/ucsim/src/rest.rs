@@ -1,5 +1,6 @@
 //! The Unity Catalog REST routes: securable CRUD with pagination, permissions and effective
-//! permissions, entity tag assignments, and a few identity/metastore reads the SDKs touch.
+//! permissions, entity tag assignments, metastore reads, and the hand-off of the SCIM routes to
+//! [`crate::scim`].
 //! [`dispatch`] is the route table on decoded path segments; the handlers follow it, grouped by
 //! area (metastore, permissions, tag assignments, securables). Never touches HTTP types or the
 //! fault layer.
@@ -9,7 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::error::ApiError;
 use crate::kind::Kind;
 use crate::ops::{self, Actor};
-use crate::store::{Store, like};
+use crate::store::{DELETED_PRINCIPAL, Store, like};
 
 /// A parsed API request (path segments already percent-decoded).
 #[derive(Debug, Clone)]
@@ -33,7 +34,8 @@ impl Req<'_> {
             .map(|(_, v)| v.as_str())
     }
 
-    fn qbool(&self, k: &str) -> bool {
+    /// True when a query parameter is `true` (any case).
+    pub fn qbool(&self, k: &str) -> bool {
         self.q(k).is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
@@ -371,19 +373,32 @@ fn table_summaries(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Value, ApiError> 
     Ok(page_json("tables", page))
 }
 
+/// `PrivilegeAssignment`s: `principal` and `principal_id` for a live principal, only
+/// `principal_id` for a deleted one (databricks-sdk-py `service/catalog.py`
+/// `PrivilegeAssignment`: "For deleted principals, `principal` is empty while `principal_id` is
+/// populated. For active principals, both `principal` and `principal_id` are present.").
 fn assignments_json(
+    store: &Store,
     grants: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
-) -> Vec<(String, Value)> {
-    grants
-        .into_iter()
-        .filter(|(_, p)| !p.is_empty())
-        .map(|(principal, privs)| {
-            (
-                principal.clone(),
-                json!({"principal": principal, "privileges": privs.into_iter().collect::<Vec<_>>()}),
-            )
-        })
-        .collect()
+) -> Result<Vec<(String, Value)>, ApiError> {
+    let mut out = Vec::new();
+    for (principal, privs) in grants {
+        if privs.is_empty() {
+            continue;
+        }
+        let id = ops::principals::id_of_grant_key(store, &principal)?;
+        let privs: Vec<String> = privs.into_iter().collect();
+        let mut v = if principal.starts_with(DELETED_PRINCIPAL) {
+            json!({"privileges": privs})
+        } else {
+            json!({"principal": principal, "privileges": privs})
+        };
+        if let Some(id) = id {
+            v["principal_id"] = json!(id);
+        }
+        out.push((principal, v));
+    }
+    Ok(out)
 }
 
 fn permissions_page(
@@ -399,13 +414,21 @@ fn permissions_page(
             "max_results must be 0 or at least 150, got {n}."
         )));
     }
-    let principal = req.q("principal").map(str::to_string);
+    // the `principal` filter names a principal as a grant does (users case-insensitively)
+    let principal = req.q("principal").map(|f| {
+        ops::principals::resolve(ctx.store, f)
+            .map(|p| p.name)
+            .unwrap_or_else(|_| f.to_string())
+    });
     let rows: Vec<(String, Value)> = rows
         .into_iter()
         .filter(|(p, _)| principal.as_ref().is_none_or(|f| f == p))
         .collect();
+    // Paged when `max_results` is sent (0 = the server's page size); the SDK warns that "a page
+    // may contain zero results while still providing a next_page_token" (databricks-sdk-py
+    // `service/catalog.py` `GrantsAPI.get`), so the `empty_pages` fault applies here too.
     let server = ctx.page_size.max(150);
-    let page = paginate(req, server, false, false, |after, lim| {
+    let page = paginate(req, server, false, ctx.empty_pages, |after, lim| {
         Ok(rows
             .iter()
             .filter(|(p, _)| p.as_str() > after || after.is_empty())
@@ -490,9 +513,8 @@ pub fn dispatch(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<Option<Value>, ApiEr
                 "current-metastore-assignment",
             ],
         ) => current_metastore_assignment(ctx)?,
-        ("GET", ["api", "2.0", "preview", "scim", "v2", "Me"]) => {
-            json!({"id": "1", "userName": ctx.actor.principal, "displayName": ctx.actor.principal,
-                "active": true})
+        (_, ["api", "2.0", "preview", "scim", "v2", rest @ ..]) => {
+            return crate::scim::dispatch(ctx.store, &ctx.actor, req, rest);
         }
         ("GET", ["api", "2.1", "unity-catalog", "table-summaries"]) => table_summaries(ctx, req)?,
         ("GET", ["api", "2.1", "unity-catalog", "tables", full, "exists"]) => {
@@ -620,7 +642,14 @@ fn get_permissions(
     full: &str,
 ) -> Result<Value, ApiError> {
     let t = ops::target(ctx.store, st, full)?;
-    let rows = assignments_json(ctx.store.grants(&t.stype, &t.key)?);
+    // grants of deleted principals only when asked (`GrantsAPI.get` `include_deleted_principals`:
+    // "If true, also return privilege assignments whose principals have been deleted.")
+    let grants = if req.qbool("include_deleted_principals") {
+        ctx.store.grants_with_deleted(&t.stype, &t.key)?
+    } else {
+        ctx.store.grants(&t.stype, &t.key)?
+    };
+    let rows = assignments_json(ctx.store, grants)?;
     permissions_page(req, ctx, rows)
 }
 
@@ -643,7 +672,7 @@ fn patch_permissions(
     {
         return Ok(json!({}));
     }
-    let rows: Vec<Value> = assignments_json(ctx.store.grants(&t.stype, &t.key)?)
+    let rows: Vec<Value> = assignments_json(ctx.store, ctx.store.grants(&t.stype, &t.key)?)?
         .into_iter()
         .map(|(_, v)| v)
         .collect();

@@ -1,5 +1,5 @@
-//! The JSON seed format (securables nested catalog → schema → table/volume/function, with tags,
-//! grants, row filters, masks and columns), its loader, the dump of a state back into it, and
+//! The JSON seed format (the principal directory, then securables nested catalog → schema →
+//! table/volume/function, with tags, grants, row filters, masks and columns), its loader, the dump of a state back into it, and
 //! the synthetic metastore generator. Owns the format and its `format_version`; it never serves
 //! HTTP.
 
@@ -10,8 +10,9 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::kind::Kind;
+use crate::ops::principals;
 use crate::ops::{self, Actor};
-use crate::store::Store;
+use crate::store::{DELETED_PRINCIPAL, Store};
 
 /// The only seed format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
@@ -57,7 +58,25 @@ fn apply_grants(
         )));
     };
     let t = ops::target(store, stype, full)?;
-    for (principal, privs) in m {
+    for (written, privs) in m {
+        if let Some(list) = privs.as_array() {
+            for p in list.iter().filter_map(Value::as_str) {
+                ops::check_privilege(&t, p)?;
+            }
+        }
+        // a grant names a principal of the directory (the seed's `principals`), or a deleted
+        // one by `deleted:<id>` (as [`dump`] writes it)
+        let principal = if written.starts_with(DELETED_PRINCIPAL) {
+            written.clone()
+        } else {
+            principals::grant_key(&principals::resolve(store, written).map_err(|e| {
+                ApiError::invalid(format!(
+                    "seed: grant on {stype} '{full}': {} Declare it under \"principals\".",
+                    e.message
+                ))
+            })?)
+        };
+        let principal = &principal;
         let Some(list) = privs.as_array() else {
             return Err(ApiError::invalid(format!(
                 "seed: grants of '{principal}' on {stype} '{full}' must be an array"
@@ -152,6 +171,9 @@ pub fn load(store: &mut Store, seed: Value, actor: &Actor) -> Result<(), ApiErro
             store.set_meta("metastore_id", &id.to_lowercase())?;
             store.cache_metastore_id(&id.to_lowercase());
         }
+        if let Some(p) = top.get("principals") {
+            principals::load(store, p)?;
+        }
         for (k, key) in [
             (Kind::StorageCredential, "storage_credentials"),
             (Kind::ExternalLocation, "external_locations"),
@@ -223,7 +245,7 @@ fn tags_value(store: &Store, etype: &str, key: &str) -> Result<Option<Value>, Ap
 }
 
 fn grants_value(store: &Store, stype: &str, key: &str) -> Result<Option<Value>, ApiError> {
-    let g: BTreeMap<String, BTreeSet<String>> = store.grants(stype, key)?;
+    let g: BTreeMap<String, BTreeSet<String>> = store.grants_with_deleted(stype, key)?;
     if g.is_empty() {
         return Ok(None);
     }
@@ -269,6 +291,7 @@ pub fn dump(store: &Store) -> Result<Value, ApiError> {
     let mut top = Map::new();
     top.insert("format_version".into(), json!(FORMAT_VERSION));
     top.insert("metastore_id".into(), json!(ops::metastore_id(store)?));
+    top.insert("principals".into(), principals::dump(store)?);
     for (k, key) in [
         (Kind::StorageCredential, "storage_credentials"),
         (Kind::ExternalLocation, "external_locations"),
@@ -354,6 +377,20 @@ const OWNERS: &[&str] = &[
     "bob@example.com",
     "6a1b2c3d-0000-4e5f-9a8b-123456789abc",
 ];
+/// The directory the synthetic grants need: every principal [`OWNERS`] names.
+fn gen_principals() -> Value {
+    json!({
+        "users": [
+            {"user_name": "alice@example.com", "display_name": "Alice"},
+            {"user_name": "bob@example.com", "display_name": "Bob"}
+        ],
+        "groups": [{"display_name": "data-eng"}, {"display_name": "analysts"}],
+        "service_principals": [
+            {"application_id": "6a1b2c3d-0000-4e5f-9a8b-123456789abc", "display_name": "synthetic etl"}
+        ]
+    })
+}
+
 const TYPES: &[&str] = &[
     "string",
     "bigint",
@@ -433,7 +470,11 @@ fn gen_catalog_head(rng: &mut Rng, c: usize) -> Value {
 /// Writes a synthetic seed document as JSON, streaming (memory stays small at any size).
 pub fn generate_json(spec: GenSpec, out: &mut dyn Write) -> std::io::Result<()> {
     let mut rng = Rng(spec.seed);
-    write!(out, "{{\"format_version\":{FORMAT_VERSION},\"catalogs\":[")?;
+    write!(
+        out,
+        "{{\"format_version\":{FORMAT_VERSION},\"principals\":{},\"catalogs\":[",
+        gen_principals()
+    )?;
     for c in 0..spec.catalogs {
         if c > 0 {
             write!(out, ",")?;
@@ -473,6 +514,8 @@ pub fn generate_into(store: &mut Store, spec: GenSpec, actor: &Actor) -> Result<
 }
 
 fn generate_catalogs(store: &mut Store, spec: GenSpec, actor: &Actor) -> Result<(), ApiError> {
+    let doc = json!({"format_version": FORMAT_VERSION, "principals": gen_principals()});
+    load(store, doc, actor)?;
     let mut rng = Rng(spec.seed);
     for c in 0..spec.catalogs {
         let head = gen_catalog_head(&mut rng, c);

@@ -1,5 +1,6 @@
 //! The simulator's state in SQLite: securables (wire JSON bodies keyed by kind and lower-case
-//! full name), direct grants and tag assignments. In memory unless a file is given, so a server
+//! full name), direct grants, tag assignments and the principal directory (users, groups,
+//! service principals). In memory unless a file is given, so a server
 //! restarted on the same file keeps everything. Owns the schema; it never speaks HTTP or SQL
 //! statements of the Databricks dialect.
 
@@ -40,6 +41,18 @@ CREATE TABLE IF NOT EXISTS tags (
   updated_by TEXT NOT NULL,
   PRIMARY KEY (etype, key, tag_key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS principals (
+  id INTEGER PRIMARY KEY,
+  ptype TEXT NOT NULL,
+  name TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS principals_name ON principals (name);
+INSERT OR IGNORE INTO principals (id, ptype, name, display_name) VALUES
+  (1000000000000001, 'group', 'account users', 'account users'),
+  (1000000000000002, 'group', 'users', 'users'),
+  (1000000000000003, 'group', 'admins', 'admins');
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 INSERT OR IGNORE INTO meta (k, v) VALUES ('format_version', '1');
 ";
@@ -62,6 +75,26 @@ pub struct TagRow {
     /// Who changed it last.
     pub updated_by: String,
 }
+
+/// One principal of the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalRow {
+    /// Numeric id (the SCIM `id` and the permissions API's `principal_id`).
+    pub id: i64,
+    /// `user`, `group` or `service_principal`.
+    pub ptype: String,
+    /// The name grants use: the lower-cased `userName`, the group `displayName`, or the
+    /// lower-cased `applicationId`.
+    pub name: String,
+    /// `displayName`.
+    pub display_name: String,
+    /// Deleted (kept so that its id is never reused and its grants stay readable).
+    pub deleted: bool,
+}
+
+/// Prefix of the grants `principal` column for a grant whose principal was deleted
+/// (followed by the principal id).
+pub const DELETED_PRINCIPAL: &str = "deleted:";
 
 /// The SQLite-backed state.
 pub struct Store {
@@ -345,8 +378,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Direct grants: principal -> privileges.
+    /// Direct grants of principals in the directory: principal -> privileges.
     pub fn grants(
+        &self,
+        stype: &str,
+        key: &str,
+    ) -> Result<BTreeMap<String, BTreeSet<String>>, ApiError> {
+        let mut g = self.grants_with_deleted(stype, key)?;
+        g.retain(|p, _| !p.starts_with(DELETED_PRINCIPAL));
+        Ok(g)
+    }
+
+    /// Direct grants including those of deleted principals (keyed `deleted:<id>`).
+    pub fn grants_with_deleted(
         &self,
         stype: &str,
         key: &str,
@@ -384,6 +428,9 @@ impl Store {
         let mut out = Vec::new();
         for r in rows {
             let row = r?;
+            if row.2.starts_with(DELETED_PRINCIPAL) {
+                continue;
+            }
             if let Some(c) = catalog {
                 let cat = row.1.split('.').next().unwrap_or_default();
                 let metastore_level = matches!(
@@ -426,6 +473,52 @@ impl Store {
             "DELETE FROM grants WHERE stype = ?1 AND key = ?2 AND principal = ?3 AND privilege = ?4",
         )?;
         st.execute(params![stype, key, principal, privilege])?;
+        Ok(())
+    }
+
+    /// Renames the principal of every grant row (`old` -> `new`).
+    pub fn rename_grant_principal(&self, old: &str, new: &str) -> Result<(), ApiError> {
+        self.conn.execute(
+            "UPDATE OR REPLACE grants SET principal = ?2 WHERE principal = ?1",
+            params![old, new],
+        )?;
+        Ok(())
+    }
+
+    /// One principal by id (deleted ones included).
+    pub fn principal(&self, id: i64) -> Result<Option<PrincipalRow>, ApiError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, ptype, name, display_name, deleted FROM principals WHERE id = ?1",
+        )?;
+        Ok(st.query_row(params![id], principal_row).optional()?)
+    }
+
+    /// Every principal, ordered by id (deleted ones included).
+    pub fn principals(&self) -> Result<Vec<PrincipalRow>, ApiError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, ptype, name, display_name, deleted FROM principals ORDER BY id",
+        )?;
+        let rows = st.query_map([], principal_row)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?);
+        }
+        Ok(out)
+    }
+
+    /// Inserts or replaces one principal.
+    pub fn put_principal(&self, p: &PrincipalRow) -> Result<(), ApiError> {
+        let mut st = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO principals (id, ptype, name, display_name, deleted) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        st.execute(params![
+            p.id,
+            p.ptype,
+            p.name,
+            p.display_name,
+            i64::from(p.deleted)
+        ])?;
         Ok(())
     }
 
@@ -518,6 +611,16 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+fn principal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PrincipalRow> {
+    Ok(PrincipalRow {
+        id: r.get(0)?,
+        ptype: r.get(1)?,
+        name: r.get(2)?,
+        display_name: r.get(3)?,
+        deleted: r.get::<_, i64>(4)? != 0,
+    })
 }
 
 fn tag_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TagRow> {

@@ -208,7 +208,7 @@ fn request_log_records_method_path_body_and_status_then_resets() {
     sim.admin("DELETE", "/ucsim/requests", None);
     sim.patch(
         &format!("{UC}/permissions/table/main.sales.orders"),
-        json!({"changes": [{"principal": "a b", "add": ["SELECT"]}]}),
+        json!({"changes": [{"principal": "account users", "add": ["SELECT"]}]}),
     );
     sim.get(&format!("{UC}/tables/main.sales.we%60ird"));
     let log = sim.admin("GET", "/ucsim/requests", None).body;
@@ -219,7 +219,7 @@ fn request_log_records_method_path_body_and_status_then_resets() {
         reqs[0]["path"],
         "/api/2.1/unity-catalog/permissions/table/main.sales.orders"
     );
-    assert_eq!(reqs[0]["body"]["changes"][0]["principal"], "a b");
+    assert_eq!(reqs[0]["body"]["changes"][0]["principal"], "account users");
     assert_eq!(reqs[0]["status"], 200);
     assert_eq!(
         reqs[1]["decoded_path"],

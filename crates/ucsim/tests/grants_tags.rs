@@ -40,6 +40,12 @@ fn permissions_get_patch_and_case_insensitive_type() {
             ("analysts".to_string(), vec!["USE_CATALOG".to_string()])
         ]
     );
+    // the grantee must be in the directory: an administrator adds it over SCIM first
+    let r = sim.post(
+        "/api/2.0/preview/scim/v2/Users",
+        json!({"userName": "eng@example.com", "displayName": "Eng"}),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
     let r = sim.patch(
         &format!("{UC}/permissions/CATALOG/main"),
         json!({"changes": [
@@ -64,7 +70,7 @@ fn permissions_get_patch_and_case_insensitive_type() {
     assert_eq!(direct(&r.body).len(), 1);
     let r = sim.patch(
         &format!("{UC}/permissions/catalog/main"),
-        json!({"changes": [{"principal": "x", "add": ["SELECT"]}], "omit_permissions_in_response": true}),
+        json!({"changes": [{"principal": "data-eng", "add": ["BROWSE"]}], "omit_permissions_in_response": true}),
     );
     assert_eq!(r.body, json!({}));
 }
@@ -84,7 +90,7 @@ fn privileges_are_validated_per_securable_type() {
     ] {
         let r = sim.patch(
             &format!("{UC}/permissions/{ty}/{name}"),
-            json!({"changes": [{"principal": "p", "add": [bad]}]}),
+            json!({"changes": [{"principal": "data-eng", "add": [bad]}]}),
         );
         assert_eq!(r.status, 400, "{ty} {bad}");
         assert_eq!(r.body["error_code"], "INVALID_PARAMETER_VALUE");
@@ -92,11 +98,11 @@ fn privileges_are_validated_per_securable_type() {
     // nothing was applied by a failing batch
     let r = sim.patch(
         &format!("{UC}/permissions/table/main.sales.orders"),
-        json!({"changes": [{"principal": "p", "add": ["SELECT"]}, {"principal": "p", "add": ["USE_CATALOG"]}]}),
+        json!({"changes": [{"principal": "data-eng", "add": ["SELECT"]}, {"principal": "data-eng", "add": ["USE_CATALOG"]}]}),
     );
     assert_eq!(r.status, 400);
     let r = sim.get(&format!(
-        "{UC}/permissions/table/main.sales.orders?principal=p"
+        "{UC}/permissions/table/main.sales.orders?principal=data-eng"
     ));
     assert!(direct(&r.body).is_empty());
     for (ty, name, good) in [
@@ -112,7 +118,7 @@ fn privileges_are_validated_per_securable_type() {
     ] {
         let r = sim.patch(
             &format!("{UC}/permissions/{ty}/{name}"),
-            json!({"changes": [{"principal": "p", "add": [good]}]}),
+            json!({"changes": [{"principal": "data-eng", "add": [good]}]}),
         );
         assert_eq!(r.status, 200, "{ty} {good}: {:?}", r.body);
     }

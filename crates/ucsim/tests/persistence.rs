@@ -25,6 +25,7 @@ fn restart_on_the_same_state_file_keeps_everything() {
     let sim = start_with(cfg());
     sim.post(&format!("{UC}/catalogs"), json!({"name": "added"}));
     sim.rows("ALTER TABLE main.sales.orders SET TAGS ('tier' = 'platinum')");
+    sim.add_user("z@example.com");
     sim.rows("GRANT SELECT ON TABLE main.sales.orders TO `z@example.com`");
     sim.rows("ALTER TABLE main.sales.orders DROP ROW FILTER");
     sim.delete(&format!("{UC}/catalogs/sandbox?force=true"));

@@ -27,6 +27,7 @@ fn quoting_round_trip_create_describe_information_schema() {
         r"ALTER TABLE main.sales.`we``ird'na-mé` ALTER COLUMN `col with space.and'q` SET TAGS ('p q' = 'a.b')",
     );
     sim.rows(r"COMMENT ON TABLE main.sales.`we``ird'na-mé` IS 'say \'hi\' `x`'");
+    sim.add_user("First.Last+tag@example.com");
     sim.rows(r"GRANT SELECT ON TABLE main.sales.`we``ird'na-mé` TO `first.last+tag@example.com`");
     sim.rows("GRANT SELECT ON TABLE main.sales.`we``ird'na-mé` TO `account users`");
     sim.rows("ALTER TABLE main.sales.`we``ird'na-mé` OWNER TO `Data Eng's`");
@@ -297,6 +298,8 @@ fn comments_owners_and_grants() {
     assert_eq!(t["columns"][0]["comment"], "i1");
     assert_eq!(t["columns"][2]["comment"], "r1");
 
+    sim.add_user("a@b.c");
+    sim.add_group("hr_admins");
     sim.rows("GRANT USE CATALOG, BROWSE ON CATALOG dev TO `account users`");
     sim.rows("GRANT ALL PRIVILEGES ON SCHEMA main.hr TO hr_admins");
     sim.rows("GRANT READ VOLUME ON VOLUME main.sales.raw TO `a@b.c`");
@@ -309,7 +312,8 @@ fn comments_owners_and_grants() {
     let r = sim.get(&format!("{UC}/permissions/catalog/dev"));
     assert_eq!(
         r.body["privilege_assignments"],
-        json!([{"principal": "account users", "privileges": ["USE_CATALOG"]}])
+        json!([{"principal": "account users", "principal_id": 1000000000000001_i64,
+            "privileges": ["USE_CATALOG"]}])
     );
     let r = sim.get(&format!("{UC}/permissions/schema/main.hr"));
     assert_eq!(

@@ -75,6 +75,13 @@ pub(crate) async fn join(
 
 /// The grants of one securable, `GET .../permissions/<type>/<name>`; a failure is an issue
 /// on its `grants` attribute.
+///
+/// Paged with `max_results=0` (the server's page size): the SDK's `GrantsAPI.get` docstring
+/// (databricks-sdk-py `service/catalog.py`) says "we recommend using max_results=0 to use the
+/// paginated version of this API. Unpaginated calls will be deprecated soon", and "a page may
+/// contain zero results while still providing a next_page_token" — [`list_all`] follows the
+/// token until it is absent, empty pages included. Assignments of deleted principals (no
+/// `principal`, only `principal_id`) are not asked for and would be skipped.
 pub(crate) async fn grants(
     client: &Client,
     snap: &mut Snapshot,
@@ -86,7 +93,13 @@ pub(crate) async fn grants(
         kind.api_securable_type(),
         seg(full)
     );
-    let r = list_all::<PrivilegeAssignment>(client, &path, &[], "privilege_assignments").await;
+    let r = list_all::<PrivilegeAssignment>(
+        client,
+        &path,
+        &[("max_results", "0".into())],
+        "privilege_assignments",
+    )
+    .await;
     if let Some(pa) = keep(snap, r, Some(kind), full, Some("grants"), false)? {
         snap.grants.extend(rows::grants(kind, full, &pa));
     }

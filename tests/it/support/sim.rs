@@ -13,13 +13,17 @@ use super::{Run, brickkit_with};
 /// The only token the simulated workspaces accept.
 pub const TOKEN: &str = "dapi-sekret-0123456789";
 
-/// The seed: a storage credential, an external location, a connection, and two catalogs
-/// with schemas, functions, tables and columns of odd names, a volume, grants, tags, a row
-/// filter and a mask.
+/// The seed: the principals its grants name, a storage credential, an external location, a
+/// connection, and two catalogs with schemas, functions, tables and columns of odd names, a
+/// volume, grants, tags, a row filter and a mask.
 pub fn seed() -> Value {
     serde_json::from_str(
         r##"{
         "format_version": 1,
+        "principals": {
+            "users": [{"user_name": "bob@example.com"}, {"user_name": "o'neil@x.com"}],
+            "groups": [{"display_name": "analysts"}, {"display_name": "Data Eng Team"}]
+        },
         "storage_credentials": [{"name": "cred-1", "aws_iam_role": {"role_arn": "arn:aws:iam::1:role/r"},
             "grants": {"Data Eng Team": ["CREATE_EXTERNAL_LOCATION"]}}],
         "external_locations": [{"name": "loc_é", "url": "s3://b/p", "credential_name": "cred-1",

@@ -1,6 +1,6 @@
 //! Grants: resolving a permissions target (`securable_type` + full name, or the metastore),
 //! checking that a privilege applies to it, parsing and applying permission changes (all
-//! validated before any is written), and effective privileges inherited from the catalog and
+//! validated before any is written, each principal resolved in the directory), and effective privileges inherited from the catalog and
 //! schema above. Rules about which privilege a securable accepts belong here (with the lists in
 //! [`crate::privileges`]); nothing here speaks HTTP or SQL.
 
@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::principals;
 use super::{key_of, metastore_id, not_found};
 use crate::error::ApiError;
 use crate::kind::Kind;
@@ -97,8 +98,10 @@ pub fn check_privilege(t: &Target, p: &str) -> Result<String, ApiError> {
 /// One permissions change.
 #[derive(Debug, Clone)]
 pub struct Change {
-    /// Principal.
+    /// Principal as written (empty when `principal_id` names it).
     pub principal: String,
+    /// The principal's id (remove only, e.g. for a deleted user).
+    pub principal_id: Option<i64>,
     /// Privileges to add.
     pub add: Vec<String>,
     /// Privileges to remove.
@@ -117,10 +120,32 @@ pub fn parse_changes(v: Option<&Value>) -> Result<Vec<Change>, ApiError> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        if principal.is_empty() {
-            return Err(ApiError::invalid(
-                "Each change needs a non-empty principal.",
-            ));
+        // databricks-sdk-py `service/catalog.py` `PermissionsChange`: `principal` or
+        // `principal_id` ("Only one of principal or principal_id should be specified, never
+        // both"); `principal_id` is for removing a deleted user's privileges ("any entries in
+        // the add field will be rejected"). The message for neither is the one the API gives
+        // (databricks/cli pull request #6041: "400 INVALID_PARAMETER_VALUE — at least one of
+        // 'principal' or 'principal_id' must be set").
+        let principal_id = match it.get("principal_id") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|t| t.parse().ok()))
+                    .ok_or_else(|| ApiError::invalid("principal_id must be an integer"))?,
+            ),
+        };
+        match (principal.is_empty(), principal_id) {
+            (true, None) => {
+                return Err(ApiError::invalid(
+                    "at least one of 'principal' or 'principal_id' must be set",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(ApiError::invalid(
+                    "only one of 'principal' or 'principal_id' may be set",
+                ));
+            }
+            _ => {}
         }
         let list = |f: &str| -> Result<Vec<String>, ApiError> {
             match it.get(f) {
@@ -136,25 +161,52 @@ pub fn parse_changes(v: Option<&Value>) -> Result<Vec<Change>, ApiError> {
                 _ => Err(ApiError::invalid(format!("{f} must be an array"))),
             }
         };
+        let add = list("add")?;
+        if principal_id.is_some() && !add.is_empty() {
+            return Err(ApiError::invalid(
+                "privileges cannot be added by principal_id; name the principal",
+            ));
+        }
         out.push(Change {
             principal,
-            add: list("add")?,
+            principal_id,
+            add,
             remove: list("remove")?,
         });
     }
     Ok(out)
 }
 
+/// The grants-table key a change is about: a named principal must be in the directory (users
+/// case-insensitively, groups exactly; see [`principals::resolve`]); a `principal_id` may name a
+/// deleted principal.
+fn change_key(store: &Store, c: &Change) -> Result<String, ApiError> {
+    match c.principal_id {
+        Some(id) => store
+            .principal(id)?
+            .map(|p| principals::grant_key(&p))
+            .ok_or_else(|| principals::id_not_found(id)),
+        None => principals::resolve(store, &c.principal).map(|p| principals::grant_key(&p)),
+    }
+}
+
 /// Applies changes (all validated before any is applied).
 pub fn apply_changes(store: &Store, t: &Target, changes: &[Change]) -> Result<(), ApiError> {
     let mut ops = Vec::new();
     for c in changes {
-        for p in &c.add {
-            ops.push((true, c.principal.clone(), check_privilege(t, p)?));
-        }
-        for p in &c.remove {
-            ops.push((false, c.principal.clone(), check_privilege(t, p)?));
-        }
+        let add: Vec<String> = c
+            .add
+            .iter()
+            .map(|p| check_privilege(t, p))
+            .collect::<Result<_, _>>()?;
+        let remove: Vec<String> = c
+            .remove
+            .iter()
+            .map(|p| check_privilege(t, p))
+            .collect::<Result<_, _>>()?;
+        let key = change_key(store, c)?;
+        ops.extend(add.into_iter().map(|p| (true, key.clone(), p)));
+        ops.extend(remove.into_iter().map(|p| (false, key.clone(), p)));
     }
     for (add, principal, p) in ops {
         if add {

@@ -1,12 +1,14 @@
 //! Domain operations shared by the REST routes, the SQL interpreter and the seed loader, split
 //! by topic: [`securables`] (create, update, rename, delete, field edits), [`grants`]
-//! (permission targets, privilege checks, changes, inheritance), [`tags`] (tag entities and
-//! assignments) and [`columns`] (column normalisation, lookup and edits). This module owns what
+//! (permission targets, privilege checks, changes, inheritance), [`principals`] (the user,
+//! group and service principal directory), [`tags`] (tag entities and assignments) and
+//! [`columns`] (column normalisation, lookup and edits). This module owns what
 //! they share: the [`Actor`], deterministic ids, timestamps, the metastore id, name keys and the
 //! typed not-found error. Everything goes through the [`Store`]; nothing here speaks HTTP or SQL.
 
 pub mod columns;
 pub mod grants;
+pub mod principals;
 pub mod securables;
 pub mod tags;
 

@@ -92,6 +92,21 @@ fn sql_kind(k: SqlKind) -> Result<Kind, SqlError> {
     })
 }
 
+/// The SQL error of `GRANT` / `REVOKE`: a principal outside the directory is
+/// `[PRINCIPAL_DOES_NOT_EXIST] Could not find principal with name …` as a warehouse reports it
+/// (the error class and text appear in public scripts handling it, e.g. a `GRANT USE SCHEMA ...
+/// TO hr_analysts` answered `PRINCIPAL_DOES_NOT_EXIST: Could not find principal with name
+/// hr_analysts`); SQLSTATE 42704 (undefined object) as for the other not-found classes.
+fn grant_error(e: ApiError, full: &str) -> SqlError {
+    if e.code == "PRINCIPAL_DOES_NOT_EXIST" {
+        return SqlError {
+            message: format!("[PRINCIPAL_DOES_NOT_EXIST] {} SQLSTATE: 42704", e.message),
+            sql_state: "42704".into(),
+        };
+    }
+    from_api(e, full)
+}
+
 fn empty() -> SqlResult {
     SqlResult::default()
 }
@@ -593,19 +608,21 @@ impl Exec<'_, '_> {
         let change = if revoke {
             Change {
                 principal,
+                principal_id: None,
                 add: Vec::new(),
                 remove: privileges,
             }
         } else {
             Change {
                 principal,
+                principal_id: None,
                 add: privileges,
                 remove: Vec::new(),
             }
         };
         self.store
             .transaction(|s| ops::apply_changes(s, &t, &[change]))
-            .map_err(|e| from_api(e, &full))?;
+            .map_err(|e| grant_error(e, &full))?;
         Ok(empty())
     }
 
@@ -615,7 +632,12 @@ impl Exec<'_, '_> {
         kind: SqlKind,
         name: &[String],
     ) -> Result<SqlResult, SqlError> {
-        let (t, _) = self.grant_target(kind, name)?;
+        let (t, full) = self.grant_target(kind, name)?;
+        // the principal filter resolves like a grant (users case-insensitively, groups exactly)
+        let principal = principal
+            .map(|p| ops::principals::resolve(self.store, &p).map(|r| r.name))
+            .transpose()
+            .map_err(|e| grant_error(e, &full))?;
         let mut rows = Vec::new();
         for (p, privs) in self.store.grants(&t.stype, &t.key).map_err(internal)? {
             if principal.as_ref().is_some_and(|f| *f != p) {

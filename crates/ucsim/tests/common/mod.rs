@@ -47,6 +47,26 @@ pub fn enc(s: &str) -> String {
 }
 
 impl Sim {
+    /// Adds a user to the directory over SCIM (as an administrator would); returns its id.
+    pub fn add_user(&self, user_name: &str) -> String {
+        let r = self.post(
+            "/api/2.0/preview/scim/v2/Users",
+            json!({"userName": user_name, "displayName": user_name}),
+        );
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Adds a group to the directory over SCIM; returns its id.
+    pub fn add_group(&self, name: &str) -> String {
+        let r = self.post(
+            "/api/2.0/preview/scim/v2/Groups",
+            json!({"displayName": name}),
+        );
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["id"].as_str().unwrap().to_string()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.handle.base_url, path)
     }
