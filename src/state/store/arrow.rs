@@ -390,12 +390,34 @@ fn opt_ts(a: &TimestampMillisecondArray, i: usize) -> Option<Timestamp> {
 /// at a time. Writing into rows the caller allocated up front keeps reading free of
 /// intermediate copies.
 pub(crate) fn fill<R: Table>(cols: &Cols<'_>, out: &mut [R]) -> Result<(), Error> {
-    R::columns(&mut Fill { cols, out })
+    // In blocks of rows that stay in cache while each column is written into them.
+    let blocks = out
+        .chunks_mut(FILL_ROWS)
+        .enumerate()
+        .try_for_each(|(b, out)| {
+            let first = b * FILL_ROWS;
+            R::columns(&mut Fill { cols, first, out })
+        });
+    if let Err(e) = blocks {
+        // Report the error a pass over whole columns meets first (the first bad column in
+        // order, and its first bad row), whichever block found one.
+        R::columns(&mut Fill {
+            cols,
+            first: 0,
+            out,
+        })?;
+        return Err(e);
+    }
+    Ok(())
 }
 
-/// Writes each column of a batch into the fields of the rows.
+/// Rows [`fill`] writes one column at a time before moving on to the next rows.
+const FILL_ROWS: usize = 256;
+
+/// Writes each column of a batch into the fields of the rows `first..` of the batch.
 struct Fill<'c, 'a, R> {
     cols: &'c Cols<'a>,
+    first: usize,
     out: &'c mut [R],
 }
 
@@ -409,7 +431,7 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
         set: impl Fn(&mut R) -> &mut String,
     ) -> Result<(), Error> {
         let a = self.cols.str(name)?;
-        for (i, r) in self.out.iter_mut().enumerate() {
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
             *set(r) = a.value(i).to_owned();
         }
         Ok(())
@@ -422,7 +444,7 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
         set: impl Fn(&mut R) -> &mut Option<String>,
     ) -> Result<(), Error> {
         let a = self.cols.opt_str(name)?;
-        for (i, r) in self.out.iter_mut().enumerate() {
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
             *set(r) = opt(a, i);
         }
         Ok(())
@@ -436,7 +458,7 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
     ) -> Result<(), Error> {
         let cols = self.cols;
         let a = cols.opt_str(name)?;
-        for (i, r) in self.out.iter_mut().enumerate() {
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
             *set(r) =
                 if a.is_null(i) {
                     None
@@ -457,7 +479,7 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
         set: impl Fn(&mut R) -> &mut i32,
     ) -> Result<(), Error> {
         let a = self.cols.i32(name)?;
-        for (i, r) in self.out.iter_mut().enumerate() {
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
             *set(r) = a.value(i);
         }
         Ok(())
@@ -470,7 +492,7 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
         set: impl Fn(&mut R) -> &mut bool,
     ) -> Result<(), Error> {
         let a = self.cols.bool(name)?;
-        for (i, r) in self.out.iter_mut().enumerate() {
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
             *set(r) = a.value(i);
         }
         Ok(())
@@ -483,7 +505,7 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
         set: impl Fn(&mut R) -> &mut Option<Timestamp>,
     ) -> Result<(), Error> {
         let a = self.cols.ts(name)?;
-        for (i, r) in self.out.iter_mut().enumerate() {
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
             *set(r) = opt_ts(a, i);
         }
         Ok(())
@@ -497,7 +519,7 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
     ) -> Result<(), Error> {
         let (m, keys, values) = self.cols.map(name)?;
         let offs = m.value_offsets();
-        for (i, r) in self.out.iter_mut().enumerate() {
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
             let mut map = BTreeMap::new();
             if m.is_valid(i) {
                 for j in offs[i] as usize..offs[i + 1] as usize {
@@ -517,7 +539,7 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
     ) -> Result<(), Error> {
         let (l, items) = self.cols.list(name)?;
         let offs = l.value_offsets();
-        for (i, r) in self.out.iter_mut().enumerate() {
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
             let mut v = Vec::new();
             if l.is_valid(i) {
                 for j in offs[i] as usize..offs[i + 1] as usize {
@@ -527,5 +549,54 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
             *set(r) = v;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::GrantRow;
+
+    /// A batch with two faults, a bad kind in a late row and a null in a later column:
+    /// reading reports the first bad column in order, as a pass over whole columns would,
+    /// although the null is met first when filling block by block.
+    #[test]
+    fn the_first_bad_column_is_reported() {
+        let n = 3 * FILL_ROWS;
+        let kinds = (0..n).map(|i| Some(if i == n - 1 { "bogus" } else { "table" }));
+        let names = (0..n).map(|i| (i > 0).then_some("c.s.t"));
+        let text = || Arc::new(StringArray::from_iter_values((0..n).map(|_| "x"))) as ArrayRef;
+        let schema = Schema::new(
+            [
+                "securable_kind",
+                "securable_full_name",
+                "principal",
+                "privilege",
+            ]
+            .map(|name| Field::new(name, DataType::Utf8, true))
+            .to_vec(),
+        );
+        let batch = RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(StringArray::from_iter(kinds)),
+                Arc::new(StringArray::from_iter(names)),
+                text(),
+                text(),
+            ],
+        )
+        .unwrap();
+        let mut out: Vec<GrantRow> = vec![GrantRow::default(); n];
+        let err = fill(
+            &Cols::new(&batch, Path::new("g.parquet"), "grants"),
+            &mut out,
+        );
+        match err {
+            Err(Error::InvalidValue { column, reason, .. }) => {
+                assert_eq!(column, "securable_kind");
+                assert!(reason.contains("bogus"), "{reason}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 }
