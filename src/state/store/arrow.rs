@@ -1,5 +1,8 @@
 //! The single home of the Arrow schemas and of the conversions between snapshot rows and
-//! Arrow record batches (used by the Parquet store).
+//! Arrow record batches (used by the Parquet store). Both follow the tables' one column
+//! description (`tables::Table::columns`): a batch is built, and read back into
+//! preallocated rows, one column at a time; this module only says how each logical type is
+//! spelled in Arrow, never which columns a table has.
 //!
 //! Maps: `Map<Utf8, Utf8>` with entries named `key_value`/`key`/`value` (the Parquet MAP
 //! convention; DuckDB reads them as `MAP(VARCHAR, VARCHAR)`). Lists: `List<Utf8>` with a
@@ -18,11 +21,8 @@ use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef, Tim
 use arrow::error::ArrowError;
 
 use super::Error;
-use super::tables::{ColType, TableDef};
+use super::tables::{ColType, Columns, Table, TableDef};
 use crate::model::{SecurableKind, Timestamp};
-use crate::state::snapshot::{
-    CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, TagRow,
-};
 
 fn entries_field() -> FieldRef {
     Arc::new(Field::new(
@@ -54,8 +54,8 @@ pub fn arrow_type(ty: ColType) -> DataType {
 /// The Arrow schema of a table.
 pub fn schema(def: &TableDef) -> SchemaRef {
     Arc::new(Schema::new(
-        def.columns
-            .iter()
+        def.columns()
+            .into_iter()
             .map(|c| Field::new(c.name, arrow_type(c.ty), c.nullable))
             .collect::<Vec<_>>(),
     ))
@@ -156,131 +156,114 @@ fn list_col<'a>(it: impl Iterator<Item = &'a [String]>) -> Result<ArrayRef, Arro
     )?))
 }
 
-/// Rows of one table that can become a record batch.
-pub trait ToBatch: Sized {
-    fn to_batch(rows: &[Self], schema: &SchemaRef, sid: &str) -> Result<RecordBatch, ArrowError>;
+/// The record batch of `rows` (every column of the table, `snapshot_id` = `sid` first).
+pub(crate) fn to_batch<R: Table>(
+    rows: &[R],
+    schema: &SchemaRef,
+    sid: &str,
+) -> Result<RecordBatch, ArrowError> {
+    let mut arrays = Vec::with_capacity(schema.fields().len());
+    arrays.push(repeat(sid, rows.len()));
+    let mut enc = Encode { rows, arrays };
+    R::columns(&mut enc)?;
+    RecordBatch::try_new(schema.clone(), enc.arrays)
 }
 
-impl ToBatch for SecurableRow {
-    fn to_batch(rows: &[Self], schema: &SchemaRef, sid: &str) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                repeat(sid, rows.len()),
-                kind_col(rows.iter().map(|r| r.kind)),
-                utf8(rows.iter().map(|r| r.full_name.as_str())),
-                opt_utf8(rows.iter().map(|r| r.parent.as_deref())),
-                opt_utf8(rows.iter().map(|r| r.owner.as_deref())),
-                opt_utf8(rows.iter().map(|r| r.comment.as_deref())),
-                opt_utf8(rows.iter().map(|r| r.securable_type.as_deref())),
-                opt_utf8(rows.iter().map(|r| r.format.as_deref())),
-                opt_utf8(rows.iter().map(|r| r.location.as_deref())),
-                map_col(rows.iter().map(|r| &r.properties))?,
-                map_col(rows.iter().map(|r| &r.details))?,
-                ts_col(rows.iter().map(|r| r.created_at)),
-                ts_col(rows.iter().map(|r| r.updated_at)),
-            ],
-        )
+/// Builds one array per column from the rows.
+struct Encode<'a, R> {
+    rows: &'a [R],
+    arrays: Vec<ArrayRef>,
+}
+
+impl<R> Columns<R> for Encode<'_, R> {
+    type Error = ArrowError;
+
+    fn text(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &String,
+        _: impl Fn(&mut R) -> &mut String,
+    ) -> Result<(), ArrowError> {
+        self.arrays
+            .push(utf8(self.rows.iter().map(|r| get(r).as_str())));
+        Ok(())
     }
-}
 
-impl ToBatch for ColumnRow {
-    fn to_batch(rows: &[Self], schema: &SchemaRef, sid: &str) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                repeat(sid, rows.len()),
-                utf8(rows.iter().map(|r| r.table_full_name.as_str())),
-                utf8(rows.iter().map(|r| r.name.as_str())),
-                Arc::new(Int32Array::from_iter_values(
-                    rows.iter().map(|r| r.position),
-                )),
-                utf8(rows.iter().map(|r| r.type_text.as_str())),
-                Arc::new(BooleanArray::from_iter(
-                    rows.iter().map(|r| Some(r.nullable)),
-                )),
-                opt_utf8(rows.iter().map(|r| r.comment.as_deref())),
-            ],
-        )
+    fn opt_text(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &Option<String>,
+        _: impl Fn(&mut R) -> &mut Option<String>,
+    ) -> Result<(), ArrowError> {
+        self.arrays
+            .push(opt_utf8(self.rows.iter().map(|r| get(r).as_deref())));
+        Ok(())
     }
-}
 
-impl ToBatch for GrantRow {
-    fn to_batch(rows: &[Self], schema: &SchemaRef, sid: &str) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                repeat(sid, rows.len()),
-                kind_col(rows.iter().map(|r| r.securable_kind)),
-                utf8(rows.iter().map(|r| r.securable_full_name.as_str())),
-                utf8(rows.iter().map(|r| r.principal.as_str())),
-                utf8(rows.iter().map(|r| r.privilege.as_str())),
-            ],
-        )
+    fn kind(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &Option<SecurableKind>,
+        _: impl Fn(&mut R) -> &mut Option<SecurableKind>,
+    ) -> Result<(), ArrowError> {
+        self.arrays
+            .push(kind_col(self.rows.iter().map(|r| *get(r))));
+        Ok(())
     }
-}
 
-impl ToBatch for TagRow {
-    fn to_batch(rows: &[Self], schema: &SchemaRef, sid: &str) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                repeat(sid, rows.len()),
-                kind_col(rows.iter().map(|r| r.securable_kind)),
-                utf8(rows.iter().map(|r| r.securable_full_name.as_str())),
-                opt_utf8(rows.iter().map(|r| r.column_name.as_deref())),
-                utf8(rows.iter().map(|r| r.key.as_str())),
-                utf8(rows.iter().map(|r| r.value.as_str())),
-            ],
-        )
+    fn int32(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &i32,
+        _: impl Fn(&mut R) -> &mut i32,
+    ) -> Result<(), ArrowError> {
+        self.arrays.push(Arc::new(Int32Array::from_iter_values(
+            self.rows.iter().map(|r| *get(r)),
+        )));
+        Ok(())
     }
-}
 
-impl ToBatch for RowFilterRow {
-    fn to_batch(rows: &[Self], schema: &SchemaRef, sid: &str) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                repeat(sid, rows.len()),
-                utf8(rows.iter().map(|r| r.table_full_name.as_str())),
-                utf8(rows.iter().map(|r| r.function_full_name.as_str())),
-                list_col(rows.iter().map(|r| r.input_columns.as_slice()))?,
-            ],
-        )
+    fn bool(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &bool,
+        _: impl Fn(&mut R) -> &mut bool,
+    ) -> Result<(), ArrowError> {
+        self.arrays.push(Arc::new(BooleanArray::from_iter(
+            self.rows.iter().map(|r| Some(*get(r))),
+        )));
+        Ok(())
     }
-}
 
-impl ToBatch for ColumnMaskRow {
-    fn to_batch(rows: &[Self], schema: &SchemaRef, sid: &str) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                repeat(sid, rows.len()),
-                utf8(rows.iter().map(|r| r.table_full_name.as_str())),
-                utf8(rows.iter().map(|r| r.column_name.as_str())),
-                utf8(rows.iter().map(|r| r.function_full_name.as_str())),
-                list_col(rows.iter().map(|r| r.using_columns.as_slice()))?,
-            ],
-        )
+    fn timestamp(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &Option<Timestamp>,
+        _: impl Fn(&mut R) -> &mut Option<Timestamp>,
+    ) -> Result<(), ArrowError> {
+        self.arrays.push(ts_col(self.rows.iter().map(|r| *get(r))));
+        Ok(())
     }
-}
 
-impl ToBatch for CollectionIssue {
-    fn to_batch(rows: &[Self], schema: &SchemaRef, sid: &str) -> Result<RecordBatch, ArrowError> {
-        RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                repeat(sid, rows.len()),
-                kind_col(rows.iter().map(|r| r.securable_kind)),
-                utf8(rows.iter().map(|r| r.full_name.as_str())),
-                opt_utf8(rows.iter().map(|r| r.attribute.as_deref())),
-                Arc::new(BooleanArray::from_iter(
-                    rows.iter().map(|r| Some(r.subtree)),
-                )),
-                opt_utf8(rows.iter().map(|r| r.error_code.as_deref())),
-                utf8(rows.iter().map(|r| r.message.as_str())),
-            ],
-        )
+    fn map(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &BTreeMap<String, String>,
+        _: impl Fn(&mut R) -> &mut BTreeMap<String, String>,
+    ) -> Result<(), ArrowError> {
+        self.arrays.push(map_col(self.rows.iter().map(get))?);
+        Ok(())
+    }
+
+    fn list(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &Vec<String>,
+        _: impl Fn(&mut R) -> &mut Vec<String>,
+    ) -> Result<(), ArrowError> {
+        self.arrays
+            .push(list_col(self.rows.iter().map(|r| get(r).as_slice()))?);
+        Ok(())
     }
 }
 
@@ -352,25 +335,11 @@ impl<'a> Cols<'a> {
         self.get::<TimestampMillisecondArray>(name)
     }
 
-    pub fn kinds(&self, name: &'static str) -> Result<Vec<Option<SecurableKind>>, Error> {
-        let a = self.opt_str(name)?;
-        let mut out = Vec::with_capacity(a.len());
-        for i in 0..a.len() {
-            out.push(if a.is_null(i) {
-                None
-            } else {
-                let s = a.value(i);
-                Some(
-                    parse_kind(s).ok_or_else(|| {
-                        self.invalid(name, format!("unknown securable kind `{s}`"))
-                    })?,
-                )
-            });
-        }
-        Ok(out)
-    }
-
-    pub fn maps(&self, name: &'static str) -> Result<Vec<BTreeMap<String, String>>, Error> {
+    /// A map column with its keys and values (a null map reads as an empty one).
+    pub fn map(
+        &self,
+        name: &'static str,
+    ) -> Result<(&'a MapArray, &'a StringArray, &'a StringArray), Error> {
         let m = self.get::<MapArray>(name)?;
         let keys = m.keys().as_any().downcast_ref::<StringArray>();
         let values = m.values().as_any().downcast_ref::<StringArray>();
@@ -380,21 +349,11 @@ impl<'a> Cols<'a> {
                 format!("column `{name}` is not a map of strings"),
             ));
         };
-        let offs = m.value_offsets();
-        let mut out = Vec::with_capacity(m.len());
-        for i in 0..m.len() {
-            let mut map = BTreeMap::new();
-            if m.is_valid(i) {
-                for j in offs[i] as usize..offs[i + 1] as usize {
-                    map.insert(keys.value(j).to_owned(), values.value(j).to_owned());
-                }
-            }
-            out.push(map);
-        }
-        Ok(out)
+        Ok((m, keys, values))
     }
 
-    pub fn lists(&self, name: &'static str) -> Result<Vec<Vec<String>>, Error> {
+    /// A list column with its items (a null list reads as an empty one).
+    pub fn list(&self, name: &'static str) -> Result<(&'a ListArray, &'a StringArray), Error> {
         let l = self.get::<ListArray>(name)?;
         let Some(items) = l.values().as_any().downcast_ref::<StringArray>() else {
             return Err(Error::schema(
@@ -402,18 +361,7 @@ impl<'a> Cols<'a> {
                 format!("column `{name}` is not a list of strings"),
             ));
         };
-        let offs = l.value_offsets();
-        let mut out = Vec::with_capacity(l.len());
-        for i in 0..l.len() {
-            let mut v = Vec::new();
-            if l.is_valid(i) {
-                for j in offs[i] as usize..offs[i + 1] as usize {
-                    v.push(items.value(j).to_owned());
-                }
-            }
-            out.push(v);
-        }
-        Ok(out)
+        Ok((l, items))
     }
 }
 
@@ -438,163 +386,217 @@ fn opt_ts(a: &TimestampMillisecondArray, i: usize) -> Option<Timestamp> {
     }
 }
 
-/// Rows of one table that can be read back from a record batch.
-pub trait FromBatch: Sized {
-    /// Overwrite `out` (as many rows as the batch has) with the rows of the batch. Writing
-    /// into rows the caller allocated up front keeps reading free of intermediate copies.
-    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error>;
+/// Overwrite `out` (as many rows as the batch has) with the rows of the batch, one column
+/// at a time. Writing into rows the caller allocated up front keeps reading free of
+/// intermediate copies.
+pub(crate) fn fill<R: Table>(cols: &Cols<'_>, out: &mut [R]) -> Result<(), Error> {
+    // In blocks of rows that stay in cache while each column is written into them.
+    let blocks = out
+        .chunks_mut(FILL_ROWS)
+        .enumerate()
+        .try_for_each(|(b, out)| {
+            let first = b * FILL_ROWS;
+            R::columns(&mut Fill { cols, first, out })
+        });
+    if let Err(e) = blocks {
+        // Report the error a pass over whole columns meets first (the first bad column in
+        // order, and its first bad row), whichever block found one.
+        R::columns(&mut Fill {
+            cols,
+            first: 0,
+            out,
+        })?;
+        return Err(e);
+    }
+    Ok(())
 }
 
-impl FromBatch for SecurableRow {
-    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
-        let kind = cols.kinds("kind")?;
-        let full_name = cols.str("full_name")?;
-        let parent = cols.opt_str("parent")?;
-        let owner = cols.opt_str("owner")?;
-        let comment = cols.opt_str("comment")?;
-        let securable_type = cols.opt_str("securable_type")?;
-        let format = cols.opt_str("format")?;
-        let location = cols.opt_str("location")?;
-        let properties = cols.maps("properties")?;
-        let details = cols.maps("details")?;
-        let created_at = cols.ts("created_at")?;
-        let updated_at = cols.ts("updated_at")?;
-        let rows = out
-            .iter_mut()
-            .zip(kind)
-            .zip(properties.into_iter().zip(details));
-        for (i, ((r, kind), (properties, details))) in rows.enumerate() {
-            *r = SecurableRow {
-                kind,
-                full_name: full_name.value(i).to_owned(),
-                parent: opt(parent, i),
-                owner: opt(owner, i),
-                comment: opt(comment, i),
-                securable_type: opt(securable_type, i),
-                format: opt(format, i),
-                location: opt(location, i),
-                properties,
-                details,
-                created_at: opt_ts(created_at, i),
-                updated_at: opt_ts(updated_at, i),
-            };
+/// Rows [`fill`] writes one column at a time before moving on to the next rows.
+const FILL_ROWS: usize = 256;
+
+/// Writes each column of a batch into the fields of the rows `first..` of the batch.
+struct Fill<'c, 'a, R> {
+    cols: &'c Cols<'a>,
+    first: usize,
+    out: &'c mut [R],
+}
+
+impl<R> Columns<R> for Fill<'_, '_, R> {
+    type Error = Error;
+
+    fn text(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &String,
+        set: impl Fn(&mut R) -> &mut String,
+    ) -> Result<(), Error> {
+        let a = self.cols.str(name)?;
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
+            *set(r) = a.value(i).to_owned();
+        }
+        Ok(())
+    }
+
+    fn opt_text(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &Option<String>,
+        set: impl Fn(&mut R) -> &mut Option<String>,
+    ) -> Result<(), Error> {
+        let a = self.cols.opt_str(name)?;
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
+            *set(r) = opt(a, i);
+        }
+        Ok(())
+    }
+
+    fn kind(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &Option<SecurableKind>,
+        set: impl Fn(&mut R) -> &mut Option<SecurableKind>,
+    ) -> Result<(), Error> {
+        let cols = self.cols;
+        let a = cols.opt_str(name)?;
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
+            *set(r) =
+                if a.is_null(i) {
+                    None
+                } else {
+                    let s = a.value(i);
+                    Some(parse_kind(s).ok_or_else(|| {
+                        cols.invalid(name, format!("unknown securable kind `{s}`"))
+                    })?)
+                };
+        }
+        Ok(())
+    }
+
+    fn int32(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &i32,
+        set: impl Fn(&mut R) -> &mut i32,
+    ) -> Result<(), Error> {
+        let a = self.cols.i32(name)?;
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
+            *set(r) = a.value(i);
+        }
+        Ok(())
+    }
+
+    fn bool(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &bool,
+        set: impl Fn(&mut R) -> &mut bool,
+    ) -> Result<(), Error> {
+        let a = self.cols.bool(name)?;
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
+            *set(r) = a.value(i);
+        }
+        Ok(())
+    }
+
+    fn timestamp(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &Option<Timestamp>,
+        set: impl Fn(&mut R) -> &mut Option<Timestamp>,
+    ) -> Result<(), Error> {
+        let a = self.cols.ts(name)?;
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
+            *set(r) = opt_ts(a, i);
+        }
+        Ok(())
+    }
+
+    fn map(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &BTreeMap<String, String>,
+        set: impl Fn(&mut R) -> &mut BTreeMap<String, String>,
+    ) -> Result<(), Error> {
+        let (m, keys, values) = self.cols.map(name)?;
+        let offs = m.value_offsets();
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
+            let mut map = BTreeMap::new();
+            if m.is_valid(i) {
+                for j in offs[i] as usize..offs[i + 1] as usize {
+                    map.insert(keys.value(j).to_owned(), values.value(j).to_owned());
+                }
+            }
+            *set(r) = map;
+        }
+        Ok(())
+    }
+
+    fn list(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &Vec<String>,
+        set: impl Fn(&mut R) -> &mut Vec<String>,
+    ) -> Result<(), Error> {
+        let (l, items) = self.cols.list(name)?;
+        let offs = l.value_offsets();
+        for (i, r) in (self.first..).zip(self.out.iter_mut()) {
+            let mut v = Vec::new();
+            if l.is_valid(i) {
+                for j in offs[i] as usize..offs[i + 1] as usize {
+                    v.push(items.value(j).to_owned());
+                }
+            }
+            *set(r) = v;
         }
         Ok(())
     }
 }
 
-impl FromBatch for ColumnRow {
-    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
-        let table = cols.str("table_full_name")?;
-        let name = cols.str("name")?;
-        let position = cols.i32("position")?;
-        let type_text = cols.str("type_text")?;
-        let nullable = cols.bool("nullable")?;
-        let comment = cols.opt_str("comment")?;
-        for (i, r) in out.iter_mut().enumerate() {
-            *r = ColumnRow {
-                table_full_name: table.value(i).to_owned(),
-                name: name.value(i).to_owned(),
-                position: position.value(i),
-                type_text: type_text.value(i).to_owned(),
-                nullable: nullable.value(i),
-                comment: opt(comment, i),
-            };
-        }
-        Ok(())
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::GrantRow;
 
-impl FromBatch for GrantRow {
-    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
-        let kind = cols.kinds("securable_kind")?;
-        let name = cols.str("securable_full_name")?;
-        let principal = cols.str("principal")?;
-        let privilege = cols.str("privilege")?;
-        for (i, (r, securable_kind)) in out.iter_mut().zip(kind).enumerate() {
-            *r = GrantRow {
-                securable_kind,
-                securable_full_name: name.value(i).to_owned(),
-                principal: principal.value(i).to_owned(),
-                privilege: privilege.value(i).to_owned(),
-            };
+    /// A batch with two faults, a bad kind in a late row and a null in a later column:
+    /// reading reports the first bad column in order, as a pass over whole columns would,
+    /// although the null is met first when filling block by block.
+    #[test]
+    fn the_first_bad_column_is_reported() {
+        let n = 3 * FILL_ROWS;
+        let kinds = (0..n).map(|i| Some(if i == n - 1 { "bogus" } else { "table" }));
+        let names = (0..n).map(|i| (i > 0).then_some("c.s.t"));
+        let text = || Arc::new(StringArray::from_iter_values((0..n).map(|_| "x"))) as ArrayRef;
+        let schema = Schema::new(
+            [
+                "securable_kind",
+                "securable_full_name",
+                "principal",
+                "privilege",
+            ]
+            .map(|name| Field::new(name, DataType::Utf8, true))
+            .to_vec(),
+        );
+        let batch = RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(StringArray::from_iter(kinds)),
+                Arc::new(StringArray::from_iter(names)),
+                text(),
+                text(),
+            ],
+        )
+        .unwrap();
+        let mut out: Vec<GrantRow> = vec![GrantRow::default(); n];
+        let err = fill(
+            &Cols::new(&batch, Path::new("g.parquet"), "grants"),
+            &mut out,
+        );
+        match err {
+            Err(Error::InvalidValue { column, reason, .. }) => {
+                assert_eq!(column, "securable_kind");
+                assert!(reason.contains("bogus"), "{reason}");
+            }
+            other => panic!("unexpected {other:?}"),
         }
-        Ok(())
-    }
-}
-
-impl FromBatch for TagRow {
-    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
-        let kind = cols.kinds("securable_kind")?;
-        let name = cols.str("securable_full_name")?;
-        let column = cols.opt_str("column_name")?;
-        let key = cols.str("key")?;
-        let value = cols.str("value")?;
-        for (i, (r, securable_kind)) in out.iter_mut().zip(kind).enumerate() {
-            *r = TagRow {
-                securable_kind,
-                securable_full_name: name.value(i).to_owned(),
-                column_name: opt(column, i),
-                key: key.value(i).to_owned(),
-                value: value.value(i).to_owned(),
-            };
-        }
-        Ok(())
-    }
-}
-
-impl FromBatch for RowFilterRow {
-    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
-        let table = cols.str("table_full_name")?;
-        let function = cols.str("function_full_name")?;
-        let input = cols.lists("input_columns")?;
-        for (i, (r, input_columns)) in out.iter_mut().zip(input).enumerate() {
-            *r = RowFilterRow {
-                table_full_name: table.value(i).to_owned(),
-                function_full_name: function.value(i).to_owned(),
-                input_columns,
-            };
-        }
-        Ok(())
-    }
-}
-
-impl FromBatch for ColumnMaskRow {
-    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
-        let table = cols.str("table_full_name")?;
-        let column = cols.str("column_name")?;
-        let function = cols.str("function_full_name")?;
-        let using = cols.lists("using_columns")?;
-        for (i, (r, using_columns)) in out.iter_mut().zip(using).enumerate() {
-            *r = ColumnMaskRow {
-                table_full_name: table.value(i).to_owned(),
-                column_name: column.value(i).to_owned(),
-                function_full_name: function.value(i).to_owned(),
-                using_columns,
-            };
-        }
-        Ok(())
-    }
-}
-
-impl FromBatch for CollectionIssue {
-    fn fill(cols: &Cols<'_>, out: &mut [Self]) -> Result<(), Error> {
-        let kind = cols.kinds("securable_kind")?;
-        let name = cols.str("full_name")?;
-        let attribute = cols.opt_str("attribute")?;
-        let subtree = cols.bool("subtree")?;
-        let code = cols.opt_str("error_code")?;
-        let message = cols.str("message")?;
-        for (i, (r, securable_kind)) in out.iter_mut().zip(kind).enumerate() {
-            *r = CollectionIssue {
-                securable_kind,
-                full_name: name.value(i).to_owned(),
-                attribute: opt(attribute, i),
-                subtree: subtree.value(i),
-                error_code: opt(code, i),
-                message: message.value(i).to_owned(),
-            };
-        }
-        Ok(())
     }
 }

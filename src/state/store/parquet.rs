@@ -6,6 +6,7 @@
 //! (see `parts`), hashing digest chunks on the way, so memory stays the size of the model. Never writes in place: `store::write` hands
 //! it a temporary directory.
 
+use std::convert::Infallible;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -20,11 +21,11 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
-use super::arrow::{Cols, FromBatch, ToBatch, schema, type_matches};
-use super::parts::{self, PartHasher};
-use super::tables::{self, TableDef};
+use super::arrow::{Cols, fill, schema, to_batch, type_matches};
+use super::parts::{self, PartHasher, ReadTable};
+use super::tables::{self, EachTable, Table};
 use super::{Error, manifest};
-use crate::state::digest::{CHUNK_ROWS, Canonical, TableChunks};
+use crate::state::digest::{CHUNK_ROWS, TableChunks};
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
 
 /// Name of the manifest file inside a snapshot directory.
@@ -45,16 +46,15 @@ pub const KV_TABLE: &str = "brickkit.table";
 /// Write every table and then `manifest.json` into the (empty, temporary) directory `dir`,
 /// fsyncing each file. `s` must be in canonical order; `m` is the manifest to record.
 pub(crate) fn write_dir(m: &Manifest, s: &Snapshot, dir: &Path) -> Result<(), Error> {
-    let jobs: Vec<Box<dyn Fn() -> Result<(), Error> + Send + Sync + '_>> = vec![
-        Box::new(move || write_table(dir, &tables::SECURABLES, m, &s.securables)),
-        Box::new(move || write_table(dir, &tables::COLUMNS, m, &s.columns)),
-        Box::new(move || write_table(dir, &tables::GRANTS, m, &s.grants)),
-        Box::new(move || write_table(dir, &tables::TAGS, m, &s.tags)),
-        Box::new(move || write_table(dir, &tables::ROW_FILTERS, m, &s.row_filters)),
-        Box::new(move || write_table(dir, &tables::COLUMN_MASKS, m, &s.column_masks)),
-        Box::new(move || write_table(dir, &tables::COLLECTION_ISSUES, m, &s.collection_issues)),
-    ];
-    jobs.par_iter()
+    let mut jobs = Jobs {
+        dir,
+        m,
+        s,
+        jobs: Vec::new(),
+    };
+    let Ok(()) = tables::each_table(&mut jobs);
+    jobs.jobs
+        .par_iter()
         .map(|job| job())
         .collect::<Result<(), Error>>()?;
     let path = dir.join(MANIFEST_FILE);
@@ -64,12 +64,29 @@ pub(crate) fn write_dir(m: &Manifest, s: &Snapshot, dir: &Path) -> Result<(), Er
         .map_err(|e| Error::io(&path, "write", e))
 }
 
-fn write_table<R: ToBatch + Sync>(
-    dir: &Path,
-    def: &TableDef,
-    m: &Manifest,
-    rows: &[R],
-) -> Result<(), Error> {
+/// Writing one table file.
+type Job<'a> = Box<dyn Fn() -> Result<(), Error> + Send + Sync + 'a>;
+
+/// One job per table file, to run in parallel.
+struct Jobs<'a> {
+    dir: &'a Path,
+    m: &'a Manifest,
+    s: &'a Snapshot,
+    jobs: Vec<Job<'a>>,
+}
+
+impl EachTable for Jobs<'_> {
+    type Error = Infallible;
+
+    fn table<R: Table>(&mut self, _: usize) -> Result<(), Infallible> {
+        let (dir, m, rows) = (self.dir, self.m, R::rows(self.s));
+        self.jobs.push(Box::new(move || write_table(dir, m, rows)));
+        Ok(())
+    }
+}
+
+fn write_table<R: Table>(dir: &Path, m: &Manifest, rows: &[R]) -> Result<(), Error> {
+    let def = &R::DEF;
     let path = dir.join(format!("{}.parquet", def.name));
     let schema = schema(def);
     let kv = vec![
@@ -97,7 +114,7 @@ fn write_table<R: ToBatch + Sync>(
     .map_err(|e| Error::parquet(&path, e))?;
     for chunk in rows.chunks(BATCH_ROWS) {
         let batch =
-            R::to_batch(chunk, &schema, &m.snapshot_id).map_err(|e| Error::parquet(&path, e))?;
+            to_batch(chunk, &schema, &m.snapshot_id).map_err(|e| Error::parquet(&path, e))?;
         w.write(&batch).map_err(|e| Error::parquet(&path, e))?;
     }
     let buf = w.into_inner().map_err(|e| Error::parquet(&path, e))?;
@@ -127,50 +144,21 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, Error> {
 /// canonical order while decoding (see `digest::digest_from_chunks`); `None` otherwise.
 pub(crate) fn read_dir(dir: &Path) -> Result<(Snapshot, Option<TableChunks>), Error> {
     let m = read_manifest(dir)?;
-    let mut s = Snapshot {
-        manifest: m,
-        ..Snapshot::default()
-    };
-    let m = &s.manifest;
-    let (((securables, columns), (grants, tags)), ((row_filters, column_masks), issues)) =
-        rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        rayon::join(
-                            || read_table(dir, &tables::SECURABLES, m),
-                            || read_table(dir, &tables::COLUMNS, m),
-                        )
-                    },
-                    || {
-                        rayon::join(
-                            || read_table(dir, &tables::GRANTS, m),
-                            || read_table(dir, &tables::TAGS, m),
-                        )
-                    },
-                )
-            },
-            || {
-                rayon::join(
-                    || {
-                        rayon::join(
-                            || read_table(dir, &tables::ROW_FILTERS, m),
-                            || read_table(dir, &tables::COLUMN_MASKS, m),
-                        )
-                    },
-                    || read_table(dir, &tables::COLLECTION_ISSUES, m),
-                )
-            },
-        );
-    let mut chunks: [Option<Vec<[u8; 32]>>; 7] = Default::default();
-    (s.securables, chunks[0]) = securables?;
-    (s.columns, chunks[1]) = columns?;
-    (s.grants, chunks[2]) = grants?;
-    (s.tags, chunks[3]) = tags?;
-    (s.row_filters, chunks[4]) = row_filters?;
-    (s.column_masks, chunks[5]) = column_masks?;
-    (s.collection_issues, chunks[6]) = issues?;
-    Ok((s, parts::all_tables(chunks)))
+    let (mut s, chunks) = parts::read_tables(&DirReader { dir, m: &m })?;
+    s.manifest = m;
+    Ok((s, chunks))
+}
+
+/// Reads the table files of one snapshot directory.
+struct DirReader<'a> {
+    dir: &'a Path,
+    m: &'a Manifest,
+}
+
+impl ReadTable for DirReader<'_> {
+    fn read<R: Table>(&self) -> Result<parts::TableRead<R>, Error> {
+        read_table(self.dir, self.m)
+    }
 }
 
 fn kv<'a>(meta: &'a ArrowReaderMetadata, key: &str) -> Option<&'a str> {
@@ -182,11 +170,8 @@ fn kv<'a>(meta: &'a ArrowReaderMetadata, key: &str) -> Option<&'a str> {
         .and_then(|k| k.value.as_deref())
 }
 
-fn read_table<R: FromBatch + Canonical + Default + Send>(
-    dir: &Path,
-    def: &'static TableDef,
-    m: &Manifest,
-) -> Result<parts::TableRead<R>, Error> {
+fn read_table<R: Table>(dir: &Path, m: &Manifest) -> Result<parts::TableRead<R>, Error> {
+    let def = &R::DEF;
     let path = dir.join(format!("{}.parquet", def.name));
     let file = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
     let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
@@ -225,7 +210,7 @@ fn read_table<R: FromBatch + Canonical + Default + Send>(
     // Schema: every documented column present with its type; snapshot_id is not decoded.
     let arrow_schema = meta.schema().clone();
     let mut roots = Vec::new();
-    for col in def.columns {
+    for col in def.columns() {
         let Some((idx, field)) = arrow_schema.column_with_name(col.name) else {
             return Err(Error::schema(&path, format!("no column `{}`", col.name)));
         };
@@ -277,7 +262,7 @@ fn read_table<R: FromBatch + Canonical + Default + Send>(
             // The arrow/parquet decoder can panic on some corrupt files instead of returning
             // an error; a corrupt snapshot must be a clear error naming the file, never a crash.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                decode_group::<R>(&path, def, &meta, &mask, g, start, part)
+                decode_group::<R>(&path, &meta, &mask, g, start, part)
             }))
             .unwrap_or_else(|_| {
                 Err(Error::parquet(
@@ -294,9 +279,8 @@ fn read_table<R: FromBatch + Canonical + Default + Send>(
 /// Decode row group `g` of a table file into `out` (exactly its rows; `start` is the index
 /// of its first row in the table), hashing each chunk of rows while it is still in cache;
 /// returns the group's chunk digests (see `parts::PartHasher`).
-fn decode_group<R: FromBatch + Canonical>(
+fn decode_group<R: Table>(
     path: &Path,
-    def: &'static TableDef,
     meta: &ArrowReaderMetadata,
     mask: &ProjectionMask,
     g: usize,
@@ -321,7 +305,7 @@ fn decode_group<R: FromBatch + Canonical>(
                 format!("row group {g} holds more rows than its footer says"),
             ));
         };
-        R::fill(&Cols::new(&batch, path, def.name), dst)?;
+        fill(&Cols::new(&batch, path, R::NAME), dst)?;
         filled += n;
         hasher.update(out, filled);
     }

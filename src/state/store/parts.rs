@@ -6,8 +6,17 @@
 //! order and hashes every complete chunk of `CHUNK_ROWS` rows, and then [`join`]s the
 //! parts' chunk digests in order. The result is exactly what `digest::digest_sorted` would
 //! compute afterwards, or `None` when it cannot be (rows out of order, a part that does not
-//! start on a chunk boundary): the caller then hashes the rows the slow way. Never does IO.
+//! start on a chunk boundary): the caller then hashes the rows the slow way.
+//!
+//! [`read_tables`] runs a store's reader on the seven tables in parallel and assembles the
+//! snapshot: the one place both stores share for that. Never does IO itself.
 
+use std::convert::Infallible;
+use std::sync::{Mutex, PoisonError};
+
+use super::Error;
+use super::tables::{self, EachTable, Table};
+use crate::state::Snapshot;
 use crate::state::digest::{CHUNK_ROWS, Canonical, TableChunks, chunk_digest, rows_in_order};
 
 /// The chunk digests of a table or part, when they could be computed while reading.
@@ -116,6 +125,68 @@ pub(crate) fn all_tables(chunks: [Option<Vec<[u8; 32]>>; 7]) -> Option<TableChun
         Some(chunks.map(Option::unwrap_or_default))
     } else {
         None
+    }
+}
+
+/// How a store reads one of its tables (with [`alloc`], [`split`], [`PartHasher`] and
+/// [`join`]), generic over the row type.
+pub(crate) trait ReadTable: Sync {
+    fn read<R: Table>(&self) -> Result<TableRead<R>, Error>;
+}
+
+/// Read the seven tables with `reader`, all in parallel, into a snapshot whose manifest is
+/// left for the caller to set, plus the chunk digests when every table has them. When tables
+/// fail, the error is that of the first of them in the order of `tables::ALL`.
+pub(crate) fn read_tables(
+    reader: &impl ReadTable,
+) -> Result<(Snapshot, Option<TableChunks>), Error> {
+    let done = Mutex::new(Done::default());
+    rayon::scope_fifo(|scope| {
+        let Ok(()) = tables::each_table(&mut Spawn {
+            scope,
+            reader,
+            done: &done,
+        });
+    });
+    let done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(e) = done.errors.into_iter().flatten().next() {
+        return Err(e);
+    }
+    Ok((done.snapshot, all_tables(done.chunks)))
+}
+
+/// What [`read_tables`] has read so far.
+#[derive(Default)]
+struct Done {
+    snapshot: Snapshot,
+    chunks: [Chunks; 7],
+    errors: [Option<Error>; 7],
+}
+
+/// Spawns the reading of each table and puts its result in place.
+struct Spawn<'a, 's, T> {
+    scope: &'a rayon::ScopeFifo<'s>,
+    reader: &'s T,
+    done: &'s Mutex<Done>,
+}
+
+impl<T: ReadTable> EachTable for Spawn<'_, '_, T> {
+    type Error = Infallible;
+
+    fn table<R: Table>(&mut self, index: usize) -> Result<(), Infallible> {
+        let (reader, done) = (self.reader, self.done);
+        self.scope.spawn_fifo(move |_| {
+            let read = reader.read::<R>();
+            let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
+            match read {
+                Ok((rows, chunks)) => {
+                    *R::rows_mut(&mut done.snapshot) = rows;
+                    done.chunks[index] = chunks;
+                }
+                Err(e) => done.errors[index] = Some(e),
+            }
+        });
+        Ok(())
     }
 }
 

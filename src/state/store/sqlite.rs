@@ -4,28 +4,26 @@
 //!
 //! Recognised by `PRAGMA application_id` (= [`APPLICATION_ID`], "BRKS") and
 //! `PRAGMA user_version` (= the snapshot format version). Maps and lists are JSON text,
-//! timestamps RFC 3339 text, booleans 0/1. Never writes in place: `store::write` hands it
-//! a temporary file.
+//! timestamps RFC 3339 text, booleans 0/1. Columns, their order and the row fields they
+//! hold come from the tables' one description (`tables::Table::columns`); this module only
+//! says how each logical type is bound and read in SQL. Never writes in place:
+//! `store::write` hands it a temporary file.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use rayon::prelude::*;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags, Row, params};
+use rusqlite::{Connection, OpenFlags, Row, Statement, ToSql, Transaction, params};
 
 use super::arrow::parse_kind;
-use super::tables::{self, ColType, TableDef};
+use super::parts::{self, PartHasher, ReadTable};
+use super::tables::{self, ColType, Columns, EachTable, Table, TableDef};
 use super::{Error, manifest};
 use crate::model::{SecurableKind, Timestamp};
-use crate::state::snapshot::{
-    CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, TagRow,
-};
-use rayon::prelude::*;
-
-use super::parts::{self, PartHasher};
-use crate::state::digest::{CHUNK_ROWS, Canonical, TableChunks};
+use crate::state::digest::{CHUNK_ROWS, TableChunks};
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
 
 /// `PRAGMA application_id` of a brickkit snapshot: ASCII "BRKS".
@@ -43,7 +41,7 @@ fn sql_type(ty: ColType) -> &'static str {
 
 fn create_table_sql(def: &TableDef) -> String {
     let cols: Vec<String> = def
-        .columns
+        .columns()
         .iter()
         .map(|c| {
             let nn = if c.nullable { "" } else { " NOT NULL" };
@@ -54,7 +52,7 @@ fn create_table_sql(def: &TableDef) -> String {
 }
 
 fn insert_sql(def: &TableDef) -> String {
-    let names: Vec<&str> = def.columns.iter().map(|c| c.name).collect();
+    let names: Vec<&str> = def.columns().iter().map(|c| c.name).collect();
     let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
     format!(
         "INSERT INTO {} ({}) VALUES ({})",
@@ -83,10 +81,6 @@ fn json_map(m: &BTreeMap<String, String>) -> String {
 
 fn json_list(l: &[String]) -> String {
     serde_json::to_string(l).unwrap_or_default()
-}
-
-fn kind_str(k: Option<SecurableKind>) -> Option<&'static str> {
-    k.map(SecurableKind::as_str)
 }
 
 /// Write the snapshot into the (new, empty) file `path`; `s` must be in canonical order.
@@ -123,100 +117,12 @@ pub(crate) fn write_file(m: &Manifest, s: &Snapshot, path: &Path) -> Result<(), 
         ],
     )
     .map_err(e)?;
-    let sid = m.snapshot_id.as_str();
-    {
-        let mut st = tx.prepare(&insert_sql(&tables::SECURABLES)).map_err(e)?;
-        for r in &s.securables {
-            st.execute(params![
-                sid,
-                kind_str(r.kind),
-                r.full_name,
-                r.parent,
-                r.owner,
-                r.comment,
-                r.securable_type,
-                r.format,
-                r.location,
-                json_map(&r.properties),
-                json_map(&r.details),
-                r.created_at.map(Timestamp::to_rfc3339),
-                r.updated_at.map(Timestamp::to_rfc3339),
-            ])
-            .map_err(e)?;
-        }
-        let mut st = tx.prepare(&insert_sql(&tables::COLUMNS)).map_err(e)?;
-        for r in &s.columns {
-            st.execute(params![
-                sid,
-                r.table_full_name,
-                r.name,
-                r.position,
-                r.type_text,
-                r.nullable,
-                r.comment
-            ])
-            .map_err(e)?;
-        }
-        let mut st = tx.prepare(&insert_sql(&tables::GRANTS)).map_err(e)?;
-        for r in &s.grants {
-            st.execute(params![
-                sid,
-                kind_str(r.securable_kind),
-                r.securable_full_name,
-                r.principal,
-                r.privilege
-            ])
-            .map_err(e)?;
-        }
-        let mut st = tx.prepare(&insert_sql(&tables::TAGS)).map_err(e)?;
-        for r in &s.tags {
-            st.execute(params![
-                sid,
-                kind_str(r.securable_kind),
-                r.securable_full_name,
-                r.column_name,
-                r.key,
-                r.value
-            ])
-            .map_err(e)?;
-        }
-        let mut st = tx.prepare(&insert_sql(&tables::ROW_FILTERS)).map_err(e)?;
-        for r in &s.row_filters {
-            st.execute(params![
-                sid,
-                r.table_full_name,
-                r.function_full_name,
-                json_list(&r.input_columns)
-            ])
-            .map_err(e)?;
-        }
-        let mut st = tx.prepare(&insert_sql(&tables::COLUMN_MASKS)).map_err(e)?;
-        for r in &s.column_masks {
-            st.execute(params![
-                sid,
-                r.table_full_name,
-                r.column_name,
-                r.function_full_name,
-                json_list(&r.using_columns)
-            ])
-            .map_err(e)?;
-        }
-        let mut st = tx
-            .prepare(&insert_sql(&tables::COLLECTION_ISSUES))
-            .map_err(e)?;
-        for r in &s.collection_issues {
-            st.execute(params![
-                sid,
-                kind_str(r.securable_kind),
-                r.full_name,
-                r.attribute,
-                r.subtree,
-                r.error_code,
-                r.message
-            ])
-            .map_err(e)?;
-        }
-    }
+    tables::each_table(&mut Insert {
+        tx: &tx,
+        s,
+        sid: &m.snapshot_id,
+        path,
+    })?;
     for (table, col) in tables::SQLITE_INDEXES {
         tx.execute_batch(&format!("CREATE INDEX {table}_by_{col} ON {table} ({col})"))
             .map_err(e)?;
@@ -368,10 +274,10 @@ impl Get<'_> {
 /// `SELECT <every column but snapshot_id> FROM <table>`.
 fn select_sql(def: &TableDef) -> String {
     let cols: Vec<&str> = def
-        .columns
+        .columns()
         .iter()
         .map(|c| c.name)
-        .filter(|n| *n != "snapshot_id")
+        .filter(|n| *n != tables::SNAPSHOT_ID.name)
         .collect();
     format!("SELECT {} FROM {}", cols.join(", "), def.name)
 }
@@ -379,20 +285,12 @@ fn select_sql(def: &TableDef) -> String {
 /// Rows per part when a table is read in parallel (a multiple of the digest's chunk).
 const PART_ROWS: usize = 16 * CHUNK_ROWS;
 
-/// Read one table in stored (rowid) order with `f` mapping each row, plus its chunk digests
-/// when they could be computed on the way (see `parts`). A table whose rowids are exactly
-/// the manifest's count of consecutive integers (as the writer makes them) is read in
-/// parallel ranges of rowids straight into the result; any other one in one sequential pass.
-fn read_table<R, F>(
-    path: &Path,
-    def: &'static TableDef,
-    expected: Option<u64>,
-    f: F,
-) -> Result<parts::TableRead<R>, Error>
-where
-    R: Canonical + Default + Send,
-    F: Fn(&Get<'_>, &Row<'_>) -> Result<R, Error> + Sync,
-{
+/// Read one table in stored (rowid) order, plus its chunk digests when they could be
+/// computed on the way (see `parts`). A table whose rowids are exactly the manifest's count
+/// (`expected`) of consecutive integers (as the writer makes them) is read in parallel
+/// ranges of rowids straight into the result; any other one in one sequential pass.
+fn read_table<R: Table>(path: &Path, expected: Option<u64>) -> Result<parts::TableRead<R>, Error> {
+    let def = &R::DEF;
     let e = |err: rusqlite::Error| Error::sqlite(path, err);
     let conn = open(path)?;
     let (lo, hi): (Option<i64>, Option<i64>) = conn
@@ -415,7 +313,7 @@ where
         _ => false,
     };
     let (Some(lo), Some(n), true) = (lo, n.and_then(|n| usize::try_from(n).ok()), ranged) else {
-        return Ok((read_rows(path, def, expected, &f)?, None));
+        return Ok((read_rows(path, expected)?, None));
     };
     let sizes: Vec<usize> = (0..n)
         .step_by(PART_ROWS)
@@ -424,7 +322,7 @@ where
     let mut out: Vec<R> = parts::alloc(n);
     let read = parts::split(&mut out, &sizes)
         .into_par_iter()
-        .map(|(start, part)| read_part(path, def, &f, lo, start, part))
+        .map(|(start, part)| read_part(path, lo, start, part))
         .collect::<Result<Option<Vec<_>>, Error>>()?;
     match read {
         Some(chunks) => {
@@ -435,17 +333,15 @@ where
         // plain way, so the count check reports exactly what is there.
         None => {
             drop(out);
-            Ok((read_rows(path, def, expected, &f)?, None))
+            Ok((read_rows(path, expected)?, None))
         }
     }
 }
 
 /// Fill `part` (rows `start..` of the table, rowids from `lo + start`) on its own
 /// connection. `Ok(None)` when the range holds fewer rows than `part`.
-fn read_part<R: Canonical>(
+fn read_part<R: Table>(
     path: &Path,
-    def: &'static TableDef,
-    f: &(impl Fn(&Get<'_>, &Row<'_>) -> Result<R, Error> + Sync),
     lo: i64,
     start: usize,
     part: &mut [R],
@@ -455,14 +351,14 @@ fn read_part<R: Canonical>(
     let mut st = conn
         .prepare(&format!(
             "{} WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-            select_sql(def)
+            select_sql(&R::DEF)
         ))
         .map_err(e)?;
     let first = lo.saturating_add(start as i64);
     let last = first.saturating_add(part.len() as i64 - 1);
     let get = Get {
         path,
-        table: def.name,
+        table: R::NAME,
     };
     let mut hasher = PartHasher::new(start);
     let mut filled = 0;
@@ -471,7 +367,7 @@ fn read_part<R: Canonical>(
         let Some(slot) = part.get_mut(filled) else {
             return Ok(None);
         };
-        *slot = f(&get, row)?;
+        decode(&get, row, slot)?;
         filled += 1;
         if filled.is_multiple_of(CHUNK_ROWS) {
             hasher.update(part, filled);
@@ -483,26 +379,23 @@ fn read_part<R: Canonical>(
     Ok(Some(hasher.finish(part)))
 }
 
-/// Read one table in stored (rowid) order with `f` mapping each row, in one pass.
-fn read_rows<R>(
-    path: &Path,
-    def: &'static TableDef,
-    expected: Option<u64>,
-    f: impl Fn(&Get<'_>, &Row<'_>) -> Result<R, Error>,
-) -> Result<Vec<R>, Error> {
+/// Read one table in stored (rowid) order, in one pass.
+fn read_rows<R: Table>(path: &Path, expected: Option<u64>) -> Result<Vec<R>, Error> {
     let conn = open(path)?;
     let e = |err: rusqlite::Error| Error::sqlite(path, err);
     let mut st = conn
-        .prepare(&format!("{} ORDER BY rowid", select_sql(def)))
+        .prepare(&format!("{} ORDER BY rowid", select_sql(&R::DEF)))
         .map_err(e)?;
     let get = Get {
         path,
-        table: def.name,
+        table: R::NAME,
     };
     let mut out = Vec::with_capacity(expected.unwrap_or(0).min(1 << 28) as usize);
     let mut rows = st.query([]).map_err(e)?;
     while let Some(row) = rows.next().map_err(e)? {
-        out.push(f(&get, row)?);
+        let mut r = R::default();
+        decode(&get, row, &mut r)?;
+        out.push(r);
     }
     Ok(out)
 }
@@ -564,137 +457,260 @@ fn read_manifest_from(conn: &Connection, path: &Path) -> Result<Manifest, Error>
 /// order (see `store::parquet::read_dir`).
 pub(crate) fn read_file(path: &Path) -> Result<(Snapshot, Option<TableChunks>), Error> {
     let m = read_manifest(path)?;
-    let c = |t: &str| m.counts.get(t).copied();
-    let (((securables, columns), (grants, tags)), ((row_filters, column_masks), issues)) =
-        rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        rayon::join(
-                            || read_table(path, &tables::SECURABLES, c("securables"), securable),
-                            || read_table(path, &tables::COLUMNS, c("columns"), column),
-                        )
-                    },
-                    || {
-                        rayon::join(
-                            || read_table(path, &tables::GRANTS, c("grants"), grant),
-                            || read_table(path, &tables::TAGS, c("tags"), tag),
-                        )
-                    },
-                )
-            },
-            || {
-                rayon::join(
-                    || {
-                        rayon::join(
-                            || read_table(path, &tables::ROW_FILTERS, c("row_filters"), row_filter),
-                            || {
-                                read_table(
-                                    path,
-                                    &tables::COLUMN_MASKS,
-                                    c("column_masks"),
-                                    column_mask,
-                                )
-                            },
-                        )
-                    },
-                    || {
-                        read_table(
-                            path,
-                            &tables::COLLECTION_ISSUES,
-                            c("collection_issues"),
-                            issue,
-                        )
-                    },
-                )
-            },
-        );
-    let mut s = Snapshot {
-        manifest: m,
-        ..Snapshot::default()
-    };
-    let mut chunks: [Option<Vec<[u8; 32]>>; 7] = Default::default();
-    (s.securables, chunks[0]) = securables?;
-    (s.columns, chunks[1]) = columns?;
-    (s.grants, chunks[2]) = grants?;
-    (s.tags, chunks[3]) = tags?;
-    (s.row_filters, chunks[4]) = row_filters?;
-    (s.column_masks, chunks[5]) = column_masks?;
-    (s.collection_issues, chunks[6]) = issues?;
-    Ok((s, parts::all_tables(chunks)))
+    let (mut s, chunks) = parts::read_tables(&FileReader { path, m: &m })?;
+    s.manifest = m;
+    Ok((s, chunks))
 }
 
-fn securable(g: &Get<'_>, r: &Row<'_>) -> Result<SecurableRow, Error> {
-    Ok(SecurableRow {
-        kind: g.kind(r, 0, "kind")?,
-        full_name: g.text(r, 1, "full_name")?,
-        parent: g.opt_text(r, 2, "parent")?,
-        owner: g.opt_text(r, 3, "owner")?,
-        comment: g.opt_text(r, 4, "comment")?,
-        securable_type: g.opt_text(r, 5, "securable_type")?,
-        format: g.opt_text(r, 6, "format")?,
-        location: g.opt_text(r, 7, "location")?,
-        properties: g.map(r, 8, "properties")?,
-        details: g.map(r, 9, "details")?,
-        created_at: g.ts(r, 10, "created_at")?,
-        updated_at: g.ts(r, 11, "updated_at")?,
+/// Reads the tables of one snapshot file.
+struct FileReader<'a> {
+    path: &'a Path,
+    m: &'a Manifest,
+}
+
+impl ReadTable for FileReader<'_> {
+    fn read<R: Table>(&self) -> Result<parts::TableRead<R>, Error> {
+        read_table(self.path, self.m.counts.get(R::NAME).copied())
+    }
+}
+
+// ---------------------------------------------------------------- rows <-> SQL values
+
+/// Inserts the rows of each table (after the tables are created).
+struct Insert<'a> {
+    tx: &'a Transaction<'a>,
+    s: &'a Snapshot,
+    sid: &'a str,
+    path: &'a Path,
+}
+
+impl EachTable for Insert<'_> {
+    type Error = Error;
+
+    fn table<R: Table>(&mut self, _: usize) -> Result<(), Error> {
+        let e = |err: rusqlite::Error| Error::sqlite(self.path, err);
+        let mut st = self.tx.prepare(&insert_sql(&R::DEF)).map_err(e)?;
+        for row in R::rows(self.s) {
+            st.raw_bind_parameter(1, self.sid).map_err(e)?;
+            R::columns(&mut Bind {
+                st: &mut st,
+                row,
+                next: 2,
+            })
+            .map_err(e)?;
+            st.raw_execute().map_err(e)?;
+        }
+        Ok(())
+    }
+}
+
+/// Binds each column of one row to the next parameter of an insert.
+struct Bind<'a, 'c, R> {
+    st: &'a mut Statement<'c>,
+    row: &'a R,
+    /// The next parameter's (1-based) index.
+    next: usize,
+}
+
+impl<R> Bind<'_, '_, R> {
+    fn bind(&mut self, value: impl ToSql) -> rusqlite::Result<()> {
+        self.st.raw_bind_parameter(self.next, value)?;
+        self.next += 1;
+        Ok(())
+    }
+}
+
+impl<R> Columns<R> for Bind<'_, '_, R> {
+    type Error = rusqlite::Error;
+
+    fn text(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &String,
+        _: impl Fn(&mut R) -> &mut String,
+    ) -> rusqlite::Result<()> {
+        self.bind(get(self.row).as_str())
+    }
+
+    fn opt_text(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &Option<String>,
+        _: impl Fn(&mut R) -> &mut Option<String>,
+    ) -> rusqlite::Result<()> {
+        self.bind(get(self.row).as_deref())
+    }
+
+    fn kind(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &Option<SecurableKind>,
+        _: impl Fn(&mut R) -> &mut Option<SecurableKind>,
+    ) -> rusqlite::Result<()> {
+        self.bind(get(self.row).map(SecurableKind::as_str))
+    }
+
+    fn int32(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &i32,
+        _: impl Fn(&mut R) -> &mut i32,
+    ) -> rusqlite::Result<()> {
+        self.bind(*get(self.row))
+    }
+
+    fn bool(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &bool,
+        _: impl Fn(&mut R) -> &mut bool,
+    ) -> rusqlite::Result<()> {
+        self.bind(*get(self.row))
+    }
+
+    fn timestamp(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &Option<Timestamp>,
+        _: impl Fn(&mut R) -> &mut Option<Timestamp>,
+    ) -> rusqlite::Result<()> {
+        self.bind(get(self.row).map(Timestamp::to_rfc3339))
+    }
+
+    fn map(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &BTreeMap<String, String>,
+        _: impl Fn(&mut R) -> &mut BTreeMap<String, String>,
+    ) -> rusqlite::Result<()> {
+        self.bind(json_map(get(self.row)))
+    }
+
+    fn list(
+        &mut self,
+        _: &'static str,
+        get: impl Fn(&R) -> &Vec<String>,
+        _: impl Fn(&mut R) -> &mut Vec<String>,
+    ) -> rusqlite::Result<()> {
+        self.bind(json_list(get(self.row)))
+    }
+}
+
+/// Overwrite `out` with the row `row` of a `select_sql` query.
+fn decode<R: Table>(get: &Get<'_>, row: &Row<'_>, out: &mut R) -> Result<(), Error> {
+    R::columns(&mut Decode {
+        get,
+        row,
+        out,
+        next: 0,
     })
 }
 
-fn column(g: &Get<'_>, r: &Row<'_>) -> Result<ColumnRow, Error> {
-    Ok(ColumnRow {
-        table_full_name: g.text(r, 0, "table_full_name")?,
-        name: g.text(r, 1, "name")?,
-        position: g.i32(r, 2, "position")?,
-        type_text: g.text(r, 3, "type_text")?,
-        nullable: g.bool(r, 4, "nullable")?,
-        comment: g.opt_text(r, 5, "comment")?,
-    })
+/// Reads each column of one result row into the fields of a row.
+struct Decode<'a, 'r, R> {
+    get: &'a Get<'a>,
+    row: &'a Row<'r>,
+    out: &'a mut R,
+    /// The next column's (0-based) index in the result.
+    next: usize,
 }
 
-fn grant(g: &Get<'_>, r: &Row<'_>) -> Result<GrantRow, Error> {
-    Ok(GrantRow {
-        securable_kind: g.kind(r, 0, "securable_kind")?,
-        securable_full_name: g.text(r, 1, "securable_full_name")?,
-        principal: g.text(r, 2, "principal")?,
-        privilege: g.text(r, 3, "privilege")?,
-    })
+impl<R> Decode<'_, '_, R> {
+    /// The index of the next column, moving past it.
+    fn next(&mut self) -> usize {
+        self.next += 1;
+        self.next - 1
+    }
 }
 
-fn tag(g: &Get<'_>, r: &Row<'_>) -> Result<TagRow, Error> {
-    Ok(TagRow {
-        securable_kind: g.kind(r, 0, "securable_kind")?,
-        securable_full_name: g.text(r, 1, "securable_full_name")?,
-        column_name: g.opt_text(r, 2, "column_name")?,
-        key: g.text(r, 3, "key")?,
-        value: g.text(r, 4, "value")?,
-    })
-}
+impl<R> Columns<R> for Decode<'_, '_, R> {
+    type Error = Error;
 
-fn row_filter(g: &Get<'_>, r: &Row<'_>) -> Result<RowFilterRow, Error> {
-    Ok(RowFilterRow {
-        table_full_name: g.text(r, 0, "table_full_name")?,
-        function_full_name: g.text(r, 1, "function_full_name")?,
-        input_columns: g.list(r, 2, "input_columns")?,
-    })
-}
+    fn text(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &String,
+        set: impl Fn(&mut R) -> &mut String,
+    ) -> Result<(), Error> {
+        let i = self.next();
+        *set(self.out) = self.get.text(self.row, i, name)?;
+        Ok(())
+    }
 
-fn column_mask(g: &Get<'_>, r: &Row<'_>) -> Result<ColumnMaskRow, Error> {
-    Ok(ColumnMaskRow {
-        table_full_name: g.text(r, 0, "table_full_name")?,
-        column_name: g.text(r, 1, "column_name")?,
-        function_full_name: g.text(r, 2, "function_full_name")?,
-        using_columns: g.list(r, 3, "using_columns")?,
-    })
-}
+    fn opt_text(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &Option<String>,
+        set: impl Fn(&mut R) -> &mut Option<String>,
+    ) -> Result<(), Error> {
+        let i = self.next();
+        *set(self.out) = self.get.opt_text(self.row, i, name)?;
+        Ok(())
+    }
 
-fn issue(g: &Get<'_>, r: &Row<'_>) -> Result<CollectionIssue, Error> {
-    Ok(CollectionIssue {
-        securable_kind: g.kind(r, 0, "securable_kind")?,
-        full_name: g.text(r, 1, "full_name")?,
-        attribute: g.opt_text(r, 2, "attribute")?,
-        subtree: g.bool(r, 3, "subtree")?,
-        error_code: g.opt_text(r, 4, "error_code")?,
-        message: g.text(r, 5, "message")?,
-    })
+    fn kind(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &Option<SecurableKind>,
+        set: impl Fn(&mut R) -> &mut Option<SecurableKind>,
+    ) -> Result<(), Error> {
+        let i = self.next();
+        *set(self.out) = self.get.kind(self.row, i, name)?;
+        Ok(())
+    }
+
+    fn int32(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &i32,
+        set: impl Fn(&mut R) -> &mut i32,
+    ) -> Result<(), Error> {
+        let i = self.next();
+        *set(self.out) = self.get.i32(self.row, i, name)?;
+        Ok(())
+    }
+
+    fn bool(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &bool,
+        set: impl Fn(&mut R) -> &mut bool,
+    ) -> Result<(), Error> {
+        let i = self.next();
+        *set(self.out) = self.get.bool(self.row, i, name)?;
+        Ok(())
+    }
+
+    fn timestamp(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &Option<Timestamp>,
+        set: impl Fn(&mut R) -> &mut Option<Timestamp>,
+    ) -> Result<(), Error> {
+        let i = self.next();
+        *set(self.out) = self.get.ts(self.row, i, name)?;
+        Ok(())
+    }
+
+    fn map(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &BTreeMap<String, String>,
+        set: impl Fn(&mut R) -> &mut BTreeMap<String, String>,
+    ) -> Result<(), Error> {
+        let i = self.next();
+        *set(self.out) = self.get.map(self.row, i, name)?;
+        Ok(())
+    }
+
+    fn list(
+        &mut self,
+        name: &'static str,
+        _: impl Fn(&R) -> &Vec<String>,
+        set: impl Fn(&mut R) -> &mut Vec<String>,
+    ) -> Result<(), Error> {
+        let i = self.next();
+        *set(self.out) = self.get.list(self.row, i, name)?;
+        Ok(())
+    }
 }
