@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::LoadResult;
 use super::diagnostic::Diagnostic;
 use super::model::{DeclaredState, GrantMode, Origin};
+use crate::model::PolicyArg;
 
 /// Version of the `declared show` JSON format.
 pub const DECLARED_JSON_VERSION: u32 = 1;
@@ -52,13 +53,33 @@ pub struct SecurableJson {
 #[derive(Debug, Serialize)]
 pub struct RowFilterJson {
     pub function: String,
-    pub columns: Vec<String>,
+    pub columns: Vec<ArgJson>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct MaskJson {
     pub function: String,
-    pub using_columns: Vec<String>,
+    pub using_columns: Vec<ArgJson>,
+}
+
+/// A filter or mask argument: a column as its name, a constant as `{"constant": literal}`
+/// (the literal's SQL text, e.g. `'US'` or `42`).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ArgJson {
+    Column(String),
+    Constant { constant: String },
+}
+
+fn args_json(args: &[PolicyArg]) -> Vec<ArgJson> {
+    args.iter()
+        .map(|a| match a {
+            PolicyArg::Column(c) => ArgJson::Column(c.clone()),
+            PolicyArg::Constant(k) => ArgJson::Constant {
+                constant: k.clone(),
+            },
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -130,7 +151,7 @@ impl DeclaredJson {
                 grants: d.grants.clone(),
                 row_filter: d.row_filter.as_ref().map(|r| RowFilterJson {
                     function: r.function.clone(),
-                    columns: r.columns.clone(),
+                    columns: args_json(&r.columns),
                 }),
                 column_masks: d
                     .columns
@@ -141,7 +162,7 @@ impl DeclaredJson {
                                 c.name.clone(),
                                 MaskJson {
                                     function: m.function.clone(),
-                                    using_columns: m.using_columns.clone(),
+                                    using_columns: args_json(&m.using_columns),
                                 },
                             )
                         })
@@ -158,7 +179,7 @@ impl DeclaredJson {
                         tags: c.tags.clone(),
                         mask: c.mask.as_ref().map(|m| MaskJson {
                             function: m.function.clone(),
-                            using_columns: m.using_columns.clone(),
+                            using_columns: args_json(&m.using_columns),
                         }),
                     })
                     .collect(),

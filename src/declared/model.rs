@@ -4,7 +4,7 @@
 //! Pure data: no IO, no serde. Names here are already resolved for one environment.
 
 pub use crate::model::Origin;
-use crate::model::{SecurableKind, Severity};
+use crate::model::{PolicyArg, SecurableKind, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The effective declared state of a governance tree for one environment.
@@ -84,18 +84,20 @@ impl DeclaredSecurable {
     }
 }
 
-/// A row filter: a function (resolved three-part name) applied with these input columns.
+/// A row filter: a function (resolved three-part name) applied with these arguments
+/// (columns or constants).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RowFilter {
     pub function: String,
-    pub columns: Vec<String>,
+    pub columns: Vec<PolicyArg>,
 }
 
-/// A column mask: a function (resolved three-part name) and its extra `USING COLUMNS`.
+/// A column mask: a function (resolved three-part name) and its extra `USING COLUMNS`
+/// arguments (columns or constants).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ColumnMask {
     pub function: String,
-    pub using_columns: Vec<String>,
+    pub using_columns: Vec<PolicyArg>,
 }
 
 /// A declared column.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::yaml::{Scalar, Spanned};
+use super::yaml::{Argument, Scalar, Spanned};
 
 /// A located string.
 pub type Str = Spanned<String>;
@@ -252,8 +252,9 @@ pub struct Table {
 #[serde(deny_unknown_fields)]
 pub struct RowFilter {
     pub function: Str,
+    /// Arguments: column names, or `{constant: ...}`.
     #[serde(default)]
-    pub columns: Vec<Str>,
+    pub columns: Vec<Spanned<Argument>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -276,8 +277,9 @@ pub struct Column {
 #[serde(deny_unknown_fields)]
 pub struct Mask {
     pub function: Str,
+    /// Arguments: column names, or `{constant: ...}`.
     #[serde(default)]
-    pub using: Vec<Str>,
+    pub using: Vec<Spanned<Argument>>,
 }
 
 #[derive(Debug, Deserialize)]

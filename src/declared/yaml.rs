@@ -1,7 +1,8 @@
 //! The YAML boundary: the only file that names the YAML crate (serde-saphyr).
 //!
-//! Owns parsing a document into a raw type, the located-value wrapper [`Spanned`] and the
-//! scalar-as-text type [`Scalar`]. It must never interpret what it parses: meaning belongs to
+//! Owns parsing a document into a raw type, the located-value wrapper [`Spanned`], the
+//! scalar-as-text type [`Scalar`] and the filter/mask [`Argument`] (a string or a
+//! `{constant: ...}` mapping, told apart by YAML type only). It must never interpret what it parses: meaning belongs to
 //! `lower`. Swapping the YAML crate is a change to this file only.
 
 use std::fmt;
@@ -118,6 +119,101 @@ impl<'de> Deserialize<'de> for Scalar {
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
                 Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One argument of a row filter `columns:` or mask `using:` list, as written: a string (a
+/// column name) or a mapping `{constant: <string or number>}`. Anything else is kept as
+/// [`Argument::Invalid`] with what was wrong, for `lower` to report at the item's location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Argument {
+    Column(String),
+    /// A string constant's value.
+    Text(String),
+    /// A number constant, as written.
+    Number(String),
+    Invalid(String),
+}
+
+impl<'de> Deserialize<'de> for Argument {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Argument;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a column name or {constant: <string or number>}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Argument, E> {
+                Ok(Argument::Column(v.to_owned()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Argument, A::Error> {
+                let mut out: Option<Argument> = None;
+                while let Some(k) = m.next_key::<String>()? {
+                    let v: Constant = m.next_value()?;
+                    out = Some(match (out, k.as_str(), v) {
+                        (Some(_), _, _) => {
+                            Argument::Invalid("an argument mapping has one key, `constant`".into())
+                        }
+                        (None, "constant", Constant(Some(a))) => a,
+                        (None, "constant", Constant(None)) => {
+                            Argument::Invalid("`constant` takes a string or a number".into())
+                        }
+                        (None, other, _) => Argument::Invalid(format!(
+                            "unknown key `{other}` in an argument (a column is written as its name, a constant as {{constant: ...}})"
+                        )),
+                    });
+                }
+                Ok(out.unwrap_or_else(|| {
+                    Argument::Invalid("an empty mapping is not an argument".into())
+                }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The value of `constant:`: a string or a number (`None` for any other YAML value).
+struct Constant(Option<Argument>);
+
+impl<'de> Deserialize<'de> for Constant {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Constant;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Constant, E> {
+                Ok(Constant(Some(Argument::Text(v.to_owned()))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Constant, E> {
+                Ok(Constant(Some(Argument::Number(v.to_string()))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Constant, E> {
+                Ok(Constant(Some(Argument::Number(v.to_string()))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Constant, E> {
+                Ok(Constant(Some(Argument::Number(v.to_string()))))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Constant, E> {
+                Ok(Constant(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Constant, E> {
+                Ok(Constant(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Constant, E> {
+                Ok(Constant(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Constant, A::Error> {
+                while s.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Constant(None))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Constant, A::Error> {
+                while m.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                Ok(Constant(None))
             }
         }
         d.deserialize_any(V)

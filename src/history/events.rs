@@ -137,11 +137,11 @@ pub fn facts(s: &Snapshot) -> Facts {
         );
     }
     for r in &s.row_filters {
-        let v = json!({"function": r.function_full_name, "input_columns": r.input_columns});
+        let v = json!({"function": r.function_full_name, "input_columns": r.input_arguments});
         put("", &r.table_full_name, "row_filter", "", "", v.to_string());
     }
     for m in &s.column_masks {
-        let v = json!({"function": m.function_full_name, "using_columns": m.using_columns});
+        let v = json!({"function": m.function_full_name, "using_columns": m.using_arguments});
         put(
             "",
             &m.table_full_name,

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde_json::Value as Json;
 
 use crate::history::events::{FactKey, Facts, SCALAR_ATTRIBUTES};
-use crate::model::{SecurableKind, Timestamp};
+use crate::model::{PolicyArg, SecurableKind, Timestamp};
 use crate::state::{
     CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, Manifest, RowFilterRow, SecurableRow,
     Snapshot, TagRow,
@@ -62,6 +62,16 @@ fn str_list(j: &Json) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Filter or mask arguments of a fact, in the snapshot's form (SQL text). Facts recorded
+/// from format-version-1 snapshots hold bare column names: they are quoted here, so they
+/// meet the facts of later snapshots without a false change.
+fn args(j: &Json) -> Vec<String> {
+    str_list(j)
+        .iter()
+        .map(|a| PolicyArg::from_sql(a).to_sql())
+        .collect()
 }
 
 /// Rebuild snapshot content from facts, with the given manifest.
@@ -141,7 +151,7 @@ pub fn rebuild(facts: &Facts, manifest: Manifest) -> Snapshot {
                     s.row_filters.push(RowFilterRow {
                         table_full_name: name.clone(),
                         function_full_name: j["function"].as_str().unwrap_or("").to_string(),
-                        input_columns: str_list(&j["input_columns"]),
+                        input_arguments: args(&j["input_columns"]),
                     });
                 }
                 "mask" => {
@@ -150,7 +160,7 @@ pub fn rebuild(facts: &Facts, manifest: Manifest) -> Snapshot {
                         table_full_name: name.clone(),
                         column_name: item.clone(),
                         function_full_name: j["function"].as_str().unwrap_or("").to_string(),
-                        using_columns: str_list(&j["using_columns"]),
+                        using_arguments: args(&j["using_columns"]),
                     });
                 }
                 "collection_issue" => {

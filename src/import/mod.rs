@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::model::SecurableKind;
+use crate::model::{PolicyArg, SecurableKind};
 use crate::state::{SecurableRow, Snapshot};
 
 /// What to import.
@@ -39,6 +39,17 @@ pub struct ImportOptions {
 
 fn q(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// A filter or mask argument of the snapshot (SQL text) in the declared form: a column by
+/// its name, a constant as `{constant: "value"}` (string) or `{constant: 42}` (number).
+fn arg(sql: &str) -> String {
+    let a = PolicyArg::from_sql(sql);
+    match (&a, a.string_value()) {
+        (PolicyArg::Column(c), _) => q(c),
+        (_, Some(v)) => format!("{{constant: {}}}", q(&v)),
+        (PolicyArg::Constant(k), None) => format!("{{constant: {k}}}"),
+    }
 }
 
 struct Index<'a> {
@@ -182,7 +193,7 @@ impl<'a> Index<'a> {
             .iter()
             .find(|f| &f.table_full_name == name)
         {
-            let cols: Vec<String> = f.input_columns.iter().map(|c| q(c)).collect();
+            let cols: Vec<String> = f.input_arguments.iter().map(|a| arg(a)).collect();
             let _ = writeln!(
                 o,
                 "{ind}row_filter: {{function: {}, columns: [{}]}}",
@@ -220,8 +231,8 @@ impl<'a> Index<'a> {
                 .find(|m| &m.table_full_name == name && m.column_name == c.name)
             {
                 let mut mask = format!("function: {}", q(&m.function_full_name));
-                if !m.using_columns.is_empty() {
-                    let u: Vec<String> = m.using_columns.iter().map(|c| q(c)).collect();
+                if !m.using_arguments.is_empty() {
+                    let u: Vec<String> = m.using_arguments.iter().map(|a| arg(a)).collect();
                     let _ = write!(mask, ", using: [{}]", u.join(", "));
                 }
                 parts.push(format!("mask: {{{mask}}}"));
@@ -493,13 +504,13 @@ mod tests {
             row_filters: vec![RowFilterRow {
                 table_full_name: t.into(),
                 function_full_name: "lake_dev.raw_x.f".into(),
-                input_columns: vec!["r".into()],
+                input_arguments: vec!["`r`".into()],
             }],
             column_masks: vec![ColumnMaskRow {
                 table_full_name: t.into(),
                 column_name: "é".into(),
                 function_full_name: "lake_dev.raw_x.m".into(),
-                using_columns: vec![],
+                using_arguments: vec![],
             }],
             columns: vec![crate::state::ColumnRow {
                 table_full_name: t.into(),

@@ -1,4 +1,5 @@
-//! Shared vocabulary of brickkit: securable kinds, privileges, severities and timestamps.
+//! Shared vocabulary of brickkit: securable kinds, privileges, severities, timestamps and
+//! row filter / column mask arguments.
 //!
 //! Owns the nouns every other module speaks. It must never do IO, never depend on another
 //! module of this crate, and never derive `Serialize`: persisted formats keep their own
@@ -6,12 +7,14 @@
 
 mod kind;
 mod origin;
+mod policy_arg;
 mod privilege;
 mod severity;
 mod time;
 
 pub use kind::SecurableKind;
 pub use origin::Origin;
+pub use policy_arg::{PolicyArg, display_args, looks_like_literal};
 pub use privilege::{applicable_privileges, normalize_privilege, privilege_applies};
 pub use severity::Severity;
 pub use time::Timestamp;

@@ -258,7 +258,7 @@ impl Canonical for RowFilterRow {
     fn encode(&self, e: &mut Enc) {
         e.str(&self.table_full_name);
         e.str(&self.function_full_name);
-        e.list(&self.input_columns);
+        e.list(&self.input_arguments);
     }
 }
 
@@ -270,7 +270,7 @@ impl Canonical for ColumnMaskRow {
         e.str(&self.table_full_name);
         e.str(&self.column_name);
         e.str(&self.function_full_name);
-        e.list(&self.using_columns);
+        e.list(&self.using_arguments);
     }
 }
 

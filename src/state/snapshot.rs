@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::model::{SecurableKind, Timestamp};
 
 /// The current snapshot format version. Readers refuse any other.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
 
 /// A complete snapshot: manifest plus normalised rows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,7 +119,9 @@ pub struct RowFilterRow {
     pub table_full_name: String,
     /// Three-part function name as reported.
     pub function_full_name: String,
-    pub input_columns: Vec<String>,
+    /// The `ON (...)` arguments, each as SQL text ([`crate::model::PolicyArg::to_sql`]: a
+    /// column backtick-quoted, a constant as its literal). Stored as `input_columns`.
+    pub input_arguments: Vec<String>,
 }
 
 /// The mask of one column.
@@ -128,7 +130,9 @@ pub struct ColumnMaskRow {
     pub table_full_name: String,
     pub column_name: String,
     pub function_full_name: String,
-    pub using_columns: Vec<String>,
+    /// The `USING COLUMNS (...)` arguments, as [`RowFilterRow::input_arguments`]. Stored as
+    /// `using_columns`.
+    pub using_arguments: Vec<String>,
 }
 
 /// Something the collector could not read. Securables at or under it are *unknown*.

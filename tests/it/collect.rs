@@ -148,7 +148,7 @@ fn assert_matches_seed(snap: &Snapshot) {
                             .as_array()
                             .unwrap()
                             .iter()
-                            .map(s)
+                            .map(|c| format!("`{}`", s(c)))
                             .collect::<Vec<_>>(),
                     ));
                 }
@@ -227,7 +227,7 @@ fn assert_matches_seed(snap: &Snapshot) {
         (
             f.table_full_name.clone(),
             f.function_full_name.clone(),
-            f.input_columns.clone(),
+            f.input_arguments.clone(),
         )
     }));
     assert_eq!(got_filters, filters);

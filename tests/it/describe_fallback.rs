@@ -31,7 +31,7 @@ fn bulk_falls_back_to_describe_as_json_when_the_views_fail() {
     assert!(
         want.column_masks
             .iter()
-            .any(|m| m.using_columns == ["first name", "region"])
+            .any(|m| m.using_arguments == ["`first name`", "`region`"])
     );
     let rules: Value = serde_json::from_str(INFO_SCHEMA_FAULTS).unwrap();
     let h = start_controls(json!({ "rules": rules }));

@@ -146,7 +146,7 @@ pub fn mutate(s: &mut Snapshot, op: u8, idx: usize, val: u8) {
                 s.row_filters.push(RowFilterRow {
                     table_full_name: t,
                     function_full_name: format!("c.s.f_{v}"),
-                    input_columns: vec!["a".into(), v],
+                    input_arguments: vec!["`a`".into(), format!("`{v}`")],
                 });
             }
         }
@@ -157,7 +157,7 @@ pub fn mutate(s: &mut Snapshot, op: u8, idx: usize, val: u8) {
                     table_full_name: t,
                     column_name: "c1".into(),
                     function_full_name: "c.s.mask".into(),
-                    using_columns: vec![v],
+                    using_arguments: vec![format!("`{v}`")],
                 });
             }
         }

@@ -8,9 +8,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use brickkit::model::SecurableKind;
+use brickkit::model::{PolicyArg, SecurableKind};
 use brickkit::state::store::{self, Error};
-use brickkit::state::{CollectionIssue, Snapshot};
+use brickkit::state::{CollectionIssue, ColumnMaskRow, Snapshot};
 use brickkit_testkit::example::example_snapshot;
 use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 use proptest::prelude::*;
@@ -51,6 +51,151 @@ fn small() -> Snapshot {
     s.manifest.counts.clear();
     s.manifest.content_digest.clear();
     s
+}
+
+/// `small()` with a row filter and a mask whose arguments include constants.
+fn with_constants() -> Snapshot {
+    let mut s = small();
+    let f = &mut s.row_filters[0];
+    f.input_arguments = vec![
+        PolicyArg::column("region").to_sql(),
+        PolicyArg::string("U'S, \"x\"").to_sql(),
+        PolicyArg::Constant("-42".into()).to_sql(),
+    ];
+    let table = f.table_full_name.clone();
+    s.column_masks.push(ColumnMaskRow {
+        table_full_name: table,
+        column_name: "c".into(),
+        function_full_name: "cat_001.sec.mask_c".into(),
+        using_arguments: vec![
+            PolicyArg::column("a`b").to_sql(),
+            PolicyArg::string("US").to_sql(),
+        ],
+    });
+    s
+}
+
+/// Filter and mask arguments with constants survive both stores unchanged (content and
+/// digest), and so does a conversion between them.
+#[test]
+fn constant_arguments_round_trip_through_both_stores() {
+    let s = with_constants();
+    let want = with_filled_manifest(s.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("pq");
+    let db = dir.path().join("s.sqlite");
+    store::write(&s, &pq).unwrap();
+    store::write(&s, &db).unwrap();
+    for path in [&pq, &db] {
+        let got = store::read(path).unwrap();
+        assert_eq!(got.manifest.format_version, 2);
+        assert_eq!(content_of(&got), content_of(&want), "{}", path.display());
+        let f = got
+            .row_filters
+            .iter()
+            .find(|f| f.input_arguments.len() == 3)
+            .unwrap();
+        assert_eq!(
+            f.input_arguments
+                .iter()
+                .map(|a| PolicyArg::from_sql(a))
+                .collect::<Vec<_>>(),
+            vec![
+                PolicyArg::column("region"),
+                PolicyArg::string("U'S, \"x\""),
+                PolicyArg::Constant("-42".into()),
+            ]
+        );
+    }
+}
+
+/// A format-version-1 SQLite snapshot (bare column names in `input_columns` /
+/// `using_columns`, its digest over them) still reads: as the version-2 snapshot of the same
+/// content, names quoted, with the version-2 digest, and can be written again.
+#[test]
+fn version_1_sqlite_snapshots_still_read() {
+    let v2 = with_filled_manifest(small());
+    assert!(!v2.row_filters.is_empty() && !v2.column_masks.is_empty());
+    // The same content as version 1 held it.
+    let mut v1 = v2.clone();
+    let bare = |v: &mut Vec<String>| {
+        for a in v.iter_mut() {
+            *a = PolicyArg::from_sql(a).as_column().unwrap().to_string();
+        }
+    };
+    v1.row_filters
+        .iter_mut()
+        .for_each(|f| bare(&mut f.input_arguments));
+    v1.column_masks
+        .iter_mut()
+        .for_each(|m| bare(&mut m.using_arguments));
+    let v1_digest = brickkit::state::digest::content_digest(&v1);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v1.sqlite");
+    store::write(&v2, &db).unwrap();
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let tx = c.unchecked_transaction().unwrap();
+        for f in &v1.row_filters {
+            tx.execute(
+                "UPDATE row_filters SET input_columns = ?1 WHERE table_full_name = ?2",
+                (
+                    serde_json::to_string(&f.input_arguments).unwrap(),
+                    &f.table_full_name,
+                ),
+            )
+            .unwrap();
+        }
+        for m in &v1.column_masks {
+            tx.execute(
+                "UPDATE column_masks SET using_columns = ?1 \
+                 WHERE table_full_name = ?2 AND column_name = ?3",
+                (
+                    serde_json::to_string(&m.using_arguments).unwrap(),
+                    &m.table_full_name,
+                    &m.column_name,
+                ),
+            )
+            .unwrap();
+        }
+        tx.execute(
+            "UPDATE manifest SET format_version = 1, content_digest = ?1",
+            [&v1_digest],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        c.execute_batch("PRAGMA user_version = 1").unwrap();
+    }
+    assert_eq!(store::read_manifest(&db).unwrap().format_version, 1);
+    let got = store::read(&db).unwrap();
+    assert_eq!(got.manifest.format_version, 2);
+    assert_eq!(content_of(&got), content_of(&v2));
+    // Written again, it is a version-2 snapshot.
+    let again = dir.path().join("again");
+    store::write(&got, &again).unwrap();
+    assert_eq!(store::read(&again).unwrap(), got);
+}
+
+/// `snapshots/example` is checked in as format version 1 (Parquet) and reads as version 2.
+#[test]
+fn the_checked_in_version_1_example_reads_as_version_2() {
+    assert_eq!(
+        store::read_manifest(&example_dir()).unwrap().format_version,
+        1
+    );
+    let s = store::read(&example_dir()).unwrap();
+    assert_eq!(s.manifest.format_version, 2);
+    assert!(!s.row_filters.is_empty());
+    for f in &s.row_filters {
+        assert!(
+            f.input_arguments.iter().all(|a| a.starts_with('`')),
+            "{f:?}"
+        );
+    }
+    assert_eq!(
+        s.manifest.content_digest,
+        brickkit::state::digest::content_digest(&s)
+    );
 }
 
 fn with_filled_manifest(mut s: Snapshot) -> Snapshot {
@@ -306,17 +451,17 @@ fn unknown_format_versions_are_refused() {
     let text = fs::read_to_string(&mf).unwrap();
     fs::write(
         &mf,
-        text.replace("\"format_version\": 1", "\"format_version\": 2"),
+        text.replace("\"format_version\": 2", "\"format_version\": 3"),
     )
     .unwrap();
     let e = store::read(&p).unwrap_err();
     assert!(
-        matches!(e, Error::UnsupportedVersion { found: 2, .. }),
+        matches!(e, Error::UnsupportedVersion { found: 3, .. }),
         "{e}"
     );
     assert!(
         e.to_string()
-            .contains("unsupported snapshot format version 2"),
+            .contains("unsupported snapshot format version 3"),
         "{e}"
     );
     assert!(e.to_string().contains("manifest.json"), "{e}");

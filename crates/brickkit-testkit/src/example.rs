@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use brickkit::model::{SecurableKind, Timestamp};
+use brickkit::model::{PolicyArg, SecurableKind, Timestamp};
 use brickkit::state::digest::content_digest;
 use brickkit::state::id::new_snapshot_id;
 use brickkit::state::{
@@ -125,7 +125,10 @@ impl B {
         self.s.row_filters.push(RowFilterRow {
             table_full_name: table.to_string(),
             function_full_name: function.to_string(),
-            input_columns: cols.iter().map(|c| c.to_string()).collect(),
+            input_arguments: cols
+                .iter()
+                .map(|c| PolicyArg::column(*c).to_sql())
+                .collect(),
         });
     }
 
@@ -134,7 +137,10 @@ impl B {
             table_full_name: table.to_string(),
             column_name: column.to_string(),
             function_full_name: function.to_string(),
-            using_columns: using.iter().map(|c| c.to_string()).collect(),
+            using_arguments: using
+                .iter()
+                .map(|c| PolicyArg::column(*c).to_sql())
+                .collect(),
         });
     }
 

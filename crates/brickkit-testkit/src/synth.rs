@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use brickkit::declared::{
     ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, Policy, RequiredTag, RowFilter,
 };
-use brickkit::model::{SecurableKind, Timestamp};
+use brickkit::model::{PolicyArg, SecurableKind, Timestamp};
 use brickkit::state::digest::content_digest;
 use brickkit::state::id::new_snapshot_id;
 use brickkit::state::{
@@ -89,7 +89,10 @@ impl Builder {
         self.snap.row_filters.push(RowFilterRow {
             table_full_name: table.to_string(),
             function_full_name: function,
-            input_columns: columns,
+            input_arguments: columns
+                .iter()
+                .map(|c| PolicyArg::column(c.as_str()).to_sql())
+                .collect(),
         });
     }
 
@@ -98,7 +101,7 @@ impl Builder {
             table_full_name: table.to_string(),
             column_name: column.to_string(),
             function_full_name: function,
-            using_columns: Vec::new(),
+            using_arguments: Vec::new(),
         });
     }
 
@@ -361,7 +364,7 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
                     if guarded {
                         d.row_filter = Some(RowFilter {
                             function: filter_fn.clone(),
-                            columns: vec!["col_1".into()],
+                            columns: vec![PolicyArg::column("col_1")],
                         });
                     }
                     b.declare(d);
@@ -546,7 +549,7 @@ pub fn generate_governed(tables: usize, drift_every: usize) -> (DeclaredState, S
             grants: Some(grants()),
             row_filter: filter.then(|| RowFilter {
                 function: format!("{cat}.sec.region_filter"),
-                columns: vec!["region".into()],
+                columns: vec![PolicyArg::column("region")],
             }),
             columns: vec![DeclaredColumn {
                 name: "email".into(),

@@ -879,8 +879,15 @@ fn update_securable(
 ) -> Result<Value, ApiError> {
     let body = req.obj();
     let actor = ctx.actor.clone();
-    ctx.store
-        .transaction(|s| ops::update(s, k, full, &body, &actor))
+    let updated = ctx
+        .store
+        .transaction(|s| ops::update(s, k, full, &body, &actor))?;
+    // Every `update` of the SDK parses the updated object back (`CatalogsAPI.update` ->
+    // `CatalogInfo`, `SchemasAPI`, `VolumesAPI`, `FunctionsAPI`, `StorageCredentialsAPI`,
+    // `ExternalLocationsAPI`, `ConnectionsAPI` likewise) except the tables one:
+    // databricks-sdk-py `service/catalog.py` `TablesAPI.update` (owner only) returns `None`
+    // and ignores the body, which Databricks sends empty. A client must read the table back.
+    Ok(if k == Kind::Table { json!({}) } else { updated })
 }
 
 fn delete_securable(
@@ -891,6 +898,8 @@ fn delete_securable(
 ) -> Result<Value, ApiError> {
     let force = req.qbool("force");
     ctx.store.transaction(|s| ops::delete(s, k, full, force))?;
+    // Every `delete` of the SDK returns `None` (py-sdk `service/catalog.py`, e.g.
+    // `CatalogsAPI.delete`, `TablesAPI.delete`): an empty body.
     Ok(json!({}))
 }
 

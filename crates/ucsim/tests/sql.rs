@@ -160,24 +160,25 @@ fn row_filters_and_masks() {
     let r = sim.get(&format!("{UC}/tables/main.sales.orders"));
     assert!(r.body.get("row_filter").is_none());
     sim.rows("ALTER TABLE `main`.`sales`.`orders` SET ROW FILTER `main`.`sales`.`region_filter` ON (`REGION`, 'US')");
-    sim.rows("ALTER TABLE main.sales.orders ALTER COLUMN email SET MASK main.sales.mask_email USING COLUMNS (region)");
+    sim.rows("ALTER TABLE main.sales.orders ALTER COLUMN email SET MASK main.sales.mask_email USING COLUMNS (region, 'a,b', -42)");
     let r = sim.get(&format!("{UC}/tables/main.sales.orders"));
     assert_eq!(
         r.body["row_filter"],
         json!({"function_name": "main.sales.region_filter", "input_column_names": ["region"],
-            "input_arguments": [{"column": "region"}, {"constant": "US"}]})
+            "input_arguments": [{"column": "region"}, {"constant": "'US'"}]})
     );
     assert_eq!(
         r.body["columns"][1]["mask"],
-        json!({"function_name": "main.sales.mask_email", "using_column_names": ["region"]})
+        json!({"function_name": "main.sales.mask_email", "using_column_names": ["region"],
+            "using_arguments": [{"column": "region"}, {"constant": "'a,b'"}, {"constant": "-42"}]})
     );
     assert_eq!(
         sim.rows("SELECT table_name, filter_name, target_columns FROM main.information_schema.row_filters"),
-        vec![vec![s("orders"), s("main.sales.region_filter"), s("region")]]
+        vec![vec![s("orders"), s("main.sales.region_filter"), s("region,'US'")]]
     );
     assert_eq!(
         sim.rows("SELECT column_name, mask_name, using_columns FROM system.information_schema.column_masks"),
-        vec![vec![s("email"), s("main.sales.mask_email"), s("region")]]
+        vec![vec![s("email"), s("main.sales.mask_email"), s("region,\"'a,b'\",-42")]]
     );
     let d = sim.rows("DESCRIBE TABLE EXTENDED main.sales.orders");
     assert!(d.contains(&vec![
@@ -190,7 +191,7 @@ fn row_filters_and_masks() {
         d[i + 1],
         vec![
             s("email"),
-            s("`main`.`sales`.`mask_email` USING COLUMNS (`region`)"),
+            s("`main`.`sales`.`mask_email` USING COLUMNS (`region`, 'a,b', -42)"),
             s("")
         ]
     );
@@ -199,7 +200,8 @@ fn row_filters_and_masks() {
     assert_eq!(
         doc["row_filter"],
         json!({"function_name": {"catalog_name": "main", "schema_name": "sales",
-            "function_name": "region_filter"}, "column_names": ["region"]})
+            "function_name": "region_filter"}, "column_names": ["region"],
+            "input_arguments": [{"column": "region"}, {"constant": "'US'"}]})
     );
     assert_eq!(doc["column_masks"][0]["column_name"], "email");
     assert_eq!(doc["columns"][0]["type"], json!({"name": "long"}));

@@ -8,7 +8,7 @@ pub mod tags;
 
 pub use grants::PrivilegeAssignment;
 pub use securables::{
-    CatalogInfo, ColumnInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo, SchemaInfo,
-    StorageCredentialInfo, TableInfo, VolumeInfo,
+    CatalogInfo, ColumnInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo,
+    PolicyFunctionArgument, SchemaInfo, StorageCredentialInfo, TableInfo, VolumeInfo,
 };
 pub use tags::TagAssignment;

@@ -34,18 +34,33 @@ pub struct SchemaInfo {
     pub updated_at: Option<i64>,
 }
 
+/// `TableRowFilter` (databricks-sdk-py `service/catalog.py`): `input_arguments` (columns
+/// or constants) "is the replacement of the deprecated input_column_names field".
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct RowFilter {
     pub function_name: String,
+    pub input_arguments: Vec<PolicyFunctionArgument>,
+    /// Deprecated: the column arguments only.
     pub input_column_names: Vec<String>,
 }
 
+/// `ColumnMask`: `using_arguments` supersedes the deprecated `using_column_names`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ColumnMask {
     pub function_name: Option<String>,
+    pub using_arguments: Vec<PolicyFunctionArgument>,
+    /// Deprecated: the column arguments only.
     pub using_column_names: Vec<String>,
+}
+
+/// `PolicyFunctionArgument`: "A column reference" or "A constant literal".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PolicyFunctionArgument {
+    pub column: Option<String>,
+    pub constant: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -9,6 +9,7 @@ use crate::cli::report::diagnostic_line;
 use crate::cli::{exit, term};
 use brickkit::declared::json::{DeclaredJson, to_pretty};
 use brickkit::declared::{self, DeclaredState, Level};
+use brickkit::model::display_args;
 
 pub fn show(args: &DeclaredShowArgs, g: &Globals) -> anyhow::Result<u8> {
     let result = declared::load(&args.dir, args.env.as_deref());
@@ -77,7 +78,7 @@ fn render_text(s: &DeclaredState) -> String {
                 out,
                 "  row filter: {} on ({})",
                 rf.function,
-                rf.columns.join(", ")
+                display_args(&rf.columns)
             );
         }
         for c in &d.columns {
@@ -95,7 +96,7 @@ fn render_text(s: &DeclaredState) -> String {
             if let Some(m) = &c.mask {
                 let _ = write!(line, " mask {}", m.function);
                 if !m.using_columns.is_empty() {
-                    let _ = write!(line, " using ({})", m.using_columns.join(", "));
+                    let _ = write!(line, " using ({})", display_args(&m.using_columns));
                 }
             }
             let _ = writeln!(out, "{line}");

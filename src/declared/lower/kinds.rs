@@ -10,8 +10,9 @@ use super::{Lowerer, Scope, at, first_at};
 use crate::declared::conventions::subst_env;
 use crate::declared::diagnostic::Diagnostic;
 use crate::declared::model::{ColumnMask, DeclaredColumn, Origin, RowFilter};
-use crate::declared::raw::{self, Str};
-use crate::model::SecurableKind;
+use crate::declared::raw;
+use crate::declared::yaml::{Argument, Spanned};
+use crate::model::{PolicyArg, SecurableKind};
 
 impl Lowerer<'_> {
     pub(super) fn resource_file(&mut self, file: &Path, doc: &raw::ResourceFile) {
@@ -242,14 +243,10 @@ impl Lowerer<'_> {
             let (tags, _) = self.tags(file, &c.tags, &col_what);
             let mask = c.mask.as_ref().and_then(|m| {
                 let function = self.function_ref(file, &m.value.function, "mask")?;
+                let using_columns = self.arguments(file, &m.value.using, "mask `using`");
                 Some(ColumnMask {
                     function,
-                    using_columns: m
-                        .value
-                        .using
-                        .iter()
-                        .map(|u| u.value.trim().to_owned())
-                        .collect(),
+                    using_columns,
                 })
             });
             columns.push(DeclaredColumn {
@@ -275,15 +272,33 @@ impl Lowerer<'_> {
     fn row_filter(&mut self, file: &Path, t: &raw::Table) -> Option<RowFilter> {
         let rf = t.row_filter.as_ref()?;
         let function = self.function_ref(file, &rf.value.function, "row filter")?;
-        Some(RowFilter {
-            function,
-            columns: rf
-                .value
-                .columns
-                .iter()
-                .map(|c| c.value.trim().to_owned())
-                .collect(),
-        })
+        let columns = self.arguments(file, &rf.value.columns, "row filter");
+        Some(RowFilter { function, columns })
+    }
+
+    /// Filter or mask arguments: a string is a column (trimmed), `{constant: "US"}` the
+    /// string literal `'US'`, `{constant: 42}` the number `42`. A malformed item is reported
+    /// at its location (`bad-argument`) and left out.
+    fn arguments(
+        &mut self,
+        file: &Path,
+        items: &[Spanned<Argument>],
+        use_: &str,
+    ) -> Vec<PolicyArg> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match &item.value {
+                Argument::Column(c) => out.push(PolicyArg::column(c.trim())),
+                Argument::Text(v) => out.push(PolicyArg::string(v)),
+                Argument::Number(n) => out.push(PolicyArg::Constant(n.clone())),
+                Argument::Invalid(why) => self.diags.push(Diagnostic::error(
+                    at(file, item),
+                    "bad-argument",
+                    format!("{use_} argument: {why}"),
+                )),
+            }
+        }
+        out
     }
 
     /// Columns named by filters and masks must exist on fully declared tables.
@@ -294,7 +309,7 @@ impl Lowerer<'_> {
         declared: &BTreeMap<String, Option<Origin>>,
         what: &str,
     ) {
-        let mut refs: Vec<(&Str, &str)> = Vec::new();
+        let mut refs: Vec<(&Spanned<Argument>, &str)> = Vec::new();
         if let Some(rf) = &t.row_filter {
             refs.extend(rf.value.columns.iter().map(|c| (c, "row filter")));
         }
@@ -303,15 +318,16 @@ impl Lowerer<'_> {
                 refs.extend(m.value.using.iter().map(|u| (u, "mask `using`")));
             }
         }
-        for (col, use_) in refs {
-            if !declared.contains_key(&col.value.trim().to_lowercase()) {
+        for (item, use_) in refs {
+            // Constants name no column.
+            let Argument::Column(col) = &item.value else {
+                continue;
+            };
+            if !declared.contains_key(&col.trim().to_lowercase()) {
                 self.diags.push(Diagnostic::error(
-                    at(file, col),
+                    at(file, item),
                     "unknown-column",
-                    format!(
-                        "{use_} names column `{}`, which {what} does not declare",
-                        col.value
-                    ),
+                    format!("{use_} names column `{col}`, which {what} does not declare"),
                 ));
             }
         }

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::api::sql::{self, SqlResult, ident, literal};
 use crate::api::{self, Client};
-use crate::model::SecurableKind;
+use crate::model::{PolicyArg, SecurableKind};
 use crate::state::collect::common::{keep, merge};
 use crate::state::collect::rest::walk;
 use crate::state::collect::sqlrows::{at, at_opt, direct_grants, name, need, need_all};
@@ -275,12 +275,46 @@ async fn describe_fallback(
     Ok(())
 }
 
+/// `target_columns` / `using_columns`: a comma list of arguments that "may be quoted: parse
+/// like CSV" (reference §16.5): an item in `"` holds `,` and `""` for `"`. Each item is a
+/// column (bare or backtick-quoted) or a constant literal (`'US'`, `42`), returned as SQL
+/// text ([`PolicyArg::to_sql`]).
 fn split_list(s: Option<&str>) -> Vec<String> {
     let Some(s) = s else { return Vec::new() };
-    s.split(',')
-        .map(|p| p.trim().trim_matches('`').replace("``", "`"))
+    csv_items(s)
+        .iter()
+        .map(|p| p.trim())
         .filter(|p| !p.is_empty())
+        .map(|p| PolicyArg::from_sql(p).to_sql())
         .collect()
+}
+
+/// Splits one CSV record (RFC 4180 quoting) into its items.
+fn csv_items(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted => {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    cur.push('"');
+                } else {
+                    quoted = false;
+                }
+            }
+            '"' if cur.trim().is_empty() => {
+                cur.clear();
+                quoted = true;
+            }
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
 }
 
 /// Key columns naming the catalog, schema and object of a row (spellings differ by view).
@@ -372,7 +406,7 @@ fn apply(
                 snap.row_filters.push(RowFilterRow {
                     table_full_name: t,
                     function_full_name: f.to_string(),
-                    input_columns: split_list(at_opt(row, cols)),
+                    input_arguments: split_list(at_opt(row, cols)),
                 });
             }
         }
@@ -392,7 +426,7 @@ fn apply(
                     table_full_name: t,
                     column_name: c.to_string(),
                     function_full_name: m.to_string(),
-                    using_columns: split_list(at_opt(row, using)),
+                    using_arguments: split_list(at_opt(row, using)),
                 });
             }
         }

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::api::wire::{
-    CatalogInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo, PrivilegeAssignment,
-    SchemaInfo, StorageCredentialInfo, TableInfo, TagAssignment, VolumeInfo,
+    CatalogInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo, PolicyFunctionArgument,
+    PrivilegeAssignment, SchemaInfo, StorageCredentialInfo, TableInfo, TagAssignment, VolumeInfo,
 };
-use crate::model::{SecurableKind, Timestamp};
+use crate::model::{PolicyArg, SecurableKind, Timestamp};
 use crate::state::{ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, TagRow};
 
 /// Connection option keys that hold secrets (never collected).
@@ -84,6 +84,28 @@ pub struct TableRows {
     pub masks: Vec<ColumnMaskRow>,
 }
 
+/// Filter or mask arguments as SQL text: from `input_arguments` / `using_arguments` when the
+/// server sends them (a column or a constant each; an argument with neither is skipped),
+/// otherwise from the deprecated column-name list. Both forms of the same filter give the
+/// same text. Source: databricks-sdk-py `service/catalog.py` `TableRowFilter`, `ColumnMask`,
+/// `PolicyFunctionArgument`.
+pub fn policy_args(new: &[PolicyFunctionArgument], old: &[String]) -> Vec<String> {
+    if new.is_empty() {
+        return old
+            .iter()
+            .map(|c| PolicyArg::column(c.as_str()).to_sql())
+            .collect();
+    }
+    new.iter()
+        .filter_map(|a| match (&a.column, &a.constant) {
+            (Some(c), _) => Some(PolicyArg::column(c.as_str())),
+            (None, Some(k)) => Some(PolicyArg::constant(k)),
+            (None, None) => None,
+        })
+        .map(|a| a.to_sql())
+        .collect()
+}
+
 pub fn table(t: &TableInfo) -> TableRows {
     let full = three(&t.full_name, &t.catalog_name, &t.schema_name, &t.name);
     let mut r = base(
@@ -120,14 +142,14 @@ pub fn table(t: &TableInfo) -> TableRows {
                 table_full_name: full.clone(),
                 column_name: c.name.clone(),
                 function_full_name: f.clone(),
-                using_columns: m.using_column_names.clone(),
+                using_arguments: policy_args(&m.using_arguments, &m.using_column_names),
             });
         }
     }
     let row_filter = t.row_filter.as_ref().map(|f| RowFilterRow {
         table_full_name: full.clone(),
         function_full_name: f.function_name.clone(),
-        input_columns: f.input_column_names.clone(),
+        input_arguments: policy_args(&f.input_arguments, &f.input_column_names),
     });
     TableRows {
         securable: r,

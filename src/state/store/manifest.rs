@@ -100,9 +100,10 @@ pub(crate) fn is_digest(s: &str) -> bool {
     })
 }
 
-/// Refuse any format version but the current one.
+/// Refuse any format version but the current one and version 1 (which `store::read`
+/// upgrades: see `store::upgrade_v1`).
 pub(crate) fn check_version(path: &Path, found: u64) -> Result<(), Error> {
-    if found == u64::from(SNAPSHOT_FORMAT_VERSION) {
+    if found == u64::from(SNAPSHOT_FORMAT_VERSION) || found == 1 {
         Ok(())
     } else {
         Err(Error::UnsupportedVersion {

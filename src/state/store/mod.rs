@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::Error;
 
+use crate::model::PolicyArg;
 use crate::state::digest::{digest_from_chunks, digest_sorted};
 use crate::state::id::is_valid_snapshot_id;
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
@@ -112,7 +113,34 @@ pub fn read(path: &Path) -> Result<Snapshot, Error> {
             actual,
         });
     }
+    if s.manifest.format_version == 1 {
+        upgrade_v1(&mut s);
+    }
     Ok(s)
+}
+
+/// Format version 1 held bare column names in `row_filters.input_columns` and
+/// `column_masks.using_columns`; version 2 holds arguments as SQL text (a column
+/// backtick-quoted, a constant as its literal). A version-1 snapshot, once its digest checked
+/// out, is read as the version-2 snapshot of the same content: names quoted, version 2, and
+/// the digest of the version-2 encoding (so it can be written again as version 2).
+fn upgrade_v1(s: &mut Snapshot) {
+    let quote = |v: &mut Vec<String>| {
+        for a in v.iter_mut() {
+            *a = PolicyArg::column(a.as_str()).to_sql();
+        }
+    };
+    for f in &mut s.row_filters {
+        quote(&mut f.input_arguments);
+    }
+    for m in &mut s.column_masks {
+        quote(&mut m.using_arguments);
+    }
+    s.manifest.format_version = SNAPSHOT_FORMAT_VERSION;
+    if !s.is_sorted() {
+        s.sort();
+    }
+    s.manifest.content_digest = digest_sorted(s);
 }
 
 /// Read only the manifest of a snapshot (cheap; checks the version, not the content).

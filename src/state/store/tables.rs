@@ -303,7 +303,13 @@ impl Table for RowFilterRow {
     fn columns<C: Columns<Self>>(c: &mut C) -> Result<(), C::Error> {
         column!(c.text(table_full_name))?;
         column!(c.text(function_full_name))?;
-        column!(c.list(input_columns))
+        // Version 2: the list holds arguments as SQL text (columns or constants); version 1
+        // held bare column names (see `store::upgrade_v1`).
+        c.list(
+            "input_columns",
+            |r| &r.input_arguments,
+            |r| &mut r.input_arguments,
+        )
     }
 }
 
@@ -319,7 +325,11 @@ impl Table for ColumnMaskRow {
         column!(c.text(table_full_name))?;
         column!(c.text(column_name))?;
         column!(c.text(function_full_name))?;
-        column!(c.list(using_columns))
+        c.list(
+            "using_columns",
+            |r| &r.using_arguments,
+            |r| &mut r.using_arguments,
+        )
     }
 }
 
@@ -445,10 +455,11 @@ mod tests {
         ColumnDef { name, ty, nullable }
     }
 
-    /// The layout of format version 1, spelled out: the descriptions must keep producing
-    /// exactly these columns (a change here is a new format version).
+    /// The layout of format versions 1 and 2 (the same columns; version 2 changed what the
+    /// items of `input_columns` / `using_columns` mean), spelled out: the descriptions must
+    /// keep producing exactly these columns (a change here is a new format version).
     #[test]
-    fn the_layout_is_format_version_1() {
+    fn the_layout_is_format_version_2() {
         let want: [(&str, Vec<ColumnDef>); 7] = [
             (
                 "securables",

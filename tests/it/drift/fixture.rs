@@ -9,12 +9,17 @@ use brickkit::declared::{
     ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, GrantMode, IgnoreSpec,
     NamingRule, Origin, Policy, RequiredTag, RowFilter,
 };
-use brickkit::model::{SecurableKind, Severity, Timestamp};
+use brickkit::model::{PolicyArg, SecurableKind, Severity, Timestamp};
 use brickkit::state::{
     CollectionIssue, ColumnMaskRow, GrantRow, Manifest, RowFilterRow, SecurableRow, Snapshot,
     TagRow,
 };
 use serde::Deserialize;
+
+/// Filter and mask arguments of a case: SQL text (`region`, `` `region` ``, `'US'`, `42`).
+fn args(v: Vec<String>) -> Vec<PolicyArg> {
+    v.iter().map(|a| PolicyArg::from_sql(a)).collect()
+}
 
 fn kind(s: &str) -> SecurableKind {
     s.parse().unwrap()
@@ -103,9 +108,10 @@ impl DeclaredFx {
                         .map(|(p, v)| (p, v.into_iter().collect::<BTreeSet<_>>()))
                         .collect()
                 }),
-                row_filter: s
-                    .row_filter
-                    .map(|(function, columns)| RowFilter { function, columns }),
+                row_filter: s.row_filter.map(|(function, columns)| RowFilter {
+                    function,
+                    columns: args(columns),
+                }),
                 columns: s
                     .columns
                     .into_iter()
@@ -117,7 +123,7 @@ impl DeclaredFx {
                         tags: c.tags,
                         mask: c.mask.map(|(function, using_columns)| ColumnMask {
                             function,
-                            using_columns,
+                            using_columns: args(using_columns),
                         }),
                     })
                     .collect(),
@@ -278,7 +284,7 @@ impl SnapshotFx {
                 .map(|(t, f, c)| RowFilterRow {
                     table_full_name: t,
                     function_full_name: f,
-                    input_columns: c,
+                    input_arguments: c.iter().map(|a| PolicyArg::from_sql(a).to_sql()).collect(),
                 })
                 .collect(),
             column_masks: self
@@ -288,7 +294,7 @@ impl SnapshotFx {
                     table_full_name: t,
                     column_name: c,
                     function_full_name: f,
-                    using_columns: u,
+                    using_arguments: u.iter().map(|a| PolicyArg::from_sql(a).to_sql()).collect(),
                 })
                 .collect(),
             collection_issues: self

@@ -83,7 +83,36 @@ pub fn normalize_column(col: Value, position: usize) -> Result<Value, ApiError> 
     }
     c.insert("position".into(), json!(position));
     c.insert("nullable".into(), json!(nullable));
+    if let Some(Value::Object(m)) = c.get_mut("mask") {
+        policy_arguments(m, "using_column_names", "using_arguments");
+    }
     Ok(Value::Object(c))
+}
+
+/// Completes the arguments of a row filter (`input_column_names` / `input_arguments`) or a
+/// column mask (`using_column_names` / `using_arguments`) given with one field only (seeds,
+/// older dumps), so both read back as Databricks returns them: the argument list (each
+/// `{"column": c}` or `{"constant": literal}`) "is the replacement of the deprecated" column
+/// list, which keeps the column arguments only (databricks-sdk-py `service/catalog.py`
+/// `TableRowFilter`, `ColumnMask`, `PolicyFunctionArgument`).
+pub fn policy_arguments(m: &mut Map<String, Value>, old: &str, new: &str) {
+    match (m.get(old).cloned(), m.get(new).cloned()) {
+        (_, Some(Value::Array(args))) => {
+            let cols: Vec<Value> = args
+                .iter()
+                .filter_map(|a| a.get("column").cloned())
+                .collect();
+            m.insert(old.into(), Value::Array(cols));
+        }
+        (Some(Value::Array(cols)), _) => {
+            let args: Vec<Value> = cols.iter().map(|c| json!({"column": c})).collect();
+            m.insert(new.into(), Value::Array(args));
+        }
+        _ => {
+            m.insert(old.into(), json!([]));
+            m.insert(new.into(), json!([]));
+        }
+    }
 }
 
 /// Normalises the columns of a new table in order, refusing a duplicate name (case-insensitive).

@@ -208,6 +208,9 @@ fn fill_table(b: &mut Map<String, Value>, key: &str) -> Result<(), ApiError> {
         _ => Vec::new(),
     };
     let out = normalize_columns(cols, key)?;
+    if let Some(Value::Object(rf)) = b.get_mut("row_filter") {
+        super::columns::policy_arguments(rf, "input_column_names", "input_arguments");
+    }
     if out.is_empty() {
         b.remove("columns");
     } else {

@@ -25,14 +25,15 @@ fn fq(name: &str) -> String {
 }
 
 fn args_text(cols: Option<&Value>, args: Option<&Value>) -> String {
+    // Each argument as SQL: a column backtick-quoted, a constant as its literal (which the
+    // API's `constant` holds as written, see `sql::parse::Parser::args`); reference §10.2:
+    // `` `main`.`sec`.`f` ON (`region`) ``.
     if let Some(Value::Array(a)) = args {
         return a
             .iter()
             .map(|x| match (x.get("column"), x.get("constant")) {
                 (Some(Value::String(c)), _) => quote(c),
-                (_, Some(Value::String(k))) => {
-                    format!("'{}'", k.replace('\\', "\\\\").replace('\'', "\\'"))
-                }
+                (_, Some(Value::String(k))) => k.clone(),
                 _ => String::new(),
             })
             .collect::<Vec<_>>()
@@ -270,8 +271,12 @@ pub fn as_json(t: &Value) -> SqlResult {
     if let Some(rf) = t.get("row_filter") {
         m.insert(
             "row_filter".into(),
+            // `column_names` (reference §10.2, dbt's parser) holds the column arguments;
+            // `input_arguments` (columns and constants, the REST shape) is ucsim's stand-in
+            // for how AS JSON shows a constant, which no public source shows.
             json!({"function_name": fn_obj(&s(rf, "function_name").unwrap_or_default()),
-                "column_names": rf.get("input_column_names").cloned().unwrap_or(json!([]))}),
+                "column_names": rf.get("input_column_names").cloned().unwrap_or(json!([])),
+                "input_arguments": rf.get("input_arguments").cloned().unwrap_or(json!([]))}),
         );
     }
     let masks: Vec<Value> = cols
@@ -280,7 +285,8 @@ pub fn as_json(t: &Value) -> SqlResult {
             let mk = c.get("mask")?;
             Some(json!({"column_name": s(c, "name"),
                 "function_name": fn_obj(&s(mk, "function_name").unwrap_or_default()),
-                "using_column_names": mk.get("using_column_names").cloned().unwrap_or(json!([]))}))
+                "using_column_names": mk.get("using_column_names").cloned().unwrap_or(json!([])),
+                "using_arguments": mk.get("using_arguments").cloned().unwrap_or(json!([]))}))
         })
         .collect();
     if !masks.is_empty() {

@@ -111,7 +111,7 @@ fn empty() -> SqlResult {
     SqlResult::default()
 }
 
-fn arg_json(args: &[Arg]) -> (Vec<String>, Option<Vec<Value>>) {
+fn arg_json(args: &[Arg]) -> (Vec<String>, Vec<Value>) {
     let cols: Vec<String> = args
         .iter()
         .filter_map(|a| match a {
@@ -119,15 +119,13 @@ fn arg_json(args: &[Arg]) -> (Vec<String>, Option<Vec<Value>>) {
             Arg::Constant(_) => None,
         })
         .collect();
-    let has_const = args.iter().any(|a| matches!(a, Arg::Constant(_)));
-    let full = has_const.then(|| {
-        args.iter()
-            .map(|a| match a {
-                Arg::Column(c) => json!({"column": c}),
-                Arg::Constant(v) => json!({"constant": v}),
-            })
-            .collect()
-    });
+    let full = args
+        .iter()
+        .map(|a| match a {
+            Arg::Column(c) => json!({"column": c}),
+            Arg::Constant(v) => json!({"constant": v}),
+        })
+        .collect();
     (cols, full)
 }
 
@@ -441,10 +439,12 @@ impl Exec<'_, '_> {
         let (cols, full) = arg_json(&args);
         let mut rf = Map::new();
         rf.insert("function_name".into(), json!(fkey));
+        // Both fields, as Databricks returns them: `input_arguments` (every argument, column
+        // or constant) "is the replacement of the deprecated input_column_names field"
+        // (databricks-sdk-py `service/catalog.py` `TableRowFilter`); the deprecated list
+        // keeps the column arguments only (it has no way to say a constant).
         rf.insert("input_column_names".into(), json!(cols));
-        if let Some(f) = full {
-            rf.insert("input_arguments".into(), Value::Array(f));
-        }
+        rf.insert("input_arguments".into(), Value::Array(full));
         if let Some(o) = body.as_object_mut() {
             o.insert("row_filter".into(), Value::Object(rf));
             o.insert("updated_at".into(), json!(self.actor.now_ms));
@@ -485,10 +485,10 @@ impl Exec<'_, '_> {
         let (cols, full) = arg_json(&using);
         let mut m = Map::new();
         m.insert("function_name".into(), json!(fkey));
+        // `using_arguments` supersedes the deprecated `using_column_names` (py-sdk
+        // `ColumnMask`); both are returned, the old one with the column arguments only.
         m.insert("using_column_names".into(), json!(cols));
-        if let Some(f) = full {
-            m.insert("using_arguments".into(), Value::Array(f));
-        }
+        m.insert("using_arguments".into(), Value::Array(full));
         ops::with_column(self.store, &key, column, self.actor, |c| {
             c.insert("mask".into(), Value::Object(m));
         })

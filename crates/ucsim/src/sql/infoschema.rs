@@ -163,17 +163,39 @@ fn tag_rows(
     Ok(rows)
 }
 
-fn join_cols(v: Option<&Value>) -> Option<String> {
-    let a = v?.as_array()?;
-    if a.is_empty() {
+/// `target_columns` / `using_columns`: the arguments joined by `,`, each column by its name
+/// and each constant by its literal (`region,'US'`), NULL when there are none (reference
+/// §10.2 table, §16.5: "comma list ... (may be quoted: parse like CSV)"). An item holding a
+/// `,`, a `"` or a line break is CSV-quoted (RFC 4180: in `"`, with `"` doubled).
+fn join_args(cols: Option<&Value>, args: Option<&Value>) -> Option<String> {
+    let items: Vec<String> = match args.and_then(Value::as_array) {
+        Some(a) => a
+            .iter()
+            .filter_map(|x| {
+                x.get("column")
+                    .or_else(|| x.get("constant"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect(),
+        None => cols?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+    };
+    if items.is_empty() {
         return None;
     }
-    Some(
-        a.iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(","),
-    )
+    let csv = |v: &str| {
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    };
+    Some(items.iter().map(|v| csv(v)).collect::<Vec<_>>().join(","))
 }
 
 /// The tag views: `(view, tag entity type, columns)`.
@@ -829,7 +851,10 @@ fn row_filters(store: &Store, catalog: Option<&str>) -> Result<View, ApiError> {
                     s(t, "schema_name"),
                     s(t, "name"),
                     s(rf, "function_name"),
-                    Some(join_cols(rf.get("input_column_names")).unwrap_or_default()),
+                    Some(
+                        join_args(rf.get("input_column_names"), rf.get("input_arguments"))
+                            .unwrap_or_default(),
+                    ),
                 ])
             })
             .collect(),
@@ -852,7 +877,7 @@ fn column_masks(store: &Store, catalog: Option<&str>) -> Result<View, ApiError> 
                     s(&t, "name"),
                     s(c, "name"),
                     s(m, "function_name"),
-                    join_cols(m.get("using_column_names")),
+                    join_args(m.get("using_column_names"), m.get("using_arguments")),
                 ]);
             }
         }

@@ -81,6 +81,12 @@ pub enum Arg {
     Constant(String),
 }
 
+/// The SQL text of a string literal holding `s`: single quotes, `\\` and `\'` escaped as
+/// Databricks SQL string literals escape them (SQL reference "STRING type", literals).
+pub fn string_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
 /// A column definition of `CREATE TABLE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColDef {
@@ -578,13 +584,29 @@ impl P<'_> {
                     self.pos += 1;
                     out.push(Arg::Column(w.value));
                 }
+                // A constant keeps its SQL literal text (`'US'`, `42`, `-1`): the argument
+                // grammar is `column_name | constant_literal` (SQL reference "ROW FILTER
+                // clause" / "Column mask clause"), and the API's `constant` is "A constant
+                // literal" (databricks-sdk-py `service/catalog.py` `PolicyFunctionArgument`).
                 Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => {
                     self.pos += 1;
-                    out.push(Arg::Constant(s));
+                    out.push(Arg::Constant(string_literal(&s)));
                 }
                 Token::Number(n, _) => {
                     self.pos += 1;
                     out.push(Arg::Constant(n));
+                }
+                Token::Minus
+                    if matches!(
+                        self.toks.get(self.pos + 1).map(|t| &t.token),
+                        Some(Token::Number(..))
+                    ) =>
+                {
+                    self.pos += 1;
+                    if let Token::Number(n, _) = self.peek().clone() {
+                        self.pos += 1;
+                        out.push(Arg::Constant(format!("-{n}")));
+                    }
                 }
                 _ => {
                     return Err(syntax(format!(
@@ -1375,7 +1397,7 @@ mod tests {
             columns[3].mask,
             Some((
                 vec!["a".into(), "b".into(), "m".into()],
-                vec![Arg::Column("id".into()), Arg::Constant("US".into())]
+                vec![Arg::Column("id".into()), Arg::Constant("'US'".into())]
             ))
         );
         assert_eq!(

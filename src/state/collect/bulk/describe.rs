@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::model::PolicyArg;
 use crate::state::{ColumnMaskRow, RowFilterRow};
 
 /// The row filter and column masks of one table, as the snapshot holds them.
@@ -69,6 +70,35 @@ fn names(v: Option<&Value>, table: &str, whose: &str) -> Result<Vec<String>, Par
     }
 }
 
+/// The arguments of a filter or mask in the AS JSON document, as SQL text: from
+/// `input_arguments` / `using_arguments` (`{column}` or `{constant}` each, the REST shape)
+/// when present and not empty, otherwise from the column-name list (`column_names` /
+/// `using_column_names`, reference §10.2).
+fn arguments(
+    new: Option<&Value>,
+    old: Option<&Value>,
+    table: &str,
+    whose: &str,
+) -> Result<Vec<String>, ParseError> {
+    match new {
+        Some(Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .map(|x| match (x.get("column"), x.get("constant")) {
+                (Some(Value::String(c)), _) => Ok(PolicyArg::column(c.as_str()).to_sql()),
+                (_, Some(Value::String(k))) => Ok(PolicyArg::constant(k).to_sql()),
+                _ => Err(json_err(
+                    table,
+                    format!("{whose}: an argument is neither a column nor a constant"),
+                )),
+            })
+            .collect(),
+        _ => Ok(names(old, table, whose)?
+            .iter()
+            .map(|c| PolicyArg::column(c.as_str()).to_sql())
+            .collect()),
+    }
+}
+
 /// Reads the `json_metadata` document of `DESCRIBE TABLE EXTENDED <table> AS JSON`.
 pub fn from_json(table: &str, doc: &str) -> Result<Controls, ParseError> {
     let v: Value = serde_json::from_str(doc).map_err(|e| json_err(table, e.to_string()))?;
@@ -84,7 +114,12 @@ pub fn from_json(table: &str, doc: &str) -> Result<Controls, ParseError> {
             Some(RowFilterRow {
                 table_full_name: table.to_string(),
                 function_full_name: function_of(f, table, "row_filter")?,
-                input_columns: names(rf.get("column_names"), table, "row_filter.column_names")?,
+                input_arguments: arguments(
+                    rf.get("input_arguments"),
+                    rf.get("column_names"),
+                    table,
+                    "row_filter",
+                )?,
             })
         }
     };
@@ -105,7 +140,12 @@ pub fn from_json(table: &str, doc: &str) -> Result<Controls, ParseError> {
                     table_full_name: table.to_string(),
                     column_name: column.to_string(),
                     function_full_name: function_of(f, table, &whose)?,
-                    using_columns: names(m.get("using_column_names"), table, &whose)?,
+                    using_arguments: arguments(
+                        m.get("using_arguments"),
+                        m.get("using_column_names"),
+                        table,
+                        &whose,
+                    )?,
                 });
             }
         }
@@ -119,8 +159,8 @@ pub fn from_json(table: &str, doc: &str) -> Result<Controls, ParseError> {
 enum Tok {
     /// An identifier (backticked or bare), unescaped.
     Ident(String),
-    /// A literal (string or number): a constant argument.
-    Literal,
+    /// A literal (string, number, `TRUE`, `FALSE`, `NULL`): a constant argument, as written.
+    Literal(String),
     Dot,
     Comma,
     Open,
@@ -154,23 +194,27 @@ fn tokens(s: &str) -> Result<Vec<Tok>, String> {
             '\'' | '"' => {
                 let q = c;
                 it.next();
+                let mut lit = String::from(q);
                 loop {
                     match it.next() {
                         Some('\\') => {
-                            it.next();
+                            lit.push('\\');
+                            lit.extend(it.next());
                         }
                         Some(ch) if ch == q => {
+                            lit.push(ch);
                             if it.peek() == Some(&q) {
                                 it.next();
+                                lit.push(q);
                             } else {
                                 break;
                             }
                         }
-                        Some(_) => {}
+                        Some(ch) => lit.push(ch),
                         None => return Err(format!("unterminated literal in {s:?}")),
                     }
                 }
-                out.push(Tok::Literal);
+                out.push(Tok::Literal(lit));
             }
             '.' => {
                 it.next();
@@ -206,7 +250,7 @@ fn tokens(s: &str) -> Result<Vec<Tok>, String> {
                     .iter()
                     .any(|k| w.eq_ignore_ascii_case(k));
                 out.push(if numeric || keyword {
-                    Tok::Literal
+                    Tok::Literal(w)
                 } else {
                     Tok::Ident(w)
                 });
@@ -216,9 +260,10 @@ fn tokens(s: &str) -> Result<Vec<Tok>, String> {
     Ok(out)
 }
 
-/// `fn [KEYWORD... (args)]`: the three-part function and the column arguments (constants
-/// skipped, as `input_column_names` / `using_column_names` skip them). `keyword` is `ON` for a
-/// row filter and `USING COLUMNS` for a mask; the argument list is optional for a mask.
+/// `fn [KEYWORD... (args)]`: the three-part function and the arguments as SQL text (a column
+/// backtick-quoted, a constant as its literal: `` `main`.`sec`.`f` ON (`region`, 'US') ``,
+/// reference §10.2). `keyword` is `ON` for a row filter and `USING COLUMNS` for a mask; the
+/// argument list is optional for a mask.
 fn function_and_columns(value: &str, keyword: &[&str]) -> Result<(String, Vec<String>), String> {
     let toks = tokens(value)?;
     let mut i = 0;
@@ -257,8 +302,12 @@ fn function_and_columns(value: &str, keyword: &[&str]) -> Result<(String, Vec<St
         loop {
             match toks.get(i) {
                 Some(Tok::Close) if i + 1 == toks.len() => break,
-                Some(Tok::Ident(c)) if expect_arg => columns.push(c.clone()),
-                Some(Tok::Literal) if expect_arg => {}
+                Some(Tok::Ident(c)) if expect_arg => {
+                    columns.push(PolicyArg::column(c.as_str()).to_sql());
+                }
+                Some(Tok::Literal(k)) if expect_arg => {
+                    columns.push(PolicyArg::Constant(k.clone()).to_sql());
+                }
                 Some(Tok::Comma) if !expect_arg => {}
                 _ => return Err(format!("cannot read the argument list of {value:?}")),
             }
@@ -308,7 +357,7 @@ pub fn from_text(
                     table_full_name: table.to_string(),
                     column_name: name.clone(),
                     function_full_name: f,
-                    using_columns: using,
+                    using_arguments: using,
                 });
                 continue;
             }
@@ -324,7 +373,7 @@ pub fn from_text(
             out.row_filter = Some(RowFilterRow {
                 table_full_name: table.to_string(),
                 function_full_name: f,
-                input_columns: cols,
+                input_arguments: cols,
             });
         }
     }
@@ -349,7 +398,10 @@ mod tests {
         Some(RowFilterRow {
             table_full_name: T.into(),
             function_full_name: f.into(),
-            input_columns: cols.iter().map(|c| c.to_string()).collect(),
+            input_arguments: cols
+                .iter()
+                .map(|c| PolicyArg::from_sql(c).to_sql())
+                .collect(),
         })
     }
 
@@ -358,7 +410,10 @@ mod tests {
             table_full_name: T.into(),
             column_name: col.into(),
             function_full_name: f.into(),
-            using_columns: using.iter().map(|c| c.to_string()).collect(),
+            using_arguments: using
+                .iter()
+                .map(|c| PolicyArg::from_sql(c).to_sql())
+                .collect(),
         }
     }
 
@@ -464,13 +519,13 @@ mod tests {
         let c = from_text(T, &rows, 0, 1).unwrap();
         assert_eq!(
             c.row_filter,
-            filter("main.sec.region_filter", &["region", "dept"])
+            filter("main.sec.region_filter", &["region", "'US'", "dept"])
         );
         assert_eq!(
             c.masks,
             vec![
                 mask("email", "main.sec.mask_email", &[]),
-                mask("ssn", "main.sec.mask_ssn", &["region"])
+                mask("ssn", "main.sec.mask_ssn", &["region", "'US'", "42"])
             ]
         );
     }
@@ -497,7 +552,11 @@ mod tests {
         );
         assert_eq!(
             c.masks,
-            vec![mask("a.b`c'd", "we`ird-cat.s.m", &["first name"])]
+            vec![mask(
+                "a.b`c'd",
+                "we`ird-cat.s.m",
+                &["first name", "'it\\'s ,)'"]
+            )]
         );
     }
 
