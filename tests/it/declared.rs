@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use brickkit::declared::json::{DeclaredJson, to_pretty};
 use brickkit::declared::{self, Diagnostic, Level, LoadResult, SourceFile};
-use brickkit::model::SecurableKind;
+use brickkit::model::{PolicyArg, SecurableKind};
 use proptest::prelude::*;
 
 use crate::support::{brickkit, brickkit_with};
@@ -277,6 +277,72 @@ catalogs:
         [
             "a.yaml:11:57: error[unknown-column]: row filter names column `regoin`, which table `sales.s.t` does not declare",
             "a.yaml:14:81: error[unknown-column]: mask `using` names column `nope`, which table `sales.s.t` does not declare",
+        ]
+    );
+}
+
+/// `{constant: ...}` items are constants (string -> `'US'`, number -> `42`) and name no
+/// column; a malformed item is `bad-argument` at its line and column.
+#[test]
+fn filter_and_mask_constants() {
+    let r = load(&[(
+        "a.yaml",
+        "\
+catalogs:
+  - name: sales
+    schemas:
+      - name: s
+        functions:
+          - {name: f, create: true, returns: BOOLEAN, body: \"true\"}
+        tables:
+          - name: t
+            create: true
+            tags: {data_owner: x, data_classification: public}
+            row_filter: {function: sales.s.f, columns: [region, {constant: \"it's\"}, {constant: 42}]}
+            columns:
+              - {name: region, type: STRING}
+              - {name: email, type: STRING, mask: {function: sales.s.f, using: [{column: region}, {constant: [1]}]}}
+",
+    )]);
+    let lines: Vec<String> = r.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "a.yaml:14:81: error[bad-argument]: mask `using` argument: unknown key `column` in an argument (a column is written as its name, a constant as {constant: ...})",
+            "a.yaml:14:99: error[bad-argument]: mask `using` argument: `constant` takes a string or a number",
+        ]
+    );
+    let r = load(&[(
+        "a.yaml",
+        "\
+catalogs:
+  - name: sales
+    schemas:
+      - name: s
+        functions:
+          - {name: f, create: true, returns: BOOLEAN, body: \"true\"}
+        tables:
+          - name: t
+            create: true
+            tags: {data_owner: x, data_classification: public}
+            row_filter: {function: sales.s.f, columns: [region, {constant: \"it's\"}, {constant: 42}]}
+            columns:
+              - {name: region, type: STRING}
+",
+    )]);
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let st = r.state.as_ref().unwrap();
+    let t = st
+        .securables
+        .iter()
+        .find(|s| s.full_name.ends_with(".t"))
+        .unwrap();
+    assert_eq!(
+        t.row_filter.as_ref().unwrap().columns,
+        [
+            PolicyArg::column("region"),
+            PolicyArg::Constant("'it\\'s'".into()),
+            PolicyArg::Constant("42".into()),
         ]
     );
 }
