@@ -179,3 +179,60 @@ fn a_fallback_that_cannot_start_keeps_the_catalog_issue() {
         .count();
     assert_eq!(describes, 2);
 }
+
+/// Constant arguments (`ON (region, 'US')`, `USING COLUMNS (region, 42)`) reach the snapshot
+/// the same way through REST (`input_arguments` / `using_arguments`), the information_schema
+/// views and the DESCRIBE fallback, and survive the SQLite store.
+#[test]
+fn constant_arguments_are_collected_alike_by_rest_bulk_and_describe() {
+    let mut seed = crate::support::sim::controls_seed();
+    let orders = &mut seed["catalogs"][0]["schemas"][0]["tables"][0];
+    assert_eq!(orders["name"], "orders");
+    orders["row_filter"] = json!({"function_name": "main.sales.region_filter",
+        "input_arguments": [{"column": "region"}, {"constant": "'US'"}]});
+    assert_eq!(orders["columns"][1]["name"], "email");
+    orders["columns"][1]["mask"] = json!({"function_name": "main.sales.mask_email",
+        "using_arguments": [{"column": "region"}, {"constant": "42"}]});
+    let start = |faults: Value| {
+        ucsim::Server::start(ucsim::Config {
+            tokens: vec![crate::support::sim::TOKEN.into()],
+            seed_json: Some(seed.clone()),
+            page_size: 3,
+            faults: serde_json::from_value(faults).unwrap(),
+            ..ucsim::Config::default()
+        })
+        .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_, rest) =
+        crate::support::sim::collect(&start(json!({})), dir.path(), &["--mode", "rest"]);
+    let filter = rest
+        .row_filters
+        .iter()
+        .find(|f| f.table_full_name == "main.sales.orders")
+        .unwrap();
+    assert_eq!(filter.input_arguments, ["`region`", "'US'"]);
+    let mask = rest
+        .column_masks
+        .iter()
+        .find(|m| m.table_full_name == "main.sales.orders" && m.column_name == "email")
+        .unwrap();
+    assert_eq!(mask.using_arguments, ["`region`", "42"]);
+
+    let (_, bulk_views) = crate::support::sim::collect(
+        &start(json!({})),
+        dir.path(),
+        &[
+            "--mode",
+            "bulk",
+            "--warehouse-id",
+            "W",
+            "--format",
+            "sqlite",
+        ],
+    );
+    assert_eq!(content(&bulk_views), content(&rest));
+    let rules: Value = serde_json::from_str(INFO_SCHEMA_FAULTS).unwrap();
+    let described = bulk(&start(json!({ "rules": rules })), dir.path());
+    assert_eq!(content(&described), content(&rest));
+}
