@@ -1,4 +1,5 @@
-//! Shared vocabulary of brickkit: securable kinds, privileges, severities and timestamps.
+//! Shared vocabulary of brickkit: securable kinds, privileges, severities, timestamps and
+//! SQL quoting.
 //!
 //! Owns the nouns every other module speaks. It must never do IO, never depend on another
 //! module of this crate, and never derive `Serialize`: persisted formats keep their own
@@ -8,6 +9,7 @@ mod kind;
 mod origin;
 mod privilege;
 mod severity;
+pub mod sql;
 mod time;
 
 pub use kind::SecurableKind;
