@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::declared::{DeclaredColumn, DeclaredSecurable, DeclaredState, GrantMode};
 use crate::diff::normalize::lower;
 use crate::diff::{DiffSet, FIELD_EXISTS, FIELD_NAME, Value};
-use crate::drift::{self, Drift, DriftOptions, DriftReport, attribute_covers, ignore::glob_match};
+use crate::drift::{
+    self, Drift, DriftOptions, DriftReport, UnmanagedScope, attribute_covers, ignore::glob_match,
+};
 use crate::model::{SecurableKind, Timestamp};
 use crate::state::Snapshot;
 
@@ -696,10 +698,62 @@ impl<'a> Builder<'a> {
         self.ops.last().map(|o| o.id.clone()).unwrap_or_default()
     }
 
-    /// Drift an ignore rule silenced: listed with the rule, never planned.
+    /// Drift an ignore rule silenced (fields of declared securables, and undeclared
+    /// securables in the unmanaged scope): listed with the rule, never planned.
     fn ignored(&mut self, diffs: &DiffSet, report: &DriftReport, opts: &PlanOptions) {
         if opts.ignore.is_empty() {
             return;
+        }
+        let rule_for = |kind: SecurableKind, name: &str, field: &str| {
+            opts.ignore
+                .rules
+                .iter()
+                .find(|r| {
+                    r.kind.is_none_or(|k| k == kind)
+                        && glob_match(&r.name, name)
+                        && r.field.as_deref().is_none_or(|f| glob_match(f, field))
+                })
+                .map(|r| format!("ignored by `{}`", r.pattern))
+        };
+        let catalogs: HashSet<String> = self
+            .declared
+            .securables
+            .iter()
+            .filter(|s| s.kind == SecurableKind::Catalog)
+            .map(|s| lower(&s.full_name).into_owned())
+            .collect();
+        let infra: HashSet<SecurableKind> = self
+            .declared
+            .securables
+            .iter()
+            .filter(|s| !s.kind.in_catalog())
+            .map(|s| s.kind)
+            .collect();
+        for u in &diffs.undeclared {
+            // The classifier's unmanaged scope: inside declared catalogs, or an
+            // infrastructure kind the tree declares.
+            let in_scope = opts.unmanaged == UnmanagedScope::All
+                || if u.kind.in_catalog() {
+                    u.kind != SecurableKind::Catalog
+                        && u.full_name
+                            .split('.')
+                            .next()
+                            .is_some_and(|c| catalogs.contains(c))
+                } else {
+                    infra.contains(&u.kind)
+                };
+            if !in_scope {
+                continue;
+            }
+            if let Some(reason) = rule_for(u.kind, &u.full_name, FIELD_EXISTS) {
+                self.not_planned.push(NotPlanned {
+                    kind: Some(u.kind),
+                    full_name: u.full_name.clone(),
+                    attribute: None,
+                    cause: Cause::Ignored,
+                    reason,
+                });
+            }
         }
         let mut unknown: HashMap<(SecurableKind, String), Vec<Option<&str>>> = HashMap::new();
         for u in &report.unknown {
@@ -724,17 +778,13 @@ impl<'a> Builder<'a> {
                 {
                     continue;
                 }
-                if let Some(rule) = opts.ignore.rules.iter().find(|r| {
-                    r.kind.is_none_or(|k| k == d.kind)
-                        && glob_match(&r.name, &name)
-                        && r.field.as_deref().is_none_or(|f| glob_match(f, &c.field))
-                }) {
+                if let Some(reason) = rule_for(d.kind, &name, &c.field) {
                     self.not_planned.push(NotPlanned {
                         kind: Some(d.kind),
                         full_name: d.full_name.clone(),
                         attribute: Some(c.field.clone()),
                         cause: Cause::Ignored,
-                        reason: format!("ignored by `{}`", rule.pattern),
+                        reason,
                     });
                 }
             }

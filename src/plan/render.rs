@@ -167,7 +167,8 @@ fn code(s: &str) -> String {
     } else {
         ""
     };
-    format!("{fence}{pad}{}{pad}{fence}", cell(s))
+    let body = s.replace('|', "\\|").replace('\r', "").replace('\n', " ");
+    format!("{fence}{pad}{body}{pad}{fence}")
 }
 
 /// The markdown format, for a pull-request comment.

@@ -440,3 +440,222 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------------------ the command on the example
+
+const EXAMPLE: [&str; 8] = [
+    "drift",
+    "plan",
+    "examples/governance",
+    "--env",
+    "dev",
+    "--snapshot",
+    "snapshots/example",
+    "--no-history",
+];
+
+fn golden(name: &str) -> std::path::PathBuf {
+    crate::support::repo().join("tests/golden/plan").join(name)
+}
+
+#[test]
+fn the_example_plan_matches_its_goldens_in_every_format() {
+    for (format, file) in [
+        ("text", "example.txt"),
+        ("json", "example.json"),
+        ("markdown", "example.md"),
+    ] {
+        let mut args = EXAMPLE.to_vec();
+        args.extend(["--format", format]);
+        let (code, out, err) = crate::support::brickkit(&args);
+        assert_eq!(code, 1, "{format}: {err}");
+        crate::drift::check_golden(&golden(file), &out);
+    }
+}
+
+#[test]
+fn the_example_plan_covers_every_fixable_drift_and_says_what_it_leaves_alone() {
+    let (code, out, err) = crate::support::brickkit(&EXAMPLE);
+    assert_eq!(code, 1, "{err}");
+    for op in [
+        "[create]",
+        "[set_tags]",
+        "[update_grants]",
+        "[set_comment]",
+        "[set_mask]",
+        "[set_row_filter]",
+        "[set_owner]",
+    ] {
+        assert!(out.contains(op), "no {op} in\n{out}");
+    }
+    for cause in [": unknown: ", ": ignored: ", ": undeclared: "] {
+        assert!(out.contains(cause), "no {cause} in\n{out}");
+    }
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with("Plan: 1 to create, 10 to change, 1 to revoke; 3 unknown not planned")
+    );
+}
+
+#[test]
+fn show_plan_prints_a_saved_plan_exactly_as_it_was_planned() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.bkplan");
+    let f = file.to_str().unwrap();
+    for format in ["text", "json", "markdown"] {
+        let mut args = EXAMPLE.to_vec();
+        args.extend(["--format", format, "--out", f]);
+        let (code, planned, err) = crate::support::brickkit(&args);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("plan written to"), "{err}");
+        let (code, shown, err) =
+            crate::support::brickkit(&["drift", "show-plan", f, "--format", format]);
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(planned, shown, "{format}");
+    }
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"\x89BKPLAN\n"));
+    // No temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn a_damaged_plan_file_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.bkplan");
+    let f = file.to_str().unwrap();
+    let mut args = EXAMPLE.to_vec();
+    args.extend(["--out", f]);
+    assert_eq!(crate::support::brickkit(&args).0, 1);
+    let bytes = std::fs::read(&file).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated", bytes[..bytes.len() - 10].to_vec(), "truncated"),
+        (
+            "corrupt",
+            {
+                let mut b = bytes.clone();
+                let i = b.len() / 2;
+                b[i] ^= 0x20;
+                b
+            },
+            "SHA-256 does not match",
+        ),
+        (
+            "future",
+            {
+                let mut b = bytes.clone();
+                b[8] = 99;
+                b
+            },
+            "format version 99 is not supported",
+        ),
+        (
+            "not a plan",
+            b"{\"plan\": true}".to_vec(),
+            "not a brickkit plan file",
+        ),
+    ];
+    for (what, content, message) in cases {
+        let p = dir.path().join(format!("{what}.bkplan"));
+        std::fs::write(&p, content).unwrap();
+        let (code, out, err) =
+            crate::support::brickkit(&["drift", "show-plan", p.to_str().unwrap()]);
+        assert_eq!(code, 2, "{what}: {out}{err}");
+        assert!(out.is_empty(), "{what}: {out}");
+        assert!(err.contains(message), "{what}: {err}");
+    }
+    let (code, _, err) = crate::support::brickkit(&["drift", "show-plan", "/nonexistent/p.bkplan"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read the plan file"), "{err}");
+}
+
+#[test]
+fn no_secret_reaches_the_plan_file_or_the_output() {
+    // In `prd` the infrastructure (a connection with secret options, a storage credential)
+    // is missing from the example snapshot, so the plan creates it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.bkplan");
+    let f = file.to_str().unwrap();
+    let secrets = [
+        ("CRM_PG_PASSWORD", "pw-5ecret-value-1"),
+        ("CRM_PG_USER", "user-5ecret-value-2"),
+        ("DATABRICKS_TOKEN", "dapi-5ecret-value-3"),
+    ];
+    let args = [
+        "drift",
+        "plan",
+        "examples/governance",
+        "--env",
+        "prd",
+        "--snapshot",
+        "snapshots/example",
+        "--no-history",
+        "--format",
+        "json",
+        "--out",
+        f,
+    ];
+    let run = crate::support::brickkit_with(&args, &secrets);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("connection:crm_postgres_prd:create"));
+    assert!(
+        run.stdout
+            .contains("storage_credential:finance_s3_prd:create")
+    );
+    assert!(run.stdout.contains("${env:CRM_PG_PASSWORD}"));
+    let bytes = std::fs::read(&file).unwrap();
+    for (_, secret) in secrets {
+        let hit = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!hit, "secret in the plan file");
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
+    }
+}
+
+#[test]
+fn nothing_to_do_exits_0() {
+    let mut args = EXAMPLE.to_vec();
+    args.extend(["--ignore", "*:*"]);
+    let (code, out, err) = crate::support::brickkit(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes"), "{out}");
+    assert!(out.contains("Plan: 0 to create, 0 to change, 0 to revoke; 3 unknown not planned"));
+}
+
+#[test]
+fn the_plan_json_is_documented_by_its_structure() {
+    let mut args = EXAMPLE.to_vec();
+    args.extend(["--format", "json"]);
+    let (_, out, _) = crate::support::brickkit(&args);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["format_version"], 1);
+    let ops = v["operations"].as_array().unwrap();
+    assert_eq!(
+        v["summary"]["operations"].as_u64().unwrap() as usize,
+        ops.len()
+    );
+    for op in ops {
+        for key in [
+            "id",
+            "kind",
+            "full_name",
+            "operation",
+            "effect",
+            "changes",
+            "depends_on",
+            "requests",
+        ] {
+            assert!(op.get(key).is_some(), "{key} missing in {op}");
+        }
+        for r in op["requests"].as_array().unwrap() {
+            if r["type"] == "rest" {
+                let body: serde_json::Value =
+                    serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+                assert!(body.is_object());
+            } else {
+                assert_eq!(r["type"], "sql");
+            }
+        }
+    }
+}
