@@ -2,12 +2,14 @@
 //!
 //! Layout: the 8 magic bytes `\x89BKPLAN\n`, the format version (u32 little-endian), the
 //! payload length (u64 little-endian), the payload — the plan's [`PlanDoc`] as MessagePack
-//! with named fields (`rmp_serde::to_vec_named`) — and the SHA-256 of everything before
-//! it (32 bytes). Readers refuse a file that is not a plan, an unknown version, a
-//! truncated file and a wrong digest, each with its own message.
+//! with named fields (`rmp_serde::to_vec_named`) in one zstd frame (a plan repeats names
+//! and paths; compressed, an operation costs tens of bytes) — and the SHA-256 of everything
+//! before it (32 bytes). Readers refuse a file that is not a plan, an unknown version, a
+//! truncated file and a wrong digest, each with its own message, before decompressing
+//! anything.
 //!
-//! Pure: the workflow layer does the atomic write and the read. The only module that
-//! names `rmp_serde`.
+//! Pure (in-memory encoding only): the workflow layer does the atomic write and the read.
+//! The only module that names `rmp_serde` and `zstd`.
 
 use sha2::{Digest, Sha256};
 
@@ -19,6 +21,8 @@ pub const MAGIC: &[u8; 8] = b"\x89BKPLAN\n";
 
 const HEADER: usize = 8 + 4 + 8;
 const DIGEST: usize = 32;
+/// zstd level: fast, and plans compress well at any level.
+const LEVEL: i32 = 3;
 
 /// Why a plan file cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +48,9 @@ pub enum FileError {
 /// The bytes of a plan file for `plan`.
 pub fn encode(plan: &Plan) -> Result<Vec<u8>, FileError> {
     let doc = PlanDoc::from_plan(plan, false);
-    let payload = rmp_serde::to_vec_named(&doc).map_err(|e| FileError::Encode(e.to_string()))?;
+    let packed = rmp_serde::to_vec_named(&doc).map_err(|e| FileError::Encode(e.to_string()))?;
+    let payload =
+        zstd::bulk::compress(&packed, LEVEL).map_err(|e| FileError::Encode(e.to_string()))?;
     let mut out = Vec::with_capacity(HEADER + payload.len() + DIGEST);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&PLAN_FORMAT_VERSION.to_le_bytes());
@@ -58,6 +64,15 @@ pub fn encode(plan: &Plan) -> Result<Vec<u8>, FileError> {
 /// Read a plan file's bytes back into the plan, checking magic, version, length and
 /// digest before decoding anything.
 pub fn decode(bytes: &[u8]) -> Result<Plan, FileError> {
+    let packed = unpack(bytes)?;
+    let doc: PlanDoc =
+        rmp_serde::from_slice(&packed).map_err(|e| FileError::Decode(e.to_string()))?;
+    Ok(doc.into_plan()?)
+}
+
+/// The checked, decompressed MessagePack payload of a plan file (what [`decode`] reads;
+/// tests search it for secrets).
+pub fn unpack(bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(FileError::NotAPlan);
     }
@@ -90,9 +105,8 @@ pub fn decode(bytes: &[u8]) -> Result<Plan, FileError> {
     if Sha256::digest(body).as_slice() != digest {
         return Err(FileError::Digest);
     }
-    let doc: PlanDoc =
-        rmp_serde::from_slice(&body[HEADER..]).map_err(|e| FileError::Decode(e.to_string()))?;
-    Ok(doc.into_plan()?)
+    zstd::stream::decode_all(&body[HEADER..])
+        .map_err(|e| FileError::Decode(format!("decompression: {e}")))
 }
 
 /// `sha256:<hex>` of a plan file's bytes (how history and apply name a plan).

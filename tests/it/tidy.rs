@@ -561,8 +561,9 @@ const ONLY: &[(&str, &[&str])] = &[
     ),
     // YAML: one file.
     ("serde_saphyr", &["src/declared/yaml.rs"]),
-    // MessagePack: the plan file only.
+    // MessagePack and its compression: the plan file only.
     ("rmp_serde", &["src/plan/file.rs"]),
+    ("zstd", &["src/plan/file.rs"]),
     // The command line, the terminal, error chains for people, the allocator: the binary.
     ("clap", &["src/cli/"]),
     ("clap_complete", &["src/cli/"]),
