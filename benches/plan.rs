@@ -86,6 +86,15 @@ fn main() {
         alone.as_secs_f64()
     );
 
+    // The plan's own file: bytes per operation without any repetition added.
+    let own = file::encode(&p).unwrap();
+    println!(
+        "n={n}: the plan's own file: {} operations, {} bytes, {:.1} bytes/operation",
+        p.operations.len(),
+        own.len(),
+        own.len() as f64 / p.operations.len().max(1) as f64
+    );
+
     // 2. The plan file with 100,000 operations (the plan's own, cycled with fresh ids if it
     //    has fewer).
     let target = 100_000;
