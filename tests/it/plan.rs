@@ -666,3 +666,74 @@ fn the_plan_json_is_documented_by_its_structure() {
         }
     }
 }
+
+#[test]
+fn live_plan_collects_the_declared_scope_first_and_leaves_the_unknown_alone() {
+    use crate::support::sim::{TOKEN, start};
+    let h = start(
+        serde_json::json!({"rules": [{"method": "READ", "under": "main.sales", "status": 403}]}),
+        100,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("brickkit.yaml"),
+        "project: t\ndefault_environment: dev\nenvironments:\n  dev: {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("main.yaml"),
+        "catalogs:\n  - name: main\n    schemas:\n      - name: sales\n        tables:\n          - name: orders\n      - name: absent\n        comment: \"it's new\"\n",
+    )
+    .unwrap();
+    let snaps = dir.path().join("snaps");
+    let out = dir.path().join("live.bkplan");
+    let run = crate::support::brickkit_with(
+        &[
+            "drift",
+            "plan",
+            tree.to_str().unwrap(),
+            "--format",
+            "json",
+            "--host",
+            &h.base_url,
+            "--token",
+            TOKEN,
+            "--snapshots-dir",
+            snaps.to_str().unwrap(),
+            "--no-history",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<&str> = v["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"schema:main.absent:create"), "{ids:?}");
+    assert!(
+        !ids.iter().any(|i| i.contains("main.sales")),
+        "nothing under the unreadable schema is planned: {ids:?}"
+    );
+    let unknown = v["not_planned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["cause"] == "unknown")
+        .count();
+    assert!(unknown > 0, "{}", run.stdout);
+    assert_eq!(v["snapshot"]["host"].as_str(), Some(h.base_url.as_str()));
+    assert!(
+        !std::fs::read(&out)
+            .unwrap()
+            .windows(TOKEN.len())
+            .any(|w| w == TOKEN.as_bytes())
+    );
+    assert_eq!(std::fs::read_dir(&snaps).unwrap().count(), 1);
+}
