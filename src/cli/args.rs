@@ -58,7 +58,7 @@ pub enum Command {
         #[command(subcommand)]
         command: SnapshotCommand,
     },
-    /// Detect drift between a declaration tree and a workspace.
+    /// Detect drift between a declaration tree and a workspace, and plan its fixes.
     Drift {
         #[command(subcommand)]
         command: DriftCommand,
