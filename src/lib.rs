@@ -14,6 +14,7 @@ pub mod drift;
 pub mod history;
 pub mod import;
 pub mod model;
+pub mod plan;
 pub mod report;
 pub mod state;
 

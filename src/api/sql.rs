@@ -1,6 +1,7 @@
 //! SQL Statement Execution: submit with `wait_timeout`, poll while `PENDING`/`RUNNING`, read
 //! every result chunk, map `FAILED` to an error carrying the SQL state and message, cancel on
-//! interrupt or when polling gives up. Identifier and literal quoting live here too.
+//! interrupt or when polling gives up. Identifier and literal quoting are `model::sql`'s,
+//! re-exported here so collection code keeps naming them `api::sql::{ident, literal}`.
 
 use std::time::Duration;
 
@@ -25,15 +26,7 @@ impl SqlResult {
     }
 }
 
-/// Quote an identifier with backticks (doubling backticks inside).
-pub fn ident(s: &str) -> String {
-    format!("`{}`", s.replace('`', "``"))
-}
-
-/// Quote a string literal with single quotes and backslash escapes.
-pub fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
+pub use crate::model::sql::{ident, literal};
 
 /// Error classes of a statement that failed because the service was busy, not because of
 /// the statement (reference 16.6: information_schema queries count against UC limits).

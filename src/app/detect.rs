@@ -54,7 +54,33 @@ pub struct Detected {
 pub fn detect(tree: &Tree, source: Source<'_>, opts: &DetectOptions) -> Result<Detected, Error> {
     let ignore =
         IgnoreRules::from_specs(&tree.state.ignore, &opts.ignore).map_err(Error::Ignore)?;
-    let (snapshot_path, snapshot, collected) = match source {
+    let (snapshot_path, snapshot, collected) = load_source(tree, source, opts.timestamp)?;
+    let drift_opts = DriftOptions {
+        timestamp: opts.timestamp,
+        unmanaged: opts.unmanaged,
+        ignore,
+    };
+    let report = drift::detect(&tree.state, &snapshot, &DiffOptions::default(), &drift_opts);
+    Ok(Detected {
+        snapshot_path,
+        snapshot,
+        report,
+        collected,
+    })
+}
+
+/// A loaded source: the snapshot's path, the snapshot and, for a live collection, its
+/// (requests, retries).
+pub(crate) type Loaded = (PathBuf, Snapshot, Option<(u64, u64)>);
+
+/// The snapshot a workflow compares against: read a saved one, or collect the tree's
+/// declared scope live (keeping it on disk).
+pub(crate) fn load_source(
+    tree: &Tree,
+    source: Source<'_>,
+    timestamp: Timestamp,
+) -> Result<Loaded, Error> {
+    Ok(match source {
         Source::Saved(path) => (path.to_path_buf(), snapshot::read(path)?, None),
         Source::Live {
             connection,
@@ -69,7 +95,7 @@ pub fn detect(tree: &Tree, source: Source<'_>, opts: &DetectOptions) -> Result<D
                 format: Format::Parquet,
                 out: out.to_path_buf(),
                 infrastructure: true,
-                taken_at: opts.timestamp,
+                taken_at: timestamp,
                 entropy,
             };
             let Collected {
@@ -80,18 +106,6 @@ pub fn detect(tree: &Tree, source: Source<'_>, opts: &DetectOptions) -> Result<D
             } = collect_to_disk(connection, &req, progress)?;
             (path, snapshot, Some((requests, retries)))
         }
-    };
-    let drift_opts = DriftOptions {
-        timestamp: opts.timestamp,
-        unmanaged: opts.unmanaged,
-        ignore,
-    };
-    let report = drift::detect(&tree.state, &snapshot, &DiffOptions::default(), &drift_opts);
-    Ok(Detected {
-        snapshot_path,
-        snapshot,
-        report,
-        collected,
     })
 }
 

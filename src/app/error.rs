@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::declared::Diagnostic;
-use crate::{api, drift, history, state};
+use crate::{api, drift, history, plan, state};
 
 /// Why a workflow step could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +65,13 @@ pub enum Error {
     /// Ignore patterns (from `brickkit.yaml` or the caller) that do not parse.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Ignore(Vec<drift::IgnoreError>),
+    /// A plan file that cannot be used (not a plan, unknown version, truncated, corrupt).
+    #[error("cannot use plan file {}", path.display())]
+    PlanFile {
+        path: PathBuf,
+        #[source]
+        source: plan::file::FileError,
+    },
     /// The history store refused or failed.
     #[error(transparent)]
     History(#[from] history::Error),

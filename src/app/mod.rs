@@ -1,10 +1,10 @@
 //! The **workflow layer**: the steps every command and every library caller strings together
 //! — load a tree, resolve a connection, collect and store a snapshot, read a saved one,
-//! detect drift (live or saved), record history, import — written once.
+//! detect drift (live or saved), plan the fixes, record history, import — written once.
 //!
 //! Commands in the binary (`src/cli/cmd/*`) parse their flags, call one or two functions
 //! here, render the result and choose the exit code; library callers call the same
-//! functions. Plan and apply belong here next to [`detect`].
+//! functions. Planning is [`plan`]; apply belongs here next to it.
 //!
 //! Owns orchestration only: it decides nothing a lower module decides (naming, diffing,
 //! severities, formats). It must never read the process environment or the clock, never
@@ -18,6 +18,7 @@ pub mod detect;
 mod error;
 pub mod history;
 pub mod import;
+pub mod plan;
 pub mod snapshot;
 pub mod tree;
 
@@ -25,4 +26,5 @@ pub use collect::{CollectRequest, Collected, collect_to_disk};
 pub use connect::{Connection, ConnectionInputs, connect};
 pub use detect::{DetectOptions, Detected, Source, detect};
 pub use error::Error;
+pub use plan::{PlanRequest, Planned, read_plan, write_plan};
 pub use tree::{Tree, load_tree};

@@ -58,7 +58,7 @@ pub enum Command {
         #[command(subcommand)]
         command: SnapshotCommand,
     },
-    /// Detect drift between a declaration tree and a workspace.
+    /// Detect drift between a declaration tree and a workspace, and plan its fixes.
     Drift {
         #[command(subcommand)]
         command: DriftCommand,
@@ -243,6 +243,82 @@ pub enum DriftCommand {
         after_help = "Exit codes: 0 in sync, 1 drift at or above --fail-on, 2 error.\n\nExample:\n  brickkit drift detect examples/governance --env dev --snapshot snapshots/example --format json"
     )]
     Detect(DriftDetectArgs),
+    /// Plan the operations that would fix the drift (offline with --snapshot).
+    #[command(
+        after_help = "Exit codes: 0 nothing to do, 1 the plan has operations, 2 error.\n\nExample:\n  brickkit drift plan examples/governance --env dev --snapshot snapshots/example --out plan.bkplan"
+    )]
+    Plan(DriftPlanArgs),
+    /// Print a saved plan file exactly as `drift plan` printed it.
+    #[command(
+        after_help = "Exit codes: 0 nothing to do, 1 the plan has operations, 2 the file is not a usable plan.\n\nExample:\n  brickkit drift show-plan plan.bkplan --format markdown"
+    )]
+    ShowPlan(ShowPlanArgs),
+}
+
+/// Output formats of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+impl From<PlanFormat> for brickkit::plan::render::Format {
+    fn from(f: PlanFormat) -> Self {
+        match f {
+            PlanFormat::Text => Self::Text,
+            PlanFormat::Json => Self::Json,
+            PlanFormat::Markdown => Self::Markdown,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DriftPlanArgs {
+    /// The governance directory (holds brickkit.yaml).
+    pub dir: PathBuf,
+    /// Snapshot to plan against (Parquet directory or `.sqlite` file); without it, the
+    /// declared scope is collected live first.
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    /// Environment to resolve names for.
+    #[arg(long, env = "BRICKKIT_ENV")]
+    pub env: Option<String>,
+    /// Write the plan file (`.bkplan`) here, atomically, for `drift show-plan` and apply.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output format of the printed plan.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Extra ignore pattern `kind:name-glob[#field-glob]` (repeatable).
+    #[arg(long)]
+    pub ignore: Vec<String>,
+    /// Where to look for undeclared securables (listed as not planned).
+    #[arg(long, value_enum, default_value_t = UnmanagedScope::Declared)]
+    pub unmanaged: UnmanagedScope,
+    /// Do not record the snapshot and its drift in the history store.
+    #[arg(long)]
+    pub no_history: bool,
+    /// History store to record into.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+    /// Collection mode when no --snapshot is given (live).
+    #[arg(long, value_enum, default_value_t = CollectMode::Rest)]
+    pub mode: CollectMode,
+    /// Where a live collection keeps its snapshot.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots_dir: PathBuf,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowPlanArgs {
+    /// A plan file written by `drift plan --out`.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
 }
 
 /// Report formats of `drift detect`.

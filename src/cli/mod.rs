@@ -53,9 +53,11 @@ pub fn run(cli: Cli) -> u8 {
             SnapshotCommand::Convert(a) => cmd::snapshot::convert(&a, &globals),
             SnapshotCommand::Collect(a) => cmd::collect::run(&a, &globals),
         },
-        Command::Drift {
-            command: DriftCommand::Detect(a),
-        } => cmd::drift::detect(&a, &globals),
+        Command::Drift { command } => match command {
+            DriftCommand::Detect(a) => cmd::drift::detect(&a, &globals),
+            DriftCommand::Plan(a) => cmd::plan::plan(&a, &globals),
+            DriftCommand::ShowPlan(a) => cmd::plan::show(&a, &globals),
+        },
         Command::History { command } => match command {
             HistoryCommand::Ingest(a) => cmd::history::ingest(&a, &globals),
             HistoryCommand::Show(a) => cmd::history::show(&a, &globals),

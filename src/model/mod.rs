@@ -1,5 +1,5 @@
 //! Shared vocabulary of brickkit: securable kinds, privileges, severities, timestamps and
-//! row filter / column mask arguments.
+//! row filter / column mask arguments, and SQL quoting.
 //!
 //! Owns the nouns every other module speaks. It must never do IO, never depend on another
 //! module of this crate, and never derive `Serialize`: persisted formats keep their own
@@ -10,6 +10,7 @@ mod origin;
 mod policy_arg;
 mod privilege;
 mod severity;
+pub mod sql;
 mod time;
 
 pub use kind::SecurableKind;

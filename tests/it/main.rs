@@ -14,6 +14,7 @@ mod drift;
 mod history;
 mod import;
 mod live_drift;
+mod plan;
 mod snapshot;
 mod support;
 mod tidy;

@@ -6,6 +6,7 @@ pub mod declared;
 pub mod drift;
 pub mod history;
 pub mod import;
+pub mod plan;
 pub mod query;
 pub mod snapshot;
 pub mod validate;
