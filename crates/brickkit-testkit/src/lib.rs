@@ -5,8 +5,10 @@
 //!
 //! - [`example`]: the example snapshot, the source of the checked-in `snapshots/example/`.
 //! - [`synth`]: the synthetic generator of declared states and matching snapshots.
+//! - [`sim_seed`]: a snapshot as a `ucsim` seed document, to start a workspace in its state.
 //!
 //! Pure data builders: no IO, no clock, no randomness beyond explicit seeds.
 
 pub mod example;
+pub mod sim_seed;
 pub mod synth;
