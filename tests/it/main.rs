@@ -15,6 +15,7 @@ mod history;
 mod import;
 mod live_drift;
 mod plan;
+mod replay;
 mod snapshot;
 mod support;
 mod tidy;
