@@ -76,3 +76,17 @@ pub enum Error {
     #[error(transparent)]
     History(#[from] history::Error),
 }
+
+impl Error {
+    /// True when a live collection could not happen or read nothing (connection settings,
+    /// client, collector stopped, every read failed): a saved snapshot is the way around it.
+    pub fn is_collection_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::Connection(_)
+                | Error::Client(_)
+                | Error::Collect { .. }
+                | Error::NothingCollected { .. }
+        )
+    }
+}

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod output;
 pub mod progress;
 pub mod report;
+pub mod source;
 pub mod term;
 
 use std::process::ExitCode;

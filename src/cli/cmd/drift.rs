@@ -10,13 +10,13 @@
 //! writable).
 
 use anyhow::Context as _;
-use brickkit::app::{self, DetectOptions, Source};
+use brickkit::app::{self, DetectOptions};
 use brickkit::report::{self, Format, RenderOptions};
 
 use crate::cli::args::{DriftDetectArgs, Globals};
-use crate::cli::progress::Bar;
-use crate::cli::report::{warn_collection_issues, workflow_error, workflow_error_then};
-use crate::cli::{clock, env, exit, output, term};
+use crate::cli::report::{workflow_error, workflow_error_then};
+use crate::cli::source::{self, SourceArgs};
+use crate::cli::{clock, exit, output, term};
 
 pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
     let tree = match app::load_tree(&args.dir, args.env.as_deref()) {
@@ -38,48 +38,21 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
         unmanaged: args.unmanaged.into(),
         ignore: args.ignore.clone(),
     };
-    let detected = match &args.snapshot {
-        Some(path) => app::detect(&tree, Source::Saved(path), &opts),
-        None => {
-            env::init_tracing();
-            let inputs = env::connection_inputs(&args.conn, Some(tree.connection.clone()));
-            let live = app::connect(&inputs).and_then(|connection| {
-                let bar = Bar::start(g.quiet);
-                let source = Source::Live {
-                    connection: &connection,
-                    mode: args.mode.into(),
-                    out: &args.snapshots_dir,
-                    entropy: clock::entropy(),
-                    progress: bar.clone(),
-                };
-                let result = app::detect(&tree, source, &opts);
-                bar.finish();
-                result
-            });
-            if let Err(
-                e @ (app::Error::Connection(_)
-                | app::Error::Collect { .. }
-                | app::Error::NothingCollected { .. }
-                | app::Error::Client(_)),
-            ) = &live
-            {
-                workflow_error(e);
-                term::error(
-                    "live collection failed; pass --snapshot <PATH> to compare against a saved snapshot",
-                );
-                return Ok(exit::ERROR);
-            }
-            if let Ok(d) = &live {
-                warn_collection_issues(&d.snapshot, g.quiet);
-                if !g.quiet {
-                    term::info(&format!(
-                        "live snapshot kept at {}",
-                        d.snapshot_path.display()
-                    ));
-                }
-            }
-            live
-        }
+    let source_args = SourceArgs {
+        snapshot: args.snapshot.as_deref(),
+        conn: &args.conn,
+        mode: args.mode,
+        snapshots_dir: &args.snapshots_dir,
+        verb: "compare against",
+    };
+    let Ok(detected) = source::run(
+        &tree,
+        &source_args,
+        g,
+        |source| app::detect(&tree, source, &opts),
+        |r| (&r.snapshot, r.snapshot_path.as_path()),
+    ) else {
+        return Ok(exit::ERROR);
     };
     let detected = match detected {
         Ok(d) => d,

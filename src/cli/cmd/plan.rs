@@ -8,13 +8,13 @@
 //! writable, or a plan file that is not a plan, of an unknown version, truncated or
 //! corrupt).
 
-use brickkit::app::{self, PlanRequest, Source};
+use brickkit::app::{self, PlanRequest};
 use brickkit::plan::{Plan, render};
 
 use crate::cli::args::{DriftPlanArgs, Globals, PlanFormat, ShowPlanArgs};
-use crate::cli::progress::Bar;
-use crate::cli::report::{warn_collection_issues, workflow_error, workflow_error_then};
-use crate::cli::{clock, env, exit, term};
+use crate::cli::report::{workflow_error, workflow_error_then};
+use crate::cli::source::{self, SourceArgs};
+use crate::cli::{clock, exit, term};
 
 fn print(plan: &Plan, format: PlanFormat) -> anyhow::Result<u8> {
     let mut buf = Vec::new();
@@ -40,48 +40,21 @@ pub fn plan(args: &DriftPlanArgs, g: &Globals) -> anyhow::Result<u8> {
         unmanaged: args.unmanaged.into(),
         ignore: args.ignore.clone(),
     };
-    let planned = match &args.snapshot {
-        Some(path) => app::plan::plan(&tree, Source::Saved(path), &opts),
-        None => {
-            env::init_tracing();
-            let inputs = env::connection_inputs(&args.conn, Some(tree.connection.clone()));
-            let live = app::connect(&inputs).and_then(|connection| {
-                let bar = Bar::start(g.quiet);
-                let source = Source::Live {
-                    connection: &connection,
-                    mode: args.mode.into(),
-                    out: &args.snapshots_dir,
-                    entropy: clock::entropy(),
-                    progress: bar.clone(),
-                };
-                let result = app::plan::plan(&tree, source, &opts);
-                bar.finish();
-                result
-            });
-            if let Err(
-                e @ (app::Error::Connection(_)
-                | app::Error::Collect { .. }
-                | app::Error::NothingCollected { .. }
-                | app::Error::Client(_)),
-            ) = &live
-            {
-                workflow_error(e);
-                term::error(
-                    "live collection failed; pass --snapshot <PATH> to plan against a saved snapshot",
-                );
-                return Ok(exit::ERROR);
-            }
-            if let Ok(p) = &live {
-                warn_collection_issues(&p.snapshot, g.quiet);
-                if !g.quiet {
-                    term::info(&format!(
-                        "live snapshot kept at {}",
-                        p.snapshot_path.display()
-                    ));
-                }
-            }
-            live
-        }
+    let source_args = SourceArgs {
+        snapshot: args.snapshot.as_deref(),
+        conn: &args.conn,
+        mode: args.mode,
+        snapshots_dir: &args.snapshots_dir,
+        verb: "plan against",
+    };
+    let Ok(planned) = source::run(
+        &tree,
+        &source_args,
+        g,
+        |source| app::plan::plan(&tree, source, &opts),
+        |r| (&r.snapshot, r.snapshot_path.as_path()),
+    ) else {
+        return Ok(exit::ERROR);
     };
     let planned = match planned {
         Ok(p) => p,
