@@ -49,6 +49,64 @@ pub fn dotted(full_name: &str, parts: usize) -> String {
     name(&split)
 }
 
+/// True for a data type that may be written into DDL as it is: words, digits, `_`, spaces,
+/// `,` `:` and balanced `(...)` / `<...>` (`DECIMAL(18,2)`, `ARRAY<STRING>`,
+/// `STRUCT<a: INT, b: STRING>`). Types cannot be quoted, so anything else (a quote, a
+/// backtick, `;`, a comment) is refused before it can reach a statement.
+pub fn is_type_text(s: &str) -> bool {
+    let mut depth: Vec<char> = Vec::new();
+    for c in s.chars() {
+        match c {
+            '(' | '<' => depth.push(c),
+            ')' if depth.pop() != Some('(') => return false,
+            '>' if depth.pop() != Some('<') => return false,
+            ')' | '>' => {}
+            c if c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | ',' | ':') => {}
+            _ => return false,
+        }
+    }
+    depth.is_empty() && s.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// True for a name that may stand bare in SQL: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_plain_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod type_text_tests {
+    use super::*;
+
+    #[test]
+    fn plain_types_pass_and_injection_does_not() {
+        for ok in [
+            "INT",
+            "decimal(18,2)",
+            "ARRAY<STRING>",
+            "STRUCT<a: INT, b: MAP<STRING, INT>>",
+        ] {
+            assert!(is_type_text(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "STRING) ; DROP TABLE x --",
+            "INT -- c",
+            "STRING COMMENT 'x'",
+            "ARRAY<INT",
+            "INT)",
+            "`t`",
+            "42",
+        ] {
+            assert!(!is_type_text(bad), "{bad}");
+        }
+        assert!(is_plain_name("region_1") && !is_plain_name("a b") && !is_plain_name("1a"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -890,3 +890,47 @@ proptest! {
         }
     }
 }
+
+/// Data types, parameter names and return types go into DDL unquoted (they cannot be
+/// quoted), so anything that is not plain is refused where it is written.
+#[test]
+fn types_and_signatures_that_would_paste_sql_are_refused() {
+    let r = load(&[(
+        "a.yaml",
+        "\
+catalogs:
+  - name: sales
+    schemas:
+      - name: s
+        functions:
+          - name: f
+            create: true
+            params: [{name: \"v) RETURN 1; --\", type: STRING}, {name: w, type: \"INT; DROP\"}]
+            returns: \"BOOLEAN --\"
+            body: \"true\"
+        tables:
+          - name: t
+            create: true
+            tags: {data_owner: x, data_classification: public}
+            columns:
+              - {name: ok, type: \"STRUCT<a: INT, b: DECIMAL(18,2)>\"}
+              - {name: bad, type: \"STRING) ; DROP TABLE x --\"}
+",
+    )]);
+    let codes: Vec<(&str, usize)> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_ref(), d.origin.as_ref().map_or(0, |o| o.line)))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("function-signature", 8),
+            ("function-signature", 8),
+            ("function-signature", 9),
+            ("column-type", 17),
+        ],
+        "{:#?}",
+        r.diagnostics
+    );
+}

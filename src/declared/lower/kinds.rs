@@ -12,6 +12,7 @@ use crate::declared::diagnostic::Diagnostic;
 use crate::declared::model::{ColumnMask, DeclaredColumn, Origin, RowFilter};
 use crate::declared::raw;
 use crate::declared::yaml::{Argument, Spanned};
+use crate::model::sql::{is_plain_name, is_type_text};
 use crate::model::{PolicyArg, SecurableKind};
 
 impl Lowerer<'_> {
@@ -239,6 +240,18 @@ impl Lowerer<'_> {
                     ),
                 ));
             }
+            if let Some(d) = c.data_type.as_ref().filter(|d| !d.value.trim().is_empty())
+                && !is_type_text(d.value.trim())
+            {
+                self.diags.push(Diagnostic::error(
+                    at(file, d),
+                    "column-type",
+                    format!(
+                        "column `{name}` of {what}: `{}` is not a data type (words, digits, `_`, `,`, `:` and balanced `()` / `<>` only)",
+                        d.value.trim()
+                    ),
+                ));
+            }
             let col_what = format!("column `{name}` of {what}");
             let (tags, _) = self.tags(file, &c.tags, &col_what);
             let mask = c.mask.as_ref().and_then(|m| {
@@ -390,6 +403,41 @@ impl Lowerer<'_> {
         let what = format!("function `{}`", sec.declared_name);
         sec.grants = self.grants(file, SecurableKind::Function, &f.grants, &what);
         let mut seen = BTreeSet::new();
+        // Parameters, their types and the return type are written into `CREATE FUNCTION`
+        // as they are (they cannot be quoted): refuse anything that is not plain.
+        for p in &f.params {
+            if !is_plain_name(p.value.name.value.trim()) {
+                self.diags.push(Diagnostic::error(
+                    at(file, &p.value.name),
+                    "function-signature",
+                    format!(
+                        "parameter `{}` of {what}: a parameter name is a plain identifier ([A-Za-z_][A-Za-z0-9_]*)",
+                        p.value.name.value
+                    ),
+                ));
+            }
+            if !is_type_text(p.value.data_type.value.trim()) {
+                self.diags.push(Diagnostic::error(
+                    at(file, &p.value.data_type),
+                    "function-signature",
+                    format!(
+                        "parameter `{}` of {what}: `{}` is not a data type",
+                        p.value.name.value,
+                        p.value.data_type.value.trim()
+                    ),
+                ));
+            }
+        }
+        if let Some(r) = f.returns.as_ref().filter(|r| !is_type_text(r.value.trim())) {
+            self.diags.push(Diagnostic::error(
+                at(file, r),
+                "function-signature",
+                format!(
+                    "{what} returns `{}`, which is not a data type",
+                    r.value.trim()
+                ),
+            ));
+        }
         for p in &f.params {
             if !seen.insert(p.value.name.value.to_lowercase()) {
                 self.diags.push(Diagnostic::error(
