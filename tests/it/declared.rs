@@ -920,7 +920,7 @@ catalogs:
     let codes: Vec<(&str, usize)> = r
         .diagnostics
         .iter()
-        .map(|d| (d.code.as_ref(), d.origin.as_ref().map_or(0, |o| o.line)))
+        .map(|d| (d.code, d.origin.as_ref().map_or(0, |o| o.line)))
         .collect();
     assert_eq!(
         codes,
