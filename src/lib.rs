@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod app;
+pub mod apply;
 pub mod declared;
 pub mod diff;
 pub mod drift;
