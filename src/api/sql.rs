@@ -61,9 +61,30 @@ pub async fn execute(
     let start = tokio::time::Instant::now();
     let mut attempt = 0;
     loop {
-        match execute_once(client, warehouse_id, statement).await {
+        match execute_once(client, warehouse_id, statement, true).await {
             Err(e) if is_throttled(&e) && client.pause_before_retry(&mut attempt, start).await => {
                 tracing::debug!(attempt, "statement throttled; submitting again");
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Run one statement that **changes** something (DDL, `GRANT`, `SET TAGS`). Its submission
+/// is never repeated after it may have reached the server (a timeout, a lost connection):
+/// the caller finds out by reading back what it changes. A statement that `FAILED` because
+/// of throttling did not run and is submitted again, with the transport's backoff and budget.
+pub async fn execute_write(
+    client: &Client,
+    warehouse_id: &str,
+    statement: &str,
+) -> Result<SqlResult, Error> {
+    let start = tokio::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        match execute_once(client, warehouse_id, statement, false).await {
+            Err(e) if is_throttled(&e) && client.pause_before_retry(&mut attempt, start).await => {
+                tracing::debug!(attempt, "write statement throttled; submitting again");
             }
             r => return r,
         }
@@ -74,6 +95,7 @@ async fn execute_once(
     client: &Client,
     warehouse_id: &str,
     statement: &str,
+    read_only: bool,
 ) -> Result<SqlResult, Error> {
     let body = json!({
         "warehouse_id": warehouse_id,
@@ -83,10 +105,14 @@ async fn execute_once(
         "disposition": "INLINE",
         "format": "JSON_ARRAY",
     });
-    // Callers send read-only statements (SELECT, DESCRIBE): submitting one twice is harmless.
-    let mut resp = client
-        .post_idempotent("/api/2.0/sql/statements", &body)
-        .await?;
+    // A read-only statement (SELECT, DESCRIBE) submitted twice is harmless; a write is not.
+    let mut resp = if read_only {
+        client
+            .post_idempotent("/api/2.0/sql/statements", &body)
+            .await?
+    } else {
+        client.post("/api/2.0/sql/statements", &body).await?
+    };
     let id = resp
         .get("statement_id")
         .and_then(Value::as_str)

@@ -141,6 +141,11 @@ impl Client {
         self.send(Method::POST, path, &[], Some(body), false).await
     }
 
+    /// A PATCH, never sent again after it may have reached the server (see [`Client::post`]).
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Value, Error> {
+        self.send(Method::PATCH, path, &[], Some(body), false).await
+    }
+
     /// A POST that is safe to repeat (submitting a read-only statement, cancelling one): it
     /// is retried like a GET.
     pub async fn post_idempotent(&self, path: &str, body: &Value) -> Result<Value, Error> {

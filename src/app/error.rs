@@ -72,6 +72,12 @@ pub enum Error {
         #[source]
         source: plan::file::FileError,
     },
+    /// The workspace could not be used for an apply (credentials, host).
+    #[error("{host}: apply stopped: {error}")]
+    Apply {
+        host: String,
+        error: Box<api::Error>,
+    },
     /// The history store refused or failed.
     #[error(transparent)]
     History(#[from] history::Error),

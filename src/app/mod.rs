@@ -4,7 +4,7 @@
 //!
 //! Commands in the binary (`src/cli/cmd/*`) parse their flags, call one or two functions
 //! here, render the result and choose the exit code; library callers call the same
-//! functions. Planning is [`plan`]; apply belongs here next to it.
+//! functions. Planning is [`plan`]; applying a plan is [`apply`].
 //!
 //! Owns orchestration only: it decides nothing a lower module decides (naming, diffing,
 //! severities, formats). It must never read the process environment or the clock, never
@@ -12,6 +12,7 @@
 //! the time and a progress sink in. Errors are values ([`Error`]) with the path or host
 //! they concern, never "not found" for "could not read".
 
+pub mod apply;
 pub mod collect;
 pub mod connect;
 pub mod detect;

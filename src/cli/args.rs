@@ -176,10 +176,12 @@ pub struct ConnectionArgs {
     /// SQL warehouse for statements (else DATABRICKS_WAREHOUSE_ID, else the profile).
     #[arg(long)]
     pub warehouse_id: Option<String>,
-    /// Concurrent requests at most (collection is latency-bound; a server that refuses the
-    /// pace answers 429, which is retried with backoff, so --max-rps is the politeness knob).
-    #[arg(long, default_value_t = 64)]
-    pub jobs: usize,
+    /// Concurrent requests at most, default 64 (collection is latency-bound; a server that
+    /// refuses the pace answers 429, which is retried with backoff, so --max-rps is the
+    /// politeness knob). `drift apply`: operations in flight at most, default 8, and
+    /// requests at most when given.
+    #[arg(long)]
+    pub jobs: Option<usize>,
     /// Requests per second at most (client-side limit).
     #[arg(long)]
     pub max_rps: Option<f64>,
@@ -253,6 +255,57 @@ pub enum DriftCommand {
         after_help = "Exit codes: 0 nothing to do, 1 the plan has operations, 2 the file is not a usable plan.\n\nExample:\n  brickkit drift show-plan plan.bkplan --format markdown"
     )]
     ShowPlan(ShowPlanArgs),
+    /// Apply a plan to the live workspace: re-check every touched attribute, refuse a stale
+    /// plan, send the operations, verify.
+    #[command(
+        after_help = "Exit codes: 0 every operation applied or already done (or, with --dry-run, nothing refused), 2 anything failed or was refused, or an error.\n\nExamples:\n  brickkit drift plan examples/governance --env dev --out plan.bkplan\n  brickkit drift apply --plan plan.bkplan --auto-approve\n  brickkit drift apply examples/governance --env dev --dry-run"
+    )]
+    Apply(DriftApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DriftApplyArgs {
+    /// The governance directory to plan from (live, or against --snapshot) and apply.
+    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    pub dir: Option<PathBuf>,
+    /// A plan file written by `drift plan --out` to apply as reviewed.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Snapshot to plan against (with a directory); without it the scope is collected live.
+    #[arg(long, requires = "dir")]
+    pub snapshot: Option<PathBuf>,
+    /// Environment to resolve names for (with --plan: must be the plan's).
+    #[arg(long, env = "BRICKKIT_ENV")]
+    pub env: Option<String>,
+    /// Apply without asking (pipelines). Without a terminal and without this, nothing is sent.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Check live and print every request that would be sent; send no mutating request.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format of the apply report.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Write the apply report here (atomically) instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Do not record the plan and the apply in the history store.
+    #[arg(long)]
+    pub no_history: bool,
+    /// History store to record into.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+    /// Extra ignore pattern when planning from a directory (repeatable).
+    #[arg(long)]
+    pub ignore: Vec<String>,
+    /// Collection mode of the live plan (with a directory and no --snapshot).
+    #[arg(long, value_enum, default_value_t = CollectMode::Rest)]
+    pub mode: CollectMode,
+    /// Where a live collection keeps its snapshot.
+    #[arg(long, default_value = "snapshots")]
+    pub snapshots_dir: PathBuf,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
 }
 
 /// Output formats of a plan.

@@ -40,7 +40,7 @@ pub fn connection_inputs(
         },
         home: var("HOME").map(PathBuf::from),
         project,
-        jobs: args.jobs.max(1),
+        jobs: args.jobs.unwrap_or(64).max(1),
         max_rps: args.max_rps,
     }
 }
@@ -53,4 +53,14 @@ pub fn init_tracing() {
             .with_writer(std::io::stderr)
             .try_init();
     }
+}
+
+/// The values of the environment variables a plan references as `${env:NAME}` (connection
+/// secret options), for the names that are set. They become [`Secret`]s at once: never
+/// printed, never logged.
+pub fn plan_secrets(names: &[String]) -> std::collections::BTreeMap<String, Secret> {
+    names
+        .iter()
+        .filter_map(|n| var(n).map(|v| (n.clone(), Secret::new(v))))
+        .collect()
 }

@@ -58,6 +58,7 @@ pub fn run(cli: Cli) -> u8 {
             DriftCommand::Detect(a) => cmd::drift::detect(&a, &globals),
             DriftCommand::Plan(a) => cmd::plan::plan(&a, &globals),
             DriftCommand::ShowPlan(a) => cmd::plan::show(&a, &globals),
+            DriftCommand::Apply(a) => cmd::apply::run(&a, &globals),
         },
         Command::History { command } => match command {
             HistoryCommand::Ingest(a) => cmd::history::ingest(&a, &globals),

@@ -55,3 +55,21 @@ pub fn stderr_write(bytes: &[u8]) -> io::Result<()> {
     err.write_all(bytes)?;
     err.flush()
 }
+
+/// True when a person can answer a question: stdin and stderr are terminals.
+pub fn can_ask() -> bool {
+    io::stdin().is_terminal() && io::stderr().is_terminal()
+}
+
+/// Ask `question [y/N]` on stderr and read the answer from stdin: only `y` or `yes` agree.
+pub fn confirm(question: &str) -> io::Result<bool> {
+    {
+        let mut err = io::stderr().lock();
+        write!(err, "{question} [y/N] ")?;
+        err.flush()?;
+    }
+    let mut line = String::new();
+    io::stdin().read_line(&mut line)?;
+    let a = line.trim().to_ascii_lowercase();
+    Ok(a == "y" || a == "yes")
+}

@@ -28,7 +28,7 @@ fn canonical_args<'a>(args: impl Iterator<Item = PolicyArg> + 'a) -> Vec<PolicyA
 }
 
 /// Observed arguments (SQL text, or bare names as format version 1 held them).
-fn observed_args(args: &[String]) -> Vec<PolicyArg> {
+pub(crate) fn observed_args(args: &[String]) -> Vec<PolicyArg> {
     canonical_args(args.iter().map(|a| PolicyArg::from_sql(a)))
 }
 
@@ -51,12 +51,20 @@ fn same_spelling(want: &[PolicyArg], have: &[String]) -> bool {
         })
 }
 
-fn filter_text(function: &str, table: &str, args: &[PolicyArg]) -> (String, Vec<PolicyArg>) {
+pub(crate) fn filter_text(
+    function: &str,
+    table: &str,
+    args: &[PolicyArg],
+) -> (String, Vec<PolicyArg>) {
     let f = function::canonical(function, table);
     (format!("{f} ON ({})", display_args(args)), args.to_vec())
 }
 
-fn mask_text(function: &str, table: &str, using: &[PolicyArg]) -> (String, Vec<PolicyArg>) {
+pub(crate) fn mask_text(
+    function: &str,
+    table: &str,
+    using: &[PolicyArg],
+) -> (String, Vec<PolicyArg>) {
     let f = function::canonical(function, table);
     let text = if using.is_empty() {
         f

@@ -14,6 +14,7 @@ mod change;
 mod columns;
 mod index;
 pub mod normalize;
+pub mod observe;
 mod securable;
 
 use rayon::prelude::*;

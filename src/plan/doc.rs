@@ -115,7 +115,7 @@ pub struct NotPlannedDoc {
     pub reason: String,
 }
 
-fn value_doc(v: &Value) -> Option<ValueDoc> {
+pub fn value_doc(v: &Value) -> Option<ValueDoc> {
     match v {
         Value::Absent => None,
         Value::Text(t) => Some(ValueDoc::Text(t.clone())),

@@ -7,6 +7,7 @@
     clippy::print_stderr
 )]
 
+mod apply;
 mod collect;
 mod declared;
 mod describe_fallback;

@@ -1,5 +1,6 @@
 //! One file per subcommand; each only orchestrates library calls and chooses the exit code.
 
+pub mod apply;
 pub mod collect;
 pub mod completions;
 pub mod declared;

@@ -28,7 +28,7 @@ use fallback::{JsonSupport, Wanted};
 
 /// One information_schema query and how its rows become snapshot rows.
 #[derive(Debug, Clone, Copy)]
-enum Query {
+pub(super) enum Query {
     Tags(SecurableKind, &'static str),
     ColumnTags,
     Grants(SecurableKind, &'static str, &'static [&'static str]),
@@ -72,7 +72,7 @@ const QUERIES: [Query; 12] = [
 ];
 
 impl Query {
-    fn view(self) -> &'static str {
+    pub(super) fn view(self) -> &'static str {
         match self {
             Query::Tags(_, v) | Query::Grants(_, v, _) => v,
             Query::ColumnTags => "column_tags",
@@ -80,7 +80,7 @@ impl Query {
             Query::ColumnMasks => "column_masks",
         }
     }
-    fn catalog_column(self) -> &'static str {
+    pub(super) fn catalog_column(self) -> &'static str {
         match self {
             Query::Tags(..) | Query::ColumnTags => "catalog_name",
             Query::Grants(_, _, cols) => cols.first().copied().unwrap_or("catalog_name"),
@@ -327,7 +327,7 @@ const TABLE_KEY: [&[&str]; 3] = [
 /// Turns one query's rows into snapshot rows about securables and columns the walk saw.
 /// `Err` names a column the rows need and the result lacks: the view is not the one
 /// expected, and its attribute is unknown rather than empty.
-fn apply(
+pub(super) fn apply(
     snap: &mut Snapshot,
     q: Query,
     res: &SqlResult,

@@ -13,6 +13,7 @@ mod common;
 mod infra;
 mod rest;
 mod rows;
+mod scoped;
 mod sqlrows;
 
 use std::collections::BTreeSet;
@@ -22,8 +23,10 @@ use sha2::{Digest, Sha256};
 
 use crate::api::{self, Client};
 use crate::model::{SecurableKind, Timestamp};
+
 use crate::state::id::new_snapshot_id;
 use crate::state::{CollectionIssue, Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
+pub use scoped::{Target, scoped};
 
 /// How tags, grants, filters and masks are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

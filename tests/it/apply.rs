@@ -1,0 +1,474 @@
+//! `brickkit drift apply` against `ucsim` on loopback: the shipped example's drift seeded
+//! into a workspace, planned to a file, applied, verified; re-runs, stale plans, failures,
+//! faults and dry runs.
+
+use std::path::Path;
+
+use brickkit::state::store;
+use brickkit_testkit::sim_seed::sim_seed;
+use serde_json::Value;
+
+use crate::support::sim::{TOKEN, collect, ureq_get};
+
+/// Send `method` `body` to ucsim's admin or API route `path` (as the token's principal).
+pub fn call(h: &ucsim::Handle, method: &str, path: &str, body: Value) -> Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = reqwest::Client::new();
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = c
+            .request(m, format!("{}{path}", h.base_url))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let v = r.json::<Value>().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{method} {path}: {status} {v}");
+        v
+    })
+}
+use crate::support::{Run, brickkit_with, repo};
+
+/// A workspace seeded with the example snapshot's content.
+pub fn example_workspace() -> ucsim::Handle {
+    let snapshot = store::read(&repo().join("snapshots/example")).unwrap();
+    ucsim::Server::start(ucsim::Config {
+        tokens: vec![TOKEN.into()],
+        seed_json: Some(sim_seed(&snapshot)),
+        ..ucsim::Config::default()
+    })
+    .unwrap()
+}
+
+/// `drift plan` of the example tree against a fresh collection of `h`, written to `out`.
+pub fn plan_to(h: &ucsim::Handle, dir: &Path, out: &Path) -> Run {
+    let (run, _) = collect(h, dir, &[]);
+    let snap = run.path.unwrap();
+    let r = brickkit_with(
+        &[
+            "drift",
+            "plan",
+            "examples/governance",
+            "--env",
+            "dev",
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-history",
+        ],
+        &[],
+    );
+    assert!(r.code == 1 || r.code == 0, "plan: {}", r.stderr);
+    r
+}
+
+/// `drift apply` against `h` with `extra` flags.
+pub fn apply(h: &ucsim::Handle, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "drift",
+        "apply",
+        "--host",
+        &h.base_url,
+        "--token",
+        TOKEN,
+        "--warehouse-id",
+        "W",
+    ];
+    args.extend_from_slice(extra);
+    brickkit_with(&args, &[])
+}
+
+/// Mutating requests in ucsim's log (REST POST/PATCH/PUT/DELETE and statement submissions
+/// that are not SELECT/DESCRIBE/SHOW).
+pub fn mutating(h: &ucsim::Handle) -> usize {
+    let log = ureq_get(&format!("{}/ucsim/requests", h.base_url));
+    let entries = log["requests"].as_array().cloned().unwrap_or_default();
+    entries
+        .iter()
+        .filter(|e| {
+            let m = e["method"].as_str().unwrap_or("");
+            let p = e["path"].as_str().unwrap_or("");
+            if p.starts_with("/ucsim") || m == "GET" {
+                return false;
+            }
+            if p.ends_with("/sql/statements") || p.ends_with("/sql/statements/") {
+                let st = e["body"]["statement"]
+                    .as_str()
+                    .unwrap_or("")
+                    .trim_start()
+                    .to_ascii_uppercase();
+                return !(st.starts_with("SELECT")
+                    || st.starts_with("DESCRIBE")
+                    || st.starts_with("SHOW"));
+            }
+            !p.contains("/cancel")
+        })
+        .count()
+}
+
+/// `drift plan` of the example against a fresh collection of `h`: its exit code and JSON.
+fn replan(h: &ucsim::Handle, dir: &Path) -> (i32, Value) {
+    let (run, _) = collect(h, dir, &[]);
+    let snap = run.path.unwrap();
+    let r = brickkit_with(
+        &[
+            "drift",
+            "plan",
+            "examples/governance",
+            "--env",
+            "dev",
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-history",
+        ],
+        &[],
+    );
+    (r.code, serde_json::from_str(&r.stdout).unwrap())
+}
+
+fn json_of(r: &Run) -> Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr))
+}
+
+fn no_secret(r: &Run) {
+    assert!(
+        !r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN),
+        "the token leaked"
+    );
+}
+
+#[test]
+fn the_example_drift_is_applied_verified_and_a_second_apply_sends_nothing() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    let p = plan.to_str().unwrap();
+    let before = mutating(&h);
+    let r = apply(
+        &h,
+        &[
+            "--plan",
+            p,
+            "--auto-approve",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    no_secret(&r);
+    let v = json_of(&r);
+    let sent = mutating(&h) - before;
+    assert_eq!(v["outcome"], "succeeded");
+    assert_eq!(v["summary"]["applied"], 15);
+    assert_eq!(v["requests"]["mutating"], sent as u64);
+    assert_eq!(sent, 15, "one request per operation");
+    assert_eq!(v["residual"], serde_json::json!([]));
+    // Nothing planned is left: a new plan has no operation.
+    let (code, after) = replan(&h, dir.path());
+    assert_eq!(code, 0, "{after:#}");
+    assert_eq!(after["operations"], serde_json::json!([]));
+    // A second apply of the same plan file finds everything done and sends nothing.
+    let before = mutating(&h);
+    let r2 = apply(
+        &h,
+        &[
+            "--plan",
+            p,
+            "--auto-approve",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r2.code, 0, "{}\n{}", r2.stdout, r2.stderr);
+    assert_eq!(
+        mutating(&h),
+        before,
+        "a second apply sent a mutating request"
+    );
+    let v2 = json_of(&r2);
+    assert_eq!(v2["summary"]["already_done"], 15);
+    assert_eq!(v2["requests"]["mutating"], 0);
+}
+
+#[test]
+fn a_grant_changed_after_planning_refuses_the_whole_apply_before_anything_is_sent() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    // Someone else grants MODIFY where the plan revokes SELECT.
+    call(
+        &h,
+        "PATCH",
+        "/api/2.1/unity-catalog/permissions/table/sales_dev.orders.daily_totals",
+        serde_json::json!({"changes": [{"principal": "grp_marketing_interns", "add": ["MODIFY"]}]}),
+    );
+    let before = mutating(&h);
+    let r = apply(
+        &h,
+        &[
+            "--plan",
+            plan.to_str().unwrap(),
+            "--auto-approve",
+            "--no-history",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(mutating(&h), before, "a stale apply sent something");
+    assert!(
+        r.stdout.contains(
+            "table sales_dev.orders.daily_totals grants.grp_marketing_interns: planned from {SELECT}, now {MODIFY, SELECT}, target {}"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("the plan is stale"), "{}", r.stderr);
+}
+
+#[test]
+fn a_refused_write_skips_only_its_securable_and_a_rerun_finishes_the_job() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    let p = plan.to_str().unwrap();
+    // No permission to write anything about finance_dev.ledger.accounts.
+    call(
+        &h,
+        "PATCH",
+        "/ucsim/faults",
+        serde_json::json!({"rules": [
+            {"statement_contains": "`finance_dev`.`ledger`.`accounts`", "status": 0,
+             "error_code": "PERMISSION_DENIED", "sql_state": "42501",
+             "message": "[INSUFFICIENT_PERMISSIONS] User does not have CREATE TABLE on Schema 'finance_dev.ledger'. SQLSTATE: 42501"}
+        ]}),
+    );
+    let r = apply(
+        &h,
+        &[
+            "--plan",
+            p,
+            "--auto-approve",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["outcome"], "failed");
+    assert_eq!(v["summary"]["failed"], 1, "{v:#}");
+    // Its tags and owner depend on the create: skipped; the 12 others applied.
+    assert_eq!(v["summary"]["skipped"], 2, "{v:#}");
+    assert_eq!(v["summary"]["applied"], 12, "{v:#}");
+    let accounts = v["securables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["full_name"] == "finance_dev.ledger.accounts")
+        .unwrap();
+    assert!(
+        accounts["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("INSUFFICIENT_PERMISSIONS")
+    );
+    // The permission is fixed: a re-run applies the rest and nothing twice.
+    call(&h, "DELETE", "/ucsim/faults", Value::Null);
+    let before = mutating(&h);
+    let r = apply(
+        &h,
+        &[
+            "--plan",
+            p,
+            "--auto-approve",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["summary"]["applied"], 3, "{v:#}");
+    assert_eq!(v["summary"]["already_done"], 12, "{v:#}");
+    assert_eq!(mutating(&h) - before, 3);
+    assert_eq!(replan(&h, dir.path()).0, 0);
+}
+
+#[test]
+fn a_dry_run_prints_every_request_and_sends_none() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    let before = mutating(&h);
+    let r = apply(
+        &h,
+        &[
+            "--plan",
+            plan.to_str().unwrap(),
+            "--dry-run",
+            "--no-history",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(mutating(&h), before);
+    assert!(r.stdout.contains("=> PATCH /api/2.1/unity-catalog/permissions/table/sales_dev.orders.daily_totals {\"changes\":[{\"principal\":\"grp_marketing_interns\",\"remove\":[\"SELECT\"]}]}"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("=> SQL ALTER TABLE `sales_dev`.`orders`.`returns` SET ROW FILTER")
+    );
+    assert!(
+        r.stdout
+            .contains("Dry run: 15 would apply, 0 already done; no mutating request sent"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn injected_429_and_503_faults_change_nothing_in_the_outcome() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    call(
+        &h,
+        "PATCH",
+        "/ucsim/faults",
+        serde_json::json!({"fault_rate": 0.2}),
+    );
+    let r = apply(
+        &h,
+        &[
+            "--plan",
+            plan.to_str().unwrap(),
+            "--auto-approve",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["summary"]["applied"], 15, "{v:#}");
+    assert!(
+        v["requests"]["retries"].as_u64().unwrap() > 0,
+        "no fault was injected: {v:#}"
+    );
+    call(&h, "DELETE", "/ucsim/faults", Value::Null);
+    assert_eq!(replan(&h, dir.path()).0, 0);
+}
+
+#[test]
+fn without_a_terminal_or_auto_approve_nothing_is_sent() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    let before = mutating(&h);
+    let r = apply(&h, &["--plan", plan.to_str().unwrap(), "--no-history"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("pass --auto-approve"), "{}", r.stderr);
+    assert_eq!(mutating(&h), before);
+}
+
+#[test]
+fn a_plan_for_another_workspace_is_refused() {
+    let a = example_workspace();
+    let b = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&a, dir.path(), &plan);
+    let before = mutating(&b);
+    let r = apply(
+        &b,
+        &[
+            "--plan",
+            plan.to_str().unwrap(),
+            "--auto-approve",
+            "--no-history",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("the plan was made for http://127.0.0.1:"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(mutating(&b), before);
+}
+
+#[test]
+fn a_killed_apply_is_finished_by_a_rerun() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    // Slow statements: the apply is killed while it is half done.
+    call(
+        &h,
+        "PATCH",
+        "/ucsim/faults",
+        serde_json::json!({"statement_delay_ms": 400}),
+    );
+    let before = mutating(&h);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_brickkit"))
+        .args([
+            "drift",
+            "apply",
+            "--host",
+            &h.base_url,
+            "--token",
+            TOKEN,
+            "--warehouse-id",
+            "W",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--auto-approve",
+            "--no-history",
+            "--jobs",
+            "2",
+        ])
+        .current_dir(repo())
+        .env("DATABRICKS_CONFIG_FILE", "/nonexistent")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while mutating(&h) - before < 5 && t0.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let sent = mutating(&h) - before;
+    assert!((5..15).contains(&sent), "killed after {sent} requests");
+    call(&h, "DELETE", "/ucsim/faults", Value::Null);
+    let r = apply(
+        &h,
+        &[
+            "--plan",
+            plan.to_str().unwrap(),
+            "--auto-approve",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = json_of(&r);
+    assert!(v["summary"]["already_done"].as_u64().unwrap() >= 3, "{v:#}");
+    assert_eq!(replan(&h, dir.path()).0, 0);
+}
