@@ -67,9 +67,19 @@ pub fn connect(inputs: &ConnectionInputs) -> Result<Connection, Error> {
 /// environment does not give comes from the project file, before the profile is read.
 fn layered_env(inputs: &ConnectionInputs) -> AuthInputs {
     let mut env = inputs.env.clone();
+    let (f, e) = (&inputs.flags, &inputs.env);
+    // Host and credentials already given by flags or the environment: the project's
+    // profile would add nothing (and must not be required to exist).
+    let complete = (f.host.is_some() || e.host.is_some())
+        && (f.token.is_some()
+            || e.token.is_some()
+            || ((f.client_id.is_some() || e.client_id.is_some())
+                && (f.client_secret.is_some() || e.client_secret.is_some())));
     if let Some(p) = &inputs.project {
         env.host = env.host.or_else(|| p.host.clone());
-        env.profile = env.profile.or_else(|| p.profile.clone());
+        if !complete {
+            env.profile = env.profile.or_else(|| p.profile.clone());
+        }
         env.warehouse_id = env.warehouse_id.or_else(|| p.warehouse_id.clone());
     }
     env
@@ -149,6 +159,28 @@ mod tests {
             connect(&inputs).unwrap().host,
             "https://prd-profile.example"
         );
+    }
+
+    #[test]
+    fn the_projects_profile_is_not_needed_when_host_and_token_are_given() {
+        let inputs = ConnectionInputs {
+            env: AuthInputs {
+                host: Some("http://127.0.0.1:8089".into()),
+                token: Some(Secret::new("t")),
+                ..AuthInputs::default()
+            },
+            home: Some(PathBuf::from("/nonexistent-home")),
+            project: Some(EnvConnection {
+                profile: Some("acme-dev".into()),
+                warehouse_id: Some("wh-dev".into()),
+                ..EnvConnection::default()
+            }),
+            jobs: 1,
+            ..ConnectionInputs::default()
+        };
+        let c = connect(&inputs).unwrap();
+        assert_eq!(c.host, "http://127.0.0.1:8089");
+        assert_eq!(c.warehouse_id.as_deref(), Some("wh-dev"));
     }
 
     #[test]

@@ -156,7 +156,7 @@ pub struct ApplyReport {
     pub refusal: Option<Refusal>,
     /// One per planned operation, in plan order.
     pub results: Vec<OpResult>,
-    /// `None` when no verification ran (dry run, refusal, nothing applied).
+    /// The verification's findings; `None` when none ran (dry run, refusal, nothing applied).
     pub residual: Option<Vec<Residual>>,
     pub requests: Requests,
     pub duration_ms: u64,

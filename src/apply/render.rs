@@ -240,7 +240,8 @@ fn text(report: &ApplyReport, plan: &Plan, out: &mut dyn Write) -> io::Result<()
                 )?;
             }
         }
-        None => {}
+        None if report.dry_run => {}
+        None => writeln!(out, "Verification: nothing was applied, nothing to verify")?,
     }
     writeln!(
         out,

@@ -254,8 +254,6 @@ pub async fn run(
             },
         );
         report.requests.verify = client.requests_sent() - before;
-    } else {
-        report.residual = Some(Vec::new());
     }
     report.requests.retries = client.retries() - retries0;
     report.finished_at = clock();

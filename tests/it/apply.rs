@@ -472,3 +472,23 @@ fn a_killed_apply_is_finished_by_a_rerun() {
     assert!(v["summary"]["already_done"].as_u64().unwrap() >= 3, "{v:#}");
     assert_eq!(replan(&h, dir.path()).0, 0);
 }
+
+/// `examples/ucsim/example-seed.json` — the workspace the README's apply walkthrough and
+/// `.ci/run` start `ucsim serve` with — is the example snapshot's content
+/// (`UPDATE_EXPECT=1` rewrites it).
+#[test]
+fn the_shipped_example_seed_is_the_example_snapshot() {
+    let snapshot = store::read(&repo().join("snapshots/example")).unwrap();
+    let want = serde_json::to_string_pretty(&sim_seed(&snapshot)).unwrap() + "\n";
+    let path = repo().join("examples/ucsim/example-seed.json");
+    if std::env::var_os("UPDATE_EXPECT").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is stale (UPDATE_EXPECT=1 to refresh)",
+        path.display()
+    );
+}
