@@ -660,7 +660,14 @@ fn the_pure_core_does_no_io_and_reads_no_clock_or_environment() {
             continue;
         }
         let module_path = module_path(&rel);
-        if !pure.contains(&module_path[0].as_str()) {
+        // Apply's decisions and nouns are pure too; only its executor and runner do IO.
+        let pure_file = [
+            "src/apply/check.rs",
+            "src/apply/outcome.rs",
+            "src/apply/render.rs",
+        ]
+        .contains(&rel.as_str());
+        if !pure.contains(&module_path[0].as_str()) && !pure_file {
             continue;
         }
         for (path, line) in paths(&text) {
