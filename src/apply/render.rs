@@ -156,24 +156,16 @@ fn text(report: &ApplyReport, plan: &Plan, out: &mut dyn Write) -> io::Result<()
         return Ok(());
     }
     for (securable, items) in by_securable(report, plan) {
-        let applied = items
-            .iter()
-            .filter(|(r, _)| matches!(r.status, Status::Applied | Status::WouldApply))
-            .count();
-        let skipped = items
-            .iter()
-            .filter(|(r, _)| matches!(r.status, Status::Skipped | Status::AlreadyDone))
-            .count();
-        let errors = items
-            .iter()
-            .filter(|(r, _)| r.status == Status::Failed)
-            .count();
+        let count = |st: &[Status]| items.iter().filter(|(r, _)| st.contains(&r.status)).count();
+        let applied = count(&[Status::Applied, Status::WouldApply]);
+        let done = count(&[Status::AlreadyDone]);
+        let skipped = count(&[Status::Skipped]);
+        let errors = count(&[Status::Failed]);
         let ms: u64 = items.iter().map(|(r, _)| r.duration_ms).sum();
         writeln!(out)?;
         writeln!(
             out,
-            "{securable}: {} {}, {skipped} skipped, {errors} error(s), {ms} ms",
-            applied,
+            "{securable}: {applied} {}, {done} already done, {skipped} skipped, {errors} error(s), {ms} ms",
             if report.dry_run {
                 "to apply"
             } else {

@@ -492,3 +492,76 @@ fn the_shipped_example_seed_is_the_example_snapshot() {
         path.display()
     );
 }
+
+/// The parts of an apply report that change from run to run — times, durations, the port,
+/// digests (the plan names its snapshot, whose id holds the time) — masked.
+fn masked(s: &str, h: &ucsim::Handle) -> String {
+    let s = s.replace(&h.base_url, "http://127.0.0.1:PORT");
+    let re = |p: &str| regex::Regex::new(p).unwrap();
+    let s = re(r"sha256:[0-9a-f]{64}").replace_all(&s, "sha256:DIGEST");
+    let s = re(r#""(started_at|finished_at)": "[^"]+""#).replace_all(&s, "\"$1\": \"TIME\"");
+    let s = re(r#""duration_ms": \d+"#).replace_all(&s, "\"duration_ms\": 0");
+    let s = re(r"\d+ ms\b").replace_all(&s, "N ms");
+    let s = re(r"in \d+\.\d s").replace_all(&s, "in N s");
+    let s = re(r"\d{8}T\d{9}Z-[0-9a-f]{8}").replace_all(&s, "SNAPSHOT");
+    re(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+        .replace_all(&s, "TIME")
+        .into_owned()
+}
+
+fn golden(name: &str) -> std::path::PathBuf {
+    repo().join("tests/golden/apply").join(name)
+}
+
+/// Golden files of every apply output: text and JSON of an apply, a second apply, a dry
+/// run, a stale refusal and a partial failure (`UPDATE_EXPECT=1` rewrites them).
+#[test]
+fn apply_reports_match_their_golden_files() {
+    let check = crate::drift::check_golden;
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    let p = plan.to_str().unwrap();
+    let base = ["--plan", p, "--auto-approve", "--no-history", "--jobs", "1"];
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        apply(&h, &a)
+    };
+    let r = run(&["--dry-run", "--format", "json"]);
+    check(&golden("dry-run.json"), &masked(&r.stdout, &h));
+    // A stale plan: someone revoked what the plan expects to find.
+    call(
+        &h,
+        "PATCH",
+        "/api/2.1/unity-catalog/permissions/table/sales_dev.orders.daily_totals",
+        serde_json::json!({"changes": [{"principal": "grp_marketing_interns", "add": ["MODIFY"]}]}),
+    );
+    let r = run(&[]);
+    check(&golden("stale.txt"), &masked(&r.stdout, &h));
+    let r = run(&["--format", "json"]);
+    check(&golden("stale.json"), &masked(&r.stdout, &h));
+    call(
+        &h,
+        "PATCH",
+        "/api/2.1/unity-catalog/permissions/table/sales_dev.orders.daily_totals",
+        serde_json::json!({"changes": [{"principal": "grp_marketing_interns", "remove": ["MODIFY"]}]}),
+    );
+    // A refused write, then the rest.
+    call(
+        &h,
+        "PATCH",
+        "/ucsim/faults",
+        serde_json::json!({"rules": [{"statement_contains": "`sales_dev`.`orders`.`returns`", "status": 0,
+            "error_code": "PERMISSION_DENIED", "sql_state": "42501",
+            "message": "[INSUFFICIENT_PERMISSIONS] User does not have MODIFY on Table 'sales_dev.orders.returns'. SQLSTATE: 42501"}]}),
+    );
+    let r = run(&[]);
+    check(&golden("partial.txt"), &masked(&r.stdout, &h));
+    call(&h, "DELETE", "/ucsim/faults", Value::Null);
+    let r = run(&["--format", "json"]);
+    check(&golden("rerun.json"), &masked(&r.stdout, &h));
+    let r = run(&[]);
+    check(&golden("second.txt"), &masked(&r.stdout, &h));
+}
