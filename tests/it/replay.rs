@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use brickkit::app::{self, PlanRequest, Source};
 use brickkit::drift::UnmanagedScope;
-use brickkit::model::Timestamp;
 use brickkit::model::SecurableKind;
+use brickkit::model::Timestamp;
 use brickkit::plan::{Method, OpKind, Plan, Request};
 use brickkit::state::{Snapshot, store};
 use brickkit_testkit::apply_fixture;
@@ -23,7 +23,7 @@ use brickkit_testkit::sim_seed::sim_seed;
 use serde_json::{Value, json};
 
 use crate::support::repo;
-use crate::support::sim::{TOKEN, collect};
+use crate::support::sim::{TOKEN, collect, log_seq, mutating_requests};
 
 /// The example tree's `dev` plan against the snapshot at `snapshot`.
 fn plan(snapshot: &Path) -> Plan {
@@ -219,7 +219,10 @@ fn declared_values_read_back(snap: &Snapshot) -> Vec<String> {
             .iter()
             .find(|r| r.kind == Some(d.kind) && r.full_name == d.full_name)
         else {
-            wrong.push(format!("{} {:?}: not found by its exact name", d.kind, d.full_name));
+            wrong.push(format!(
+                "{} {:?}: not found by its exact name",
+                d.kind, d.full_name
+            ));
             continue;
         };
         if d.comment.is_some() && row.comment != d.comment {
@@ -228,9 +231,7 @@ fn declared_values_read_back(snap: &Snapshot) -> Vec<String> {
         let tags_of = |col: Option<&str>| -> BTreeMap<String, String> {
             snap.tags
                 .iter()
-                .filter(|t| {
-                    t.securable_full_name == d.full_name && t.column_name.as_deref() == col
-                })
+                .filter(|t| t.securable_full_name == d.full_name && t.column_name.as_deref() == col)
                 .map(|t| (t.key.clone(), t.value.clone()))
                 .collect()
         };
@@ -294,10 +295,18 @@ fn fixture_plan_has_every_operation_and_replays_on_ucsim() {
         "no grants PATCH adds and removes at once"
     );
     let creates = bodies(OpKind::Create);
-    assert!(creates.iter().any(|b| b.contains(" MASK ") && b.contains(" WITH ROW FILTER ")));
+    assert!(
+        creates
+            .iter()
+            .any(|b| b.contains(" MASK ") && b.contains(" WITH ROW FILTER "))
+    );
     let secret = format!("${{env:{}}}", apply_fixture::SECRET_VAR);
     assert!(creates.iter().any(|b| b.contains(&secret)));
-    assert!(!creates.iter().any(|b| b.contains(apply_fixture::SECRET_VALUE)));
+    assert!(
+        !creates
+            .iter()
+            .any(|b| b.contains(apply_fixture::SECRET_VALUE))
+    );
     assert!(
         before
             .operations
@@ -317,6 +326,7 @@ fn fixture_plan_has_every_operation_and_replays_on_ucsim() {
     let client = reqwest::Client::new();
     let env = [(apply_fixture::SECRET_VAR, apply_fixture::SECRET_VALUE)];
     let mut refused = Vec::new();
+    let seq = log_seq(&h.base_url);
     for op in &before.operations {
         for req in &op.requests {
             if let Err(e) = rt.block_on(send_with(&client, &h.base_url, req, &env)) {
@@ -325,6 +335,28 @@ fn fixture_plan_has_every_operation_and_replays_on_ucsim() {
         }
     }
     assert!(refused.is_empty(), "refused:\n{}", refused.join("\n"));
+    // One logged write per request, each the request sent (statements by their text).
+    let writes = mutating_requests(&h.base_url, seq);
+    let sent: Vec<Request> = before
+        .operations
+        .iter()
+        .flat_map(|o| o.requests.clone())
+        .collect();
+    assert_eq!(writes.len(), sent.len());
+    for (w, r) in writes.iter().zip(&sent) {
+        assert_eq!(w.status, 200);
+        match r {
+            Request::Sql { statement } => assert_eq!(w.statement.as_ref(), Some(statement)),
+            Request::Rest { path, .. } => assert_eq!(&w.path, path),
+        }
+    }
+    // The connection was created with the secret itself, never the reference.
+    let conn = writes
+        .iter()
+        .find(|w| w.path.ends_with("/connections"))
+        .unwrap();
+    let password = &conn.body.as_ref().unwrap()["options"]["password"];
+    assert_eq!(password, apply_fixture::SECRET_VALUE);
 
     let (run, after_snap) = collect(&h, dir.path(), &[]);
     let after = fixture_plan(run.path.as_ref().unwrap());
