@@ -419,12 +419,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("diff", &["model", "declared", "state"]),
     ("drift", &["model", "declared", "state", "diff"]),
     ("report", &["model", "drift", "diff"]),
-    (
-        "history",
-        &[
-            "model", "state", "drift", "diff", "declared", "plan", "apply",
-        ],
-    ),
+    ("history", &["model", "state", "drift", "diff", "declared", "plan", "apply"]),
     ("plan", &["model", "declared", "state", "diff", "drift"]),
     ("apply", &["model", "api", "state", "diff", "plan"]),
     (
@@ -552,10 +547,7 @@ const ONLY: &[(&str, &[&str])] = &[
     ("reqwest", &["src/api/"]),
     ("percent_encoding", &["src/api/"]),
     // Async: the client, the collector and the workflows that run them.
-    (
-        "tokio",
-        &["src/api/", "src/state/collect/", "src/apply/", "src/app/"],
-    ),
+    ("tokio", &["src/api/", "src/state/collect/", "src/apply/", "src/app/"]),
     // Data parallelism over in-memory data: the loader, the digest and the stores, the
     // differ and the classifier.
     (
