@@ -3,21 +3,27 @@
 //! `examples/governance --env dev`, sent in plan order (REST with the bearer token, SQL
 //! through the Statement Execution API); collected afterwards, nothing that was planned
 //! is still drifted. Groundwork for `drift apply` (issue #14).
+//!
+//! The apply fixture (`brickkit_testkit::apply_fixture`) does the same for a plan holding every
+//! kind of operation and every kind of create, with hostile names and values, which must read
+//! back exactly.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
 use brickkit::app::{self, PlanRequest, Source};
 use brickkit::drift::UnmanagedScope;
+use brickkit::model::SecurableKind;
 use brickkit::model::Timestamp;
-use brickkit::plan::{Method, Plan, Request};
-use brickkit::state::store;
+use brickkit::plan::{Method, OpKind, Plan, Request};
+use brickkit::state::{Snapshot, store};
+use brickkit_testkit::apply_fixture;
 use brickkit_testkit::sim_seed::sim_seed;
 use serde_json::{Value, json};
 
 use crate::support::repo;
-use crate::support::sim::{TOKEN, collect};
+use crate::support::sim::{TOKEN, collect, log_seq, mutating_requests};
 
 /// The example tree's `dev` plan against the snapshot at `snapshot`.
 fn plan(snapshot: &Path) -> Plan {
@@ -32,19 +38,46 @@ fn plan(snapshot: &Path) -> Plan {
         .plan
 }
 
+/// Replace every string that is exactly `${env:VAR}` by the value `env` gives VAR (what
+/// apply does with connection secrets).
+fn resolve_env(v: &mut Value, env: &[(&str, &str)]) {
+    match v {
+        Value::String(s) => {
+            if let Some(var) = s.strip_prefix("${env:").and_then(|r| r.strip_suffix('}')) {
+                let (_, value) = env
+                    .iter()
+                    .find(|(k, _)| *k == var)
+                    .unwrap_or_else(|| panic!("no value for ${{env:{var}}}"));
+                *s = value.to_string();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| resolve_env(x, env)),
+        Value::Object(o) => o.values_mut().for_each(|x| resolve_env(x, env)),
+        _ => {}
+    }
+}
+
 /// Send `req` to `base`; `Err` with what the server said when it was refused.
 async fn send(c: &reqwest::Client, base: &str, req: &Request) -> Result<(), String> {
+    send_with(c, base, req, &[]).await
+}
+
+/// [`send`], resolving `${env:VAR}` in REST bodies from `env`.
+async fn send_with(
+    c: &reqwest::Client,
+    base: &str,
+    req: &Request,
+    env: &[(&str, &str)],
+) -> Result<(), String> {
     let (method, path, body) = match req {
         Request::Rest { method, path, body } => {
             let m = match method {
                 Method::Post => reqwest::Method::POST,
                 Method::Patch => reqwest::Method::PATCH,
             };
-            (
-                m,
-                path.clone(),
-                serde_json::from_str::<Value>(body).unwrap(),
-            )
+            let mut body = serde_json::from_str::<Value>(body).unwrap();
+            resolve_env(&mut body, env);
+            (m, path.clone(), body)
         }
         Request::Sql { statement } => (
             reqwest::Method::POST,
@@ -160,4 +193,179 @@ fn example_plan_replays_on_ucsim_and_leaves_no_planned_drift() {
         .cloned()
         .collect();
     assert!(still.is_empty(), "still drifted after replay: {still:?}");
+}
+
+/// The apply fixture's tree planned against the snapshot at `snapshot`.
+fn fixture_plan(snapshot: &Path) -> Plan {
+    let tree = app::load_tree(&apply_fixture::tree(), Some(apply_fixture::ENV)).unwrap();
+    let req = PlanRequest {
+        timestamp: Timestamp::from_civil(2026, 12, 1, 0, 0, 0, 0),
+        unmanaged: UnmanagedScope::default(),
+        ignore: Vec::new(),
+    };
+    app::plan::plan(&tree, Source::Saved(snapshot), &req)
+        .unwrap()
+        .plan
+}
+
+/// Every comment, tag and column tag the tree declares, and every declared name, read back
+/// from `snap` exactly (no case folding, no unquoting).
+fn declared_values_read_back(snap: &Snapshot) -> Vec<String> {
+    let tree = app::load_tree(&apply_fixture::tree(), Some(apply_fixture::ENV)).unwrap();
+    let mut wrong = Vec::new();
+    for d in &tree.state.securables {
+        let Some(row) = snap
+            .securables
+            .iter()
+            .find(|r| r.kind == Some(d.kind) && r.full_name == d.full_name)
+        else {
+            wrong.push(format!(
+                "{} {:?}: not found by its exact name",
+                d.kind, d.full_name
+            ));
+            continue;
+        };
+        if d.comment.is_some() && row.comment != d.comment {
+            wrong.push(format!("{:?}: comment {:?}", d.full_name, row.comment));
+        }
+        let tags_of = |col: Option<&str>| -> BTreeMap<String, String> {
+            snap.tags
+                .iter()
+                .filter(|t| t.securable_full_name == d.full_name && t.column_name.as_deref() == col)
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect()
+        };
+        if d.kind.in_catalog() && d.kind != SecurableKind::Function && tags_of(None) != d.tags {
+            wrong.push(format!("{:?}: tags {:?}", d.full_name, tags_of(None)));
+        }
+        for c in &d.columns {
+            if !snap
+                .columns
+                .iter()
+                .any(|r| r.table_full_name == d.full_name && r.name == c.name)
+            {
+                wrong.push(format!("{:?}: no column {:?}", d.full_name, c.name));
+            }
+            if tags_of(Some(&c.name)) != c.tags {
+                let got = tags_of(Some(&c.name));
+                wrong.push(format!("{:?}.{:?}: tags {got:?}", d.full_name, c.name));
+            }
+        }
+    }
+    wrong
+}
+
+#[test]
+fn fixture_plan_has_every_operation_and_replays_on_ucsim() {
+    let h = ucsim::Server::start(ucsim::Config {
+        tokens: vec![TOKEN.into()],
+        seed_json: Some(apply_fixture::seed()),
+        ..ucsim::Config::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (seeded, _) = collect(&h, dir.path(), &[]);
+    let before = fixture_plan(seeded.path.as_ref().unwrap());
+
+    let ops: BTreeSet<OpKind> = before.operations.iter().map(|o| o.op).collect();
+    assert_eq!(ops, OpKind::ALL.into_iter().collect(), "{before:#?}");
+    let created: BTreeSet<SecurableKind> = before
+        .operations
+        .iter()
+        .filter(|o| o.op == OpKind::Create)
+        .map(|o| o.kind)
+        .collect();
+    assert_eq!(created, SecurableKind::ALL.into_iter().collect());
+    let bodies = |op: OpKind| -> Vec<String> {
+        before
+            .operations
+            .iter()
+            .filter(|o| o.op == op)
+            .flat_map(|o| &o.requests)
+            .map(|r| match r {
+                Request::Rest { body, .. } => body.clone(),
+                Request::Sql { statement } => statement.clone(),
+            })
+            .collect()
+    };
+    assert!(
+        bodies(OpKind::UpdateGrants)
+            .iter()
+            .any(|b| b.contains("\"add\"") && b.contains("\"remove\"")),
+        "no grants PATCH adds and removes at once"
+    );
+    let creates = bodies(OpKind::Create);
+    assert!(
+        creates
+            .iter()
+            .any(|b| b.contains(" MASK ") && b.contains(" WITH ROW FILTER "))
+    );
+    let secret = format!("${{env:{}}}", apply_fixture::SECRET_VAR);
+    assert!(creates.iter().any(|b| b.contains(&secret)));
+    assert!(
+        !creates
+            .iter()
+            .any(|b| b.contains(apply_fixture::SECRET_VALUE))
+    );
+    assert!(
+        before
+            .operations
+            .iter()
+            .any(|o| o.op == OpKind::SetTags && o.column.is_some())
+            && before
+                .operations
+                .iter()
+                .any(|o| o.op == OpKind::UnsetTags && o.column.is_some()),
+        "column tags are set and unset"
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let env = [(apply_fixture::SECRET_VAR, apply_fixture::SECRET_VALUE)];
+    let mut refused = Vec::new();
+    let seq = log_seq(&h.base_url);
+    for op in &before.operations {
+        for req in &op.requests {
+            if let Err(e) = rt.block_on(send_with(&client, &h.base_url, req, &env)) {
+                refused.push(format!("{} [{}]: {req:?}\n    {e}", op.full_name, op.op));
+            }
+        }
+    }
+    assert!(refused.is_empty(), "refused:\n{}", refused.join("\n"));
+    // One logged write per request, each the request sent (statements by their text).
+    let writes = mutating_requests(&h.base_url, seq);
+    let sent: Vec<Request> = before
+        .operations
+        .iter()
+        .flat_map(|o| o.requests.clone())
+        .collect();
+    assert_eq!(writes.len(), sent.len());
+    for (w, r) in writes.iter().zip(&sent) {
+        assert_eq!(w.status, 200);
+        match r {
+            Request::Sql { statement } => assert_eq!(w.statement.as_ref(), Some(statement)),
+            Request::Rest { path, .. } => assert_eq!(&w.path, path),
+        }
+    }
+    // The connection was created with the secret itself, never the reference.
+    let conn = writes
+        .iter()
+        .find(|w| w.path.ends_with("/connections"))
+        .unwrap();
+    let password = &conn.body.as_ref().unwrap()["options"]["password"];
+    assert_eq!(password, apply_fixture::SECRET_VALUE);
+
+    let (run, after_snap) = collect(&h, dir.path(), &[]);
+    let after = fixture_plan(run.path.as_ref().unwrap());
+    let still: Vec<_> = planned(&before)
+        .intersection(&planned(&after))
+        .cloned()
+        .collect();
+    assert!(still.is_empty(), "still drifted after replay: {still:?}");
+    assert!(after.is_empty(), "left to do: {:#?}", after.operations);
+    let wrong = declared_values_read_back(&after_snap);
+    assert!(wrong.is_empty(), "read back wrong:\n{}", wrong.join("\n"));
 }

@@ -87,7 +87,7 @@ pub struct FaultConfig {
 }
 
 /// One logged API request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogEntry {
     /// Sequence number from 1.
     pub seq: u64,
@@ -105,6 +105,52 @@ pub struct LogEntry {
     pub body: Option<Value>,
     /// Status answered.
     pub status: u16,
+    /// The SQL text of a statement submission (`POST /api/2.0/sql/statements`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// True for a request that may change the workspace (see [`is_write`]).
+    #[serde(default)]
+    pub write: bool,
+}
+
+/// SQL statements that only read: their first keyword.
+const READ_ONLY_STATEMENTS: [&str; 7] = [
+    "SELECT", "DESCRIBE", "DESC", "SHOW", "WITH", "EXPLAIN", "LIST",
+];
+
+/// Whether a request may change the workspace: any method but `GET`/`HEAD` on an API route,
+/// except the Statement Execution API, where only a submission whose statement does not start
+/// (after blanks and comments) with a read-only keyword (`SELECT`, `DESCRIBE`, `SHOW`, ...) is
+/// a write; polls, result chunks and cancels never are.
+pub fn is_write(method: &str, decoded_path: &str, statement: Option<&str>) -> bool {
+    if method == "GET" || method == "HEAD" {
+        return false;
+    }
+    if decoded_path == "/api/2.0/sql/statements" {
+        return statement.is_some_and(|s| {
+            let word: String = first_word(s).to_ascii_uppercase();
+            !READ_ONLY_STATEMENTS.contains(&word.as_str())
+        });
+    }
+    !decoded_path.starts_with("/api/2.0/sql/")
+}
+
+/// The first word of a statement, after blanks, `--` line comments and `/* */` comments.
+fn first_word(mut s: &str) -> &str {
+    loop {
+        s = s.trim_start();
+        if let Some(rest) = s.strip_prefix("--") {
+            s = rest.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(rest) = s.strip_prefix("/*") {
+            s = rest.split_once("*/").map_or("", |(_, r)| r);
+        } else {
+            break;
+        }
+    }
+    let end = s
+        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .unwrap_or(s.len());
+    &s[..end]
 }
 
 /// Mutable fault state: config, token bucket, PRNG and the request log.
@@ -476,6 +522,42 @@ mod tests {
             other => panic!("expected a rejection, got {other:?}"),
         }
         assert!(f.decide_statement("DESCRIBE TABLE EXTENDED t").is_none());
+    }
+
+    #[test]
+    fn writes_are_mutations_and_non_reading_statements() {
+        let st = "/api/2.0/sql/statements";
+        assert!(is_write(
+            "PATCH",
+            "/api/2.1/unity-catalog/permissions/table/a.b.c",
+            None
+        ));
+        assert!(is_write("POST", "/api/2.1/unity-catalog/catalogs", None));
+        assert!(is_write(
+            "DELETE",
+            "/api/2.1/unity-catalog/catalogs/x",
+            None
+        ));
+        assert!(!is_write("GET", "/api/2.1/unity-catalog/catalogs", None));
+        assert!(is_write(
+            "POST",
+            st,
+            Some("ALTER TABLE t SET TAGS ('a' = 'b')")
+        ));
+        assert!(is_write(
+            "POST",
+            st,
+            Some("  -- c\n/* x */ COMMENT ON TABLE t IS 'x'")
+        ));
+        assert!(!is_write("POST", st, Some("select 1")));
+        assert!(!is_write(
+            "POST",
+            st,
+            Some("/* q */ DESCRIBE TABLE EXTENDED t AS JSON")
+        ));
+        assert!(!is_write("POST", st, Some("SHOW GRANTS ON TABLE t")));
+        assert!(!is_write("POST", "/api/2.0/sql/statements/1/cancel", None));
+        assert!(!is_write("GET", "/api/2.0/sql/statements/1", None));
     }
 
     #[test]

@@ -252,6 +252,16 @@ async fn handle(
     let subject = rest::subject(&segs, &query);
     let (seq, decision) = {
         let mut f = lock(&app.faults);
+        let statement = (m == "POST" && decoded_path == "/api/2.0/sql/statements")
+            .then(|| {
+                body_json
+                    .as_ref()
+                    .and_then(|b| b.get("statement"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .flatten();
+        let write = crate::faults::is_write(&m, &decoded_path, statement.as_deref());
         let seq = f.log_request(LogEntry {
             seq: 0,
             method: m.clone(),
@@ -260,6 +270,8 @@ async fn handle(
             query: uri.query().map(str::to_string),
             body: body_json.clone(),
             status: 0,
+            statement,
+            write,
         });
         let d = f.decide(&m, &decoded_path, subject.as_deref());
         (seq, d)
@@ -598,8 +610,13 @@ fn admin(
                 .find(|(k, _)| k == "since")
                 .and_then(|(_, v)| v.parse().ok())
                 .unwrap_or(0);
-            let list: Vec<&LogEntry> = f.log.iter().filter(|e| e.seq > since).collect();
-            Ok(json!({"requests": list}))
+            let writes = query.iter().any(|(k, v)| k == "writes" && v == "true");
+            let list: Vec<&LogEntry> = f
+                .log
+                .iter()
+                .filter(|e| e.seq > since && (!writes || e.write))
+                .collect();
+            Ok(json!({"requests": list, "last_seq": f.seq}))
         }
         ("DELETE", ["requests"]) => {
             lock(&app.faults).log.clear();

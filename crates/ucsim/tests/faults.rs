@@ -271,3 +271,93 @@ fn oauth_m2m_discovery_and_token() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 401);
 }
+
+/// A rule can fail one securable's writes only: the permissions `PATCH` of one table (by
+/// method and exact decoded path), and the statements about it (by statement substring),
+/// while its reads and every other table's writes go through.
+#[test]
+fn a_rule_targets_one_securables_writes() {
+    let sim = start();
+    let orders = format!("{UC}/permissions/table/main.sales.orders");
+    let customers = format!("{UC}/permissions/table/main.sales.customers");
+    let rule = json!({"method": "PATCH", "path": orders, "status": 403});
+    assert_eq!(
+        sim.admin("POST", "/ucsim/faults/rules", Some(rule)).status,
+        200
+    );
+    let rule = json!({"statement_contains": "ALTER TABLE `main`.`sales`.`orders`",
+        "error_code": "PERMISSION_DENIED", "sql_state": "42501",
+        "message": "[INSUFFICIENT_PERMISSIONS] Insufficient privileges. SQLSTATE: 42501"});
+    assert_eq!(
+        sim.admin("POST", "/ucsim/faults/rules", Some(rule)).status,
+        200
+    );
+
+    let change = json!({"changes": [{"principal": "analysts", "add": ["SELECT"]}]});
+    let r = sim.patch(&orders, change.clone());
+    assert_eq!(
+        (r.status, r.body["error_code"].as_str()),
+        (403, Some("PERMISSION_DENIED"))
+    );
+    assert_eq!(sim.get(&orders).status, 200);
+    assert_eq!(sim.patch(&customers, change).status, 200);
+
+    let err = sim.sql_err("ALTER TABLE `main`.`sales`.`orders` SET TAGS ('k' = 'v')");
+    assert!(err.starts_with("[INSUFFICIENT_PERMISSIONS]"), "{err}");
+    sim.rows("ALTER TABLE `main`.`sales`.`customers` SET TAGS ('k' = 'v')");
+    sim.rows("DESCRIBE TABLE `main`.`sales`.`orders`");
+}
+
+/// The request log says which requests may have changed the workspace (`write`), carries
+/// each statement's text, filters to writes with `writes=true`, and gives the last sequence
+/// number so a test can count the writes made after a point.
+#[test]
+fn the_log_counts_writes_since_a_point() {
+    let sim = start();
+    let log = sim.admin("GET", "/ucsim/requests", None).body;
+    let start_seq = log["last_seq"].as_u64().unwrap();
+    assert!(sim.get(&format!("{UC}/catalogs")).status == 200);
+    sim.rows("SELECT catalog_name FROM system.information_schema.catalogs");
+    sim.rows("COMMENT ON TABLE `main`.`sales`.`orders` IS 'x'");
+    let r = sim.patch(&format!("{UC}/catalogs/main"), json!({"comment": "c"}));
+    assert_eq!(r.status, 200);
+
+    let all = sim
+        .admin("GET", &format!("/ucsim/requests?since={start_seq}"), None)
+        .body;
+    let entries = all["requests"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    let writes: Vec<bool> = entries
+        .iter()
+        .map(|e| e["write"].as_bool().unwrap())
+        .collect();
+    assert_eq!(writes, [false, false, true, true]);
+    assert_eq!(
+        entries[2]["statement"],
+        "COMMENT ON TABLE `main`.`sales`.`orders` IS 'x'"
+    );
+    let only = sim
+        .admin(
+            "GET",
+            &format!("/ucsim/requests?since={start_seq}&writes=true"),
+            None,
+        )
+        .body;
+    let only: Vec<ucsim::faults::LogEntry> =
+        serde_json::from_value(only["requests"].clone()).unwrap();
+    let what: Vec<(String, Option<String>)> = only
+        .iter()
+        .map(|e| (e.method.clone(), e.statement.clone()))
+        .collect();
+    assert_eq!(
+        what,
+        [
+            (
+                "POST".to_string(),
+                Some("COMMENT ON TABLE `main`.`sales`.`orders` IS 'x'".to_string())
+            ),
+            ("PATCH".to_string(), None)
+        ]
+    );
+    assert_eq!(all["last_seq"].as_u64(), Some(start_seq + 4));
+}

@@ -231,6 +231,25 @@ fn metastore_level_securables_crud_and_secrets() {
         json!({"options": {"host": "h2", "password": "p2"}}),
     );
     assert_eq!(r.body["options"], json!({"host": "h2"}));
+    // `options` is required by a connection update, and `comment` is not one of its fields
+    // (py-sdk `ConnectionsAPI.update`): an owner-only PATCH is refused, a comment ignored.
+    let r = sim.patch(
+        &format!("{UC}/connections/sf"),
+        json!({"owner": "bob@example.com"}),
+    );
+    assert_eq!(
+        (r.status, r.body["error_code"].as_str()),
+        (400, Some("INVALID_PARAMETER_VALUE"))
+    );
+    let r = sim.patch(
+        &format!("{UC}/connections/sf"),
+        json!({"options": {"host": "h2"}, "comment": "c", "owner": "bob@example.com"}),
+    );
+    assert_eq!(
+        (r.status, &r.body["owner"]),
+        (200, &json!("bob@example.com"))
+    );
+    assert!(r.body.get("comment").is_none(), "{}", r.body);
     let dump = sim.admin("GET", "/ucsim/dump", None).body.to_string();
     assert!(!dump.contains("SECRET") && !dump.contains("p2"));
     for p in [

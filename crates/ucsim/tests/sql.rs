@@ -223,6 +223,19 @@ fn create_table_with_masks_filter_and_function() {
          amount DECIMAL(10, 2), email STRING MASK main.sales.mask_email, r STRING) \
          USING delta COMMENT 'facts' TBLPROPERTIES ('a' = 'b') WITH ROW FILTER main.sales.f ON (r)",
     );
+    // A CREATE TABLE whose MASK or ROW FILTER clause fails creates nothing.
+    for bad in [
+        "CREATE TABLE main.finance.half (c STRING MASK main.sales.nope)",
+        "CREATE TABLE main.finance.half (c STRING) WITH ROW FILTER main.sales.f ON (nope)",
+        "CREATE TABLE main.finance.half (c STRING MASK main.sales.mask_email USING COLUMNS (x))",
+    ] {
+        sim.sql_err(bad);
+        assert_eq!(
+            sim.get(&format!("{UC}/tables/main.finance.half")).status,
+            404,
+            "{bad}"
+        );
+    }
     // IF NOT EXISTS on an existing table is a no-op
     sim.rows("CREATE TABLE IF NOT EXISTS main.finance.t (x INT)");
     let e = sim.sql_err("CREATE TABLE main.finance.t (x INT)");

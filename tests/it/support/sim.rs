@@ -1,6 +1,7 @@
 //! `ucsim` workspaces for the collection tests: the seed (every kind of securable, odd
 //! names, filters and masks), servers started with faults, a collection through the binary,
-//! and the request log.
+//! and the request log ([`statements`], and [`log_seq`] / [`mutating_requests`] to count
+//! what a run changed).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -219,4 +220,19 @@ pub fn statements(h: &ucsim::Handle) -> Vec<String> {
 /// A bulk-mode collection of `h` into `out`.
 pub fn bulk(h: &ucsim::Handle, out: &Path) -> Snapshot {
     collect(h, out, &["--mode", "bulk", "--warehouse-id", "W"]).1
+}
+
+/// The sequence number of the last request `h` logged: pass it to [`mutating_requests`].
+pub fn log_seq(base: &str) -> u64 {
+    ureq_get(&format!("{base}/ucsim/requests?since={}", u64::MAX))["last_seq"]
+        .as_u64()
+        .unwrap()
+}
+
+/// The requests logged after `since` that may have changed the workspace: every REST
+/// `POST`/`PATCH`/`PUT`/`DELETE`, and every SQL statement submission that is not read-only
+/// (`write` in ucsim's request log), in order, failed ones included (see `status`).
+pub fn mutating_requests(base: &str, since: u64) -> Vec<ucsim::faults::LogEntry> {
+    let log = ureq_get(&format!("{base}/ucsim/requests?since={since}&writes=true"));
+    serde_json::from_value(log["requests"].clone()).unwrap()
 }

@@ -410,7 +410,10 @@ fn patch_fields(kind: Kind) -> &'static [&'static str] {
             "file_event_queue",
             "encryption_details",
         ],
-        Kind::Connection => &["owner", "comment", "options", "environment_settings"],
+        // `UpdateConnection` has no `comment` (databricks-sdk-py `service/catalog.py`
+        // `ConnectionsAPI.update`: options, environment_settings, new_name, owner, secrets):
+        // a comment changes through `COMMENT ON CONNECTION`, a sent one is ignored.
+        Kind::Connection => &["owner", "options", "environment_settings"],
     }
 }
 
@@ -423,6 +426,12 @@ pub fn update(
     actor: &Actor,
 ) -> Result<Value, ApiError> {
     let key = key_of(kind, full).map_err(|_| not_found(kind, full))?;
+    // `options` is a required argument of a connection update (databricks-sdk-py
+    // `service/catalog.py` `ConnectionsAPI.update(name, options, *, ...)`): an owner-only
+    // PATCH of a connection is refused, which is why owners move by `ALTER CONNECTION`.
+    if kind == Kind::Connection && !matches!(patch.get("options"), Some(Value::Object(_))) {
+        return Err(ApiError::invalid("Missing required field: options"));
+    }
     let mut body = store
         .get(kind, &key)?
         .ok_or_else(|| not_found(kind, full))?;

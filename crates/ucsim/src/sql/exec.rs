@@ -679,6 +679,21 @@ impl Exec<'_, '_> {
             }
         }
         let obj = table_create_body(&key, &def)?;
+        // One statement, one transaction: a `MASK` or `WITH ROW FILTER` clause naming a
+        // missing function or column fails the statement before anything is created, so a
+        // retry does not meet a half-made table. Databricks "ACID guarantees"
+        // (docs.databricks.com/aws/en/lakehouse/acid: "all transactions either succeed or fail
+        // completely"); the clauses' checks are those of `set_mask` / `set_row_filter`.
+        let probe = json!({"columns": obj.get("columns").cloned().unwrap_or(json!([]))});
+        let policies = def
+            .columns
+            .iter()
+            .filter_map(|c| c.mask.as_ref())
+            .chain(def.row_filter.as_ref());
+        for (f, args) in policies {
+            function_key(self.store, self.ns, f)?;
+            resolve_args(&probe, &key, args)?;
+        }
         let actor = self.actor;
         self.store
             .transaction(move |s| ops::create(s, Kind::Table, obj, actor, true))
