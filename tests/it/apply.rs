@@ -8,7 +8,7 @@ use brickkit::state::store;
 use brickkit_testkit::sim_seed::sim_seed;
 use serde_json::Value;
 
-use crate::support::sim::{TOKEN, collect, ureq_get};
+use crate::support::sim::{TOKEN, collect, mutating_requests};
 
 /// Send `method` `body` to ucsim's admin or API route `path` (as the token's principal).
 pub fn call(h: &ucsim::Handle, method: &str, path: &str, body: Value) -> Value {
@@ -84,32 +84,9 @@ pub fn apply(h: &ucsim::Handle, extra: &[&str]) -> Run {
     brickkit_with(&args, &[])
 }
 
-/// Mutating requests in ucsim's log (REST POST/PATCH/PUT/DELETE and statement submissions
-/// that are not SELECT/DESCRIBE/SHOW).
+/// Mutating requests in ucsim's log so far (`write` entries, failed ones included).
 pub fn mutating(h: &ucsim::Handle) -> usize {
-    let log = ureq_get(&format!("{}/ucsim/requests", h.base_url));
-    let entries = log["requests"].as_array().cloned().unwrap_or_default();
-    entries
-        .iter()
-        .filter(|e| {
-            let m = e["method"].as_str().unwrap_or("");
-            let p = e["path"].as_str().unwrap_or("");
-            if p.starts_with("/ucsim") || m == "GET" {
-                return false;
-            }
-            if p.ends_with("/sql/statements") || p.ends_with("/sql/statements/") {
-                let st = e["body"]["statement"]
-                    .as_str()
-                    .unwrap_or("")
-                    .trim_start()
-                    .to_ascii_uppercase();
-                return !(st.starts_with("SELECT")
-                    || st.starts_with("DESCRIBE")
-                    || st.starts_with("SHOW"));
-            }
-            !p.contains("/cancel")
-        })
-        .count()
+    mutating_requests(&h.base_url, 0).len()
 }
 
 /// `drift plan` of the example against a fresh collection of `h`: its exit code and JSON.
@@ -564,4 +541,117 @@ fn apply_reports_match_their_golden_files() {
     check(&golden("rerun.json"), &masked(&r.stdout, &h));
     let r = run(&[]);
     check(&golden("second.txt"), &masked(&r.stdout, &h));
+}
+
+/// The apply fixture: every operation kind, every create kind, hostile names and values, a
+/// connection whose password is a `${env:VAR}` reference.
+#[test]
+fn every_operation_kind_is_applied_exactly_and_no_secret_is_written_anywhere() {
+    use brickkit_testkit::apply_fixture::{self, SECRET_VALUE, SECRET_VAR};
+    let h = ucsim::Server::start(ucsim::Config {
+        tokens: vec![TOKEN.into()],
+        seed_json: Some(apply_fixture::seed()),
+        ..ucsim::Config::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tree = apply_fixture::tree();
+    let tree = tree.to_str().unwrap();
+    let history = dir.path().join("history.sqlite");
+    let hist = history.to_str().unwrap();
+    let plan_file = dir.path().join("p.bkplan");
+    let pf = plan_file.to_str().unwrap();
+    let plan_of = |out: Option<&str>| {
+        let (run, _) = collect(&h, dir.path(), &["--no-history"]);
+        let snap = run.path.unwrap();
+        let mut a = vec![
+            "drift",
+            "plan",
+            tree,
+            "--env",
+            apply_fixture::ENV,
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--history",
+            hist,
+            "--format",
+            "json",
+        ];
+        if let Some(o) = out {
+            a.extend(["--out", o]);
+        }
+        let r = brickkit_with(&a, &[]);
+        assert!(r.code <= 1, "{}", r.stderr);
+        (r.code, json_of(&r))
+    };
+    let (code, planned) = plan_of(Some(pf));
+    assert_eq!(code, 1);
+    let n = planned["operations"].as_array().unwrap().len();
+    let secret_env = [(SECRET_VAR, SECRET_VALUE)];
+    let apply_env = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut a = vec![
+            "drift",
+            "apply",
+            "--host",
+            &h.base_url,
+            "--token",
+            TOKEN,
+            "--warehouse-id",
+            "W",
+            "--plan",
+            pf,
+            "--auto-approve",
+            "--history",
+            hist,
+        ];
+        a.extend_from_slice(extra);
+        brickkit_with(&a, env)
+    };
+    // Without the secret's variable, nothing is sent.
+    let before = mutating(&h);
+    let r = apply_env(&[], &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains(SECRET_VAR), "{}", r.stderr);
+    assert_eq!(mutating(&h), before);
+    // With it, every operation is applied, one mutating request each.
+    let r = apply_env(&["--format", "json"], &secret_env);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["summary"]["applied"], n as u64, "{v:#}");
+    assert_eq!(mutating(&h) - before, n);
+    let mut outputs = vec![r.stdout.clone(), r.stderr.clone()];
+    // The connection was created with the real password.
+    let created = mutating_requests(&h.base_url, 0)
+        .into_iter()
+        .find(|e| e.method == "POST" && e.decoded_path.ends_with("/connections"))
+        .unwrap();
+    assert_eq!(created.body.unwrap()["options"]["password"], SECRET_VALUE);
+    // Nothing planned is left, hostile names included (a new plan is empty).
+    let (code, after) = plan_of(None);
+    assert_eq!(code, 0, "{after:#}");
+    // A second apply sends nothing.
+    let before = mutating(&h);
+    let r = apply_env(&[], &secret_env);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(mutating(&h), before);
+    outputs.extend([r.stdout, r.stderr]);
+    // The secret is in no output, the plan (decoded) or the history.
+    let shown = brickkit_with(&["drift", "show-plan", pf, "--format", "json"], &[]);
+    assert!(shown.stdout.contains(&format!("${{env:{SECRET_VAR}}}")));
+    outputs.push(shown.stdout);
+    for o in &outputs {
+        assert!(
+            !o.contains(SECRET_VALUE) && !o.contains(TOKEN),
+            "a secret leaked:\n{o}"
+        );
+    }
+    for f in [&history] {
+        let bytes = std::fs::read(f).unwrap_or_default();
+        let hay = String::from_utf8_lossy(&bytes);
+        assert!(
+            !hay.contains(SECRET_VALUE) && !hay.contains(TOKEN),
+            "{} holds a secret",
+            f.display()
+        );
+    }
 }
