@@ -258,7 +258,15 @@ impl<'a> Builder<'a> {
     }
 
     fn function_dep(&self, function: &str) -> Option<String> {
-        let f = lower(function).replace('`', "");
+        // Declared references are dotted names in which a backtick is a character of the
+        // name (`model::sql::dotted` quotes them so); a reference written with backtick
+        // quoting around plain parts is matched without them.
+        let exact = lower(function).into_owned();
+        let f = if self.is_created(SecurableKind::Function, &exact) {
+            exact
+        } else {
+            exact.replace('`', "")
+        };
         self.is_created(SecurableKind::Function, &f).then(|| {
             let name = self
                 .find(SecurableKind::Function, &f)

@@ -645,7 +645,8 @@ fn every_operation_kind_is_applied_exactly_and_no_secret_is_written_anywhere() {
             "a secret leaked:\n{o}"
         );
     }
-    for f in [&history] {
+    {
+        let f = &history;
         let bytes = std::fs::read(f).unwrap_or_default();
         let hay = String::from_utf8_lossy(&bytes);
         assert!(
