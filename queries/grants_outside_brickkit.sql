@@ -1,5 +1,8 @@
 -- Question: which grants appeared in a snapshot in the last 30 days (counted back from the
--- newest snapshot) without a matching brickkit apply? Edit 30 to change the window.
+-- newest snapshot) that brickkit did not apply? A grant counts as brickkit's when an
+-- applied `update_grants` operation changed the same securable's grants for the same
+-- principal after the lineage's previous snapshot and no later than this one.
+-- Edit 30 to change the window.
 -- Run: sqlite3 snapshots/history.sqlite < queries/grants_outside_brickkit.sql
 --      brickkit query queries/grants_outside_brickkit.sql [--history PATH] [--format table|csv|json]
 SELECT e.occurred_at, e.securable_kind, e.securable, e.item AS principal, e.sub_item AS privilege
@@ -10,8 +13,12 @@ WHERE e.attribute = 'grant'
                          WHERE s.lineage = e.lineage
                          ORDER BY s.seq LIMIT 1)
   AND e.at_ms >= (SELECT MAX(taken_at_ms) FROM snapshots) - CAST(30 AS BIGINT) * 86400000
-  AND NOT EXISTS (SELECT 1 FROM operation_events o
-                   WHERE o.event = 'apply' AND o.securable = e.securable
-                     AND o.field = 'grant.' || e.item || '.' || e.sub_item
-                     AND o.at_ms <= e.at_ms)
+  AND NOT EXISTS (SELECT 1 FROM op_changes c
+                   WHERE c.operation = 'update_grants'
+                     AND c.securable_kind = e.securable_kind
+                     AND c.securable = e.securable
+                     AND lower(c.attribute) = lower('grants.' || e.item)
+                     AND c.at_ms <= e.at_ms
+                     AND c.at_ms > (SELECT MAX(p.taken_at_ms) FROM snapshots p
+                                     WHERE p.lineage = e.lineage AND p.taken_at_ms < e.at_ms))
 ORDER BY e.at_ms, e.securable, e.item, e.sub_item;

@@ -31,7 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
-TABLES = ["snapshots", "state_events", "drift_runs", "drift_events", "operation_events"]
+TABLES = [
+    "snapshots", "state_events", "drift_runs", "drift_events", "operation_events",
+    "plan_events", "apply_events", "op_events", "op_changes",
+]
 
 
 def ensure_duckdb():

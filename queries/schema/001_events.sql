@@ -81,7 +81,8 @@ CREATE TABLE drift_events (
 );
 CREATE INDEX drift_events_by_key ON drift_events (environment, securable, field, seq);
 
--- Reserved for plan/apply (reconcile issue): one row per planned or applied operation.
+-- Reserved in version 1 and never written: plans and applies are recorded in the tables of
+-- 003_apply.sql (version 2). Kept so that new and upgraded files have the same schema.
 CREATE TABLE operation_events (
     seq            INTEGER PRIMARY KEY,
     at_ms          INTEGER NOT NULL,

@@ -1,7 +1,7 @@
 //! Recording in the history store as a workflow: a collected snapshot, a snapshot with its
 //! drift report, or a batch of saved snapshots (oldest first, each with its drift against a
-//! tree when one is given). History is a side record: callers decide whether a failure here
-//! changes their outcome.
+//! tree when one is given); a plan; the journal of an apply. History is a side record:
+//! callers decide whether a failure here changes their outcome.
 
 use std::path::{Path, PathBuf};
 
@@ -9,8 +9,9 @@ use crate::app::detect::drift_of;
 use crate::app::{Error, snapshot};
 use crate::declared::DeclaredState;
 use crate::drift::DriftReport;
-use crate::history::{self, History, IngestOptions, Ingested};
+use crate::history::{self, ApplyJournal, History, IngestOptions, Ingested};
 use crate::model::Timestamp;
+use crate::plan::Plan;
 use crate::state::{Snapshot, store};
 
 /// Record a snapshot alone (after `snapshot collect`).
@@ -28,6 +29,29 @@ pub fn record_drift(
     let a = h.ingest_snapshot(snapshot, IngestOptions::default())?;
     let b = h.ingest_drift(report)?;
     Ok((a, b))
+}
+
+/// Record a plan (after `drift plan`, or when an apply plans on the spot): `digest` is the
+/// plan file's `sha256:<hex>`, `at` the time it was made. The same digest again is a no-op.
+pub fn record_plan(
+    path: &Path,
+    plan: &Plan,
+    digest: &str,
+    at: Timestamp,
+) -> Result<Ingested, history::Error> {
+    History::open_or_create(path)?.record_plan(plan, digest, at)
+}
+
+/// The history journal of one apply of `plan` (digest `digest`) starting at `started_at`:
+/// its id is derived from both ([`history::apply_id`]); pass the same `started_at` as the
+/// report's. Opening refuses a foreign or newer history before anything is sent.
+pub fn apply_journal(
+    path: &Path,
+    plan: &Plan,
+    digest: &str,
+    started_at: Timestamp,
+) -> Result<ApplyJournal, history::Error> {
+    ApplyJournal::open(path, plan, digest, &history::apply_id(digest, started_at))
 }
 
 /// What one snapshot of a batch added.

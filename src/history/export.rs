@@ -20,12 +20,16 @@ use parquet::file::properties::WriterProperties;
 use crate::history::{Cell, Error, History};
 
 /// The tables exported (the derived cache is not: it is rebuilt from `state_events`).
-pub const TABLES: [&str; 5] = [
+pub const TABLES: [&str; 9] = [
     "snapshots",
     "state_events",
     "drift_runs",
     "drift_events",
     "operation_events",
+    "plan_events",
+    "apply_events",
+    "op_events",
+    "op_changes",
 ];
 
 fn perr(path: &Path, e: impl std::fmt::Display) -> Error {

@@ -4,9 +4,12 @@
 //!
 //! [`events`] flattens snapshots into facts and diffs them into state events; [`fold`]
 //! turns state events back into snapshot content (the event-sourcing invariant); [`store`]
-//! is the only file that touches the history SQLite file. The store never deletes or
-//! updates an event, never reads the clock (event times are snapshot times) and never
-//! interprets declarations (drift events come from a [`crate::drift::DriftReport`]).
+//! is the only file that touches the history SQLite file. Plans and applies are events too
+//! (`plan_created`, and the [`ApplyJournal`] of an apply: started, intent before each
+//! operation's requests, result after, finished). The store never deletes or updates an
+//! event, never reads the clock (event times are snapshot times, or the times the apply
+//! gives) and never interprets declarations (drift events come from a
+//! [`crate::drift::DriftReport`]).
 
 pub mod events;
 pub mod export;
@@ -18,7 +21,8 @@ pub mod store;
 use std::path::PathBuf;
 
 pub use store::{
-    Cell, History, IngestOptions, Ingested, QueryResult, TimelineEntry, is_history_file,
+    ApplyJournal, Cell, History, IngestOptions, Ingested, QueryResult, TimelineEntry, apply_id,
+    is_history_file,
 };
 
 /// Default location of the history file.
@@ -47,7 +51,7 @@ pub enum Error {
     )]
     Foreign { path: PathBuf, found: i32 },
     #[error(
-        "{path}: history event-store version {found} is not supported (this brickkit reads version {supported}); nothing was written"
+        "{path}: history event-store version {found} is not supported (this brickkit reads versions 1 to {supported}); nothing was written"
     )]
     Version {
         path: PathBuf,

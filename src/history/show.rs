@@ -1,5 +1,6 @@
-//! Text rendering of the history timeline (`brickkit history show`). Pure: entries in,
-//! text out.
+//! Text rendering of the history timeline (`brickkit history show`): snapshots, state and
+//! drift events, plans, and the story of each apply (started, failed and interrupted
+//! operations, finished or refused). Pure: entries in, text out.
 
 use std::fmt::Write;
 
@@ -9,7 +10,7 @@ fn val(v: Option<&String>) -> &str {
     v.map_or("(none)", |s| if s.is_empty() { "\"\"" } else { s.as_str() })
 }
 
-/// One line per event; snapshot events start a block.
+/// One line per event; snapshot, plan and apply events start a block.
 pub fn render(entries: &[TimelineEntry]) -> String {
     let mut out = String::new();
     for e in entries {
@@ -21,6 +22,43 @@ pub fn render(entries: &[TimelineEntry]) -> String {
                 e.snapshot_id,
                 val(e.new.as_ref())
             ),
+            "plan" => writeln!(
+                out,
+                "{}  plan {}  ({}; snapshot {})",
+                e.at,
+                e.what,
+                val(e.new.as_ref()),
+                e.snapshot_id
+            ),
+            "apply" => {
+                let (verb, extra) = match e.event.as_str() {
+                    "apply_started" => ("started", format!("plan {}; ", val(e.old.as_ref()))),
+                    "apply_refused" => ("refused, nothing sent", String::new()),
+                    "apply_unfinished" => ("not finished", String::new()),
+                    _ => ("finished", String::new()),
+                };
+                writeln!(
+                    out,
+                    "{}  apply {} {verb}  ({extra}{})",
+                    e.at,
+                    e.what,
+                    val(e.new.as_ref())
+                )
+            }
+            "op" => {
+                let tail = match (&e.old, &e.new) {
+                    (Some(_), Some(_)) => {
+                        format!(" {} -> {}", val(e.old.as_ref()), val(e.new.as_ref()))
+                    }
+                    (None, Some(n)) => format!(": {n}"),
+                    _ => String::new(),
+                };
+                writeln!(
+                    out,
+                    "{}    {:<18} {} {} {}{tail}",
+                    e.at, e.event, e.securable_kind, e.securable, e.what
+                )
+            }
             "drift" => writeln!(
                 out,
                 "{}    {:<16} {:<8} {} {} {}: expected {}, actual {}",

@@ -215,6 +215,10 @@ fn event_tables_refuse_update_and_delete() {
         "drift_runs",
         "drift_events",
         "operation_events",
+        "plan_events",
+        "apply_events",
+        "op_events",
+        "op_changes",
     ] {
         let upd = c.execute(&format!("UPDATE {table} SET seq = seq + 1000"), []);
         let del = c.execute(&format!("DELETE FROM {table}"), []);
@@ -352,7 +356,7 @@ fn another_workspace_is_refused_unless_mixed_is_allowed() {
     assert_eq!(h.fold_at(&a.manifest.snapshot_id).unwrap(), a);
 }
 
-mod queries {
+pub mod queries {
     //! Every file of `queries/` on a generated history with known answers.
 
     use super::*;
@@ -399,16 +403,15 @@ mod queries {
     /// B (warning tag) open day 0, resolved day 1; C unmanaged throughout; D (critical
     /// grant) opened day 1, changed day 2. Day 1 adds a grant by hand on table T and
     /// removes T's `pii` tag; A appears day 1 and changes owner day 2.
+    ///
+    /// Plans and applies: a plan at 06:00 on day 0; at 12:00 an apply grants SELECT to
+    /// `svc_brickkit` on T (the day 1 snapshot shows it: not a grant outside brickkit),
+    /// fails on `c.s.d` (403) and skips `c.s.d`'s owner transfer; on day 1 at 06:00 an
+    /// apply is refused (stale) and at 12:00 one is interrupted after its intent on T.
     pub fn known_history(dir: &Path) -> (History, String) {
         let mut h = open(dir);
         let mut s0 = base(3);
-        let t = s0
-            .securables
-            .iter()
-            .find(|r| r.kind == Some(SecurableKind::Table))
-            .unwrap()
-            .full_name
-            .clone();
+        let t = applied_table();
         s0.tags.push(TagRow {
             securable_kind: Some(SecurableKind::Table),
             securable_full_name: t.clone(),
@@ -423,6 +426,12 @@ mod queries {
             securable_full_name: t.clone(),
             principal: "intruder".into(),
             privilege: "MODIFY".into(),
+        });
+        s1.grants.push(GrantRow {
+            securable_kind: Some(SecurableKind::Table),
+            securable_full_name: t.clone(),
+            principal: "svc_brickkit".into(),
+            privilege: "SELECT".into(),
         });
         s1.tags
             .retain(|g| !(g.securable_full_name == t && g.key == "pii"));
@@ -464,7 +473,94 @@ mod queries {
             h.ingest_snapshot(s, IngestOptions::default()).unwrap();
             h.ingest_drift(&report(s, d)).unwrap();
         }
-        (h, t)
+        let path = h.path().to_path_buf();
+        drop(h);
+        record_applies(&path, &t);
+        (History::open(&path).unwrap(), t)
+    }
+
+    /// The table T of the known history: the one brickkit grants SELECT on.
+    pub fn applied_table() -> String {
+        base(3)
+            .securables
+            .iter()
+            .find(|r| r.kind == Some(SecurableKind::Table))
+            .unwrap()
+            .full_name
+            .clone()
+    }
+
+    fn record_applies(path: &Path, t: &str) {
+        use crate::history_apply::{DIGEST, grants_op, plan, report, result, run_apply};
+        use brickkit::apply::{Journal, Moved, Refusal, Status};
+        use brickkit::history::{ApplyJournal, apply_id};
+        use brickkit::plan::{OpKind, Operation};
+
+        let day = 86_400_000;
+        let d0 = Timestamp::from_civil(2026, 1, 1, 0, 0, 0, 0).millis();
+        let mut owner = grants_op("c.s.d", "g", &[], &[]);
+        owner.op = OpKind::SetOwner;
+        owner.id = Operation::id_of(SecurableKind::Table, "c.s.d", OpKind::SetOwner, None);
+        let p = plan(vec![
+            grants_op(t, "svc_brickkit", &[], &["SELECT"]),
+            grants_op("c.s.d", "g", &["MODIFY"], &["SELECT"]),
+            owner,
+        ]);
+        History::open(path)
+            .unwrap()
+            .record_plan(&p, DIGEST, Timestamp(d0 + day / 4))
+            .unwrap();
+        let o = &p.operations;
+        run_apply(
+            path,
+            &p,
+            Timestamp(d0 + day / 2),
+            vec![
+                result(&o[0], Status::Applied, None),
+                result(
+                    &o[1],
+                    Status::Failed,
+                    Some(("403", "PERMISSION_DENIED: not allowed on c.s.d")),
+                ),
+                result(
+                    &o[2],
+                    Status::Skipped,
+                    Some(("", "depends on table:c.s.d:update_grants, which failed")),
+                ),
+            ],
+            Some(Vec::new()),
+        );
+        // Refused: `finished` only.
+        let at = Timestamp(d0 + day + day / 4);
+        let mut j = ApplyJournal::open(path, &p, DIGEST, &apply_id(DIGEST, at)).unwrap();
+        let moved = Moved {
+            op_id: o[1].id.clone(),
+            kind: SecurableKind::Table,
+            full_name: "c.s.d".into(),
+            attribute: "grants.g".into(),
+            planned_from: Value::set(["MODIFY"]),
+            now: Some(Value::set(["ALL_PRIVILEGES"])),
+            target: Value::set(["SELECT"]),
+            unreadable: None,
+        };
+        let skipped = o
+            .iter()
+            .map(|x| result(x, Status::Skipped, Some(("", "the apply was refused"))))
+            .collect();
+        j.finished(&report(
+            &p,
+            at,
+            skipped,
+            Some(Refusal::Stale(vec![moved])),
+            None,
+        ));
+        j.into_result().unwrap();
+        // Interrupted: started, one intent, then nothing.
+        let at = Timestamp(d0 + day + day / 2);
+        let mut j = ApplyJournal::open(path, &p, DIGEST, &apply_id(DIGEST, at)).unwrap();
+        j.started(&report(&p, at, Vec::new(), None, None));
+        j.intent(&o[1].id, Timestamp(at.millis() + 1000));
+        j.into_result().unwrap();
     }
 
     fn run(h: &History, file: &str) -> Vec<String> {
@@ -497,8 +593,9 @@ mod queries {
         let out = dir.path().join("pq");
         let n = brickkit::history::export::export(&h, &out).unwrap();
         // snapshots, state_events, drift_runs, drift_events: 3 days each (state events on
-        // days 0, 1 and 2); operation_events: one empty file.
-        assert_eq!(n, 13);
+        // days 0, 1 and 2); operation_events: one empty file; plan_events and op_changes:
+        // day 0; apply_events and op_events: days 0 and 1.
+        assert_eq!(n, 19);
         for day in ["2026-01-01", "2026-01-02", "2026-01-03"] {
             assert!(
                 out.join(format!("drift_runs/day={day}/part-0.parquet"))
@@ -548,6 +645,35 @@ mod queries {
                 vec![format!("{D1}|table|{t}|intruder|MODIFY")],
             ),
             (
+                "changes_applied.sql",
+                vec![format!(
+                    "2026-01-01T12:00:01.040Z|table|{t}|grants.svc_brickkit|{{}}|{{SELECT}}|update_grants|{}",
+                    brickkit::history::apply_id(
+                        crate::history_apply::DIGEST,
+                        Timestamp::from_civil(2026, 1, 1, 12, 0, 0, 0)
+                    )
+                )],
+            ),
+            (
+                "failed_operations.sql",
+                vec![
+                    format!(
+                        "2026-01-01T12:00:02.040Z|{}|table|c.s.d|update_grants|NULL|failed|403|PERMISSION_DENIED: not allowed on c.s.d",
+                        brickkit::history::apply_id(
+                            crate::history_apply::DIGEST,
+                            Timestamp::from_civil(2026, 1, 1, 12, 0, 0, 0)
+                        )
+                    ),
+                    format!(
+                        "2026-01-02T12:00:01.000Z|{}|table|c.s.d|update_grants|NULL|interrupted|NULL|intent recorded, no result: the requests may have been sent",
+                        brickkit::history::apply_id(
+                            crate::history_apply::DIGEST,
+                            Timestamp::from_civil(2026, 1, 2, 12, 0, 0, 0)
+                        )
+                    ),
+                ],
+            ),
+            (
                 "lost_sensitive_tag.sql",
                 vec![format!("{D1}|table|{t}||pii|true")],
             ),
@@ -590,7 +716,7 @@ mod queries {
         let mut covered: Vec<String> = expected.iter().map(|(f, _)| f.to_string()).collect();
         covered.sort();
         assert_eq!(files, covered, "every query file needs a known answer");
-        assert!(files.len() >= 8);
+        assert!(files.len() >= 10);
         for (file, want) in expected {
             let text = std::fs::read_to_string(format!("queries/{file}")).unwrap();
             assert!(text.starts_with("-- Question:"), "{file}: header");

@@ -13,6 +13,7 @@ mod declared;
 mod describe_fallback;
 mod drift;
 mod history;
+mod history_apply;
 mod import;
 mod live_drift;
 mod plan;

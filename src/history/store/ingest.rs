@@ -35,7 +35,7 @@ fn group_digest(g: &Group) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-fn day_of(t: Timestamp) -> String {
+pub(super) fn day_of(t: Timestamp) -> String {
     let s = t.to_rfc3339();
     s.chars().take(10).collect()
 }

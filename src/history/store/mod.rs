@@ -2,7 +2,8 @@
 //!
 //! Schema from `queries/schema/*.sql`; `PRAGMA application_id` marks the file as a brickkit
 //! history and `PRAGMA user_version` is the event-store version (unknown versions and
-//! foreign files are refused before anything is written). Event tables are append-only
+//! foreign files are refused before anything is written; a version 1 file is upgraded in
+//! place to version 2 on open, in one transaction that only adds the plan and apply tables). Event tables are append-only
 //! (triggers). One IMMEDIATE transaction per snapshot or drift run, with a busy timeout, so
 //! concurrent ingests serialise and lose nothing. `current_facts` / `current_digests` are a
 //! derived cache (the fold of the state events per lineage): ingest compares per-securable
@@ -10,8 +11,10 @@
 //!
 //! This file opens the database (schema, version checks) and maps SQLite errors to
 //! [`Error`] with what was being done (`SqlContext`); `ingest` appends snapshots and drift
-//! runs; `queries` reads (fold, ad-hoc queries, timeline, report data).
+//! runs; `apply` records plans and the apply journal; `queries` reads (fold, ad-hoc
+//! queries, timeline, report data).
 
+mod apply;
 mod ingest;
 mod queries;
 
@@ -21,6 +24,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::history::Error;
+
+pub use apply::{ApplyJournal, apply_id};
 
 /// `PRAGMA application_id` of a brickkit history ("BKHS").
 pub const APPLICATION_ID: i32 = 0x424B_4853;
@@ -40,10 +45,13 @@ pub fn is_history_file(path: &Path) -> bool {
         Err(_) => false,
     }
 }
-/// The event-store version this brickkit reads and writes.
-pub const EVENT_STORE_VERSION: i32 = 1;
+/// The event-store version this brickkit writes. Version 1 files (no plan or apply tables)
+/// are upgraded to it when opened; newer versions are refused.
+pub const EVENT_STORE_VERSION: i32 = 2;
 
 const SCHEMA: &str = include_str!("../../../queries/schema/001_events.sql");
+/// The version 2 tables: plans and applies.
+const APPLY_SCHEMA: &str = include_str!("../../../queries/schema/003_apply.sql");
 /// The portable projection views (also used over exported Parquet).
 pub const VIEWS: &str = include_str!("../../../queries/schema/002_views.sql");
 
@@ -84,18 +92,23 @@ pub struct QueryResult {
 pub struct TimelineEntry {
     pub at_ms: i64,
     pub at: String,
-    /// `snapshot`, `state` or `drift`.
+    /// `snapshot`, `state`, `drift`, `plan`, `apply` or `op`.
     pub source: String,
+    /// The event (`apply` also has `apply_refused` and `apply_unfinished`; `op` has
+    /// `op_<status>` and `op_interrupted`, an intent without a result).
     pub event: String,
     pub securable_kind: String,
     pub securable: String,
-    /// Attribute and item (state), field and category (drift), lineage (snapshot).
+    /// Attribute and item (state), field and category (drift), lineage (snapshot), plan
+    /// digest (plan), apply id (apply), operation [column] and attribute (op).
     pub what: String,
-    /// Old value (state) or expected value (drift).
+    /// Old value (state), expected value (drift), plan digest (apply), value before (op).
     pub old: Option<String>,
-    /// New value (state), actual value (drift), counts (snapshot).
+    /// New value (state), actual value (drift), counts (snapshot), summary (plan, apply),
+    /// value after or the error (op).
     pub new: Option<String>,
     pub severity: String,
+    /// The snapshot (snapshot, state, drift, plan) or the apply id (apply, op).
     pub snapshot_id: String,
 }
 
@@ -160,7 +173,7 @@ impl History {
         let tables: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(corrupt)?;
-        let h = History { conn, path: p };
+        let mut h = History { conn, path: p };
         if app == 0 && version == 0 && tables == 0 {
             h.init()?;
         } else if app != APPLICATION_ID {
@@ -168,6 +181,8 @@ impl History {
                 path: h.path.clone(),
                 found: app,
             });
+        } else if version == 1 {
+            h.upgrade_v1()?;
         } else if version != EVENT_STORE_VERSION {
             return Err(Error::Version {
                 path: h.path.clone(),
@@ -180,11 +195,33 @@ impl History {
 
     fn init(&self) -> Result<(), Error> {
         let batch = format!(
-            "PRAGMA journal_mode = WAL;\nBEGIN;\n{SCHEMA}\n{VIEWS}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};\nCOMMIT;"
+            "PRAGMA journal_mode = WAL;\nBEGIN;\n{SCHEMA}\n{VIEWS}\n{APPLY_SCHEMA}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};\nCOMMIT;"
         );
         self.conn
             .execute_batch(&batch)
             .context(&self.path, "create the schema")
+    }
+
+    /// Version 1 → 2: add the plan and apply tables, in one IMMEDIATE transaction that
+    /// checks the version again (a concurrent open may have upgraded the file meanwhile).
+    /// Nothing that exists changes.
+    fn upgrade_v1(&mut self) -> Result<(), Error> {
+        let path = &self.path;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context(path, "begin the upgrade to event-store version 2")?;
+        let version: i32 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .context(path, "read the event-store version")?;
+        if version == 1 {
+            tx.execute_batch(&format!(
+                "{APPLY_SCHEMA}\nPRAGMA user_version = {EVENT_STORE_VERSION};"
+            ))
+            .context(path, "upgrade the history to event-store version 2")?;
+        }
+        tx.commit()
+            .context(path, "commit the upgrade to event-store version 2")
     }
 
     /// The file this history lives in.

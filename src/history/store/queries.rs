@@ -1,5 +1,6 @@
 //! Reading the history: a snapshot's content folded from state events, one read-only
-//! ad-hoc query, the `history show` timeline and the HTML report's data. Never writes.
+//! ad-hoc query, the `history show` timeline (snapshots, state and drift events, plans and
+//! applies) and the HTML report's data. Never writes.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use super::{Cell, History, QueryResult, SqlContext, TimelineEntry};
 use crate::history::Error;
 use crate::history::events::FactKey;
 use crate::history::fold;
+use crate::model::Timestamp;
 use crate::state::{Snapshot, store::manifest};
 
 impl History {
@@ -97,9 +99,12 @@ impl History {
         Ok(QueryResult { columns, rows })
     }
 
-    /// Snapshot, state and drift events in time order, optionally from `since_ms` on and
-    /// for one securable only. Without a securable, the state events of each lineage's
-    /// first snapshot (the baseline: everything "added") are summarised by its snapshot line.
+    /// Snapshot, state and drift events, plans and applies in time order, optionally from
+    /// `since_ms` on and for one securable only. Without a securable, the state events of
+    /// each lineage's first snapshot (the baseline: everything "added") are summarised by
+    /// its snapshot line, and an apply by its start, its failed and interrupted operations
+    /// and its end; for one securable, every operation result on it (an applied one with
+    /// its attribute changes) and its interrupted operations.
     pub fn timeline(
         &self,
         since_ms: Option<i64>,
@@ -145,8 +150,13 @@ impl History {
                 })
             })
             .context(&self.path, "read the timeline")?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .context(&self.path, "read the timeline")
+        let mut entries = rows
+            .collect::<Result<Vec<_>, _>>()
+            .context(&self.path, "read the timeline")?;
+        entries.extend(self.apply_timeline(since, securable)?);
+        // Stable: the order within one time and rank is the order read.
+        entries.sort_by_key(|e| (e.at_ms, rank(e)));
+        Ok(entries)
     }
 
     /// The data of the HTML report: one point per snapshot, open drift, most drifting.
@@ -210,5 +220,318 @@ impl History {
             .context(&self.path, what)?;
         d.most = rows.collect::<Result<_, _>>().context(&self.path, what)?;
         Ok(d)
+    }
+}
+
+/// Order of events recorded at the same time.
+fn rank(e: &TimelineEntry) -> u8 {
+    match (e.source.as_str(), e.event.as_str()) {
+        ("snapshot", _) => 0,
+        ("state", _) => 1,
+        ("drift", _) => 2,
+        ("plan", _) => 3,
+        ("apply", "apply_started") => 4,
+        ("op", _) => 5,
+        ("apply", "apply_unfinished") => 7,
+        _ => 6,
+    }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `3 applied, 1 already done, 1 failed` (zero counts left out).
+fn counts_text(c: &[(i64, &str)]) -> String {
+    let parts: Vec<String> = c
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if parts.is_empty() {
+        "nothing to do".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// An empty entry of `source` and `event` at `at_ms`.
+fn entry(at_ms: i64, at: String, source: &str, event: &str) -> TimelineEntry {
+    TimelineEntry {
+        at_ms,
+        at,
+        source: source.to_string(),
+        event: event.to_string(),
+        securable_kind: String::new(),
+        securable: String::new(),
+        what: String::new(),
+        old: None,
+        new: None,
+        severity: String::new(),
+        snapshot_id: String::new(),
+    }
+}
+
+fn op_what(operation: String, column: Option<String>) -> String {
+    match column {
+        Some(c) => format!("{operation} [{c}]"),
+        None => operation,
+    }
+}
+
+impl History {
+    /// The plan and apply lines of the timeline (see [`History::timeline`]).
+    fn apply_timeline(
+        &self,
+        since: i64,
+        securable: Option<&str>,
+    ) -> Result<Vec<TimelineEntry>, Error> {
+        let what = "read the apply timeline";
+        let path = &self.path;
+        let mut out = Vec::new();
+        if securable.is_none() {
+            let mut st = self
+                .conn
+                .prepare(
+                    "SELECT at_ms, occurred_at, plan_digest, project, environment, snapshot_id, \
+                     creates, changes, revokes, not_planned FROM plan_events \
+                     WHERE at_ms >= ?1 ORDER BY seq",
+                )
+                .context(path, what)?;
+            let rows = st
+                .query_map([since], |r| {
+                    let mut e = entry(r.get(0)?, r.get(1)?, "plan", "plan_created");
+                    e.what = r.get(2)?;
+                    let (project, env): (String, String) = (r.get(3)?, r.get(4)?);
+                    e.snapshot_id = r.get(5)?;
+                    let c: [i64; 4] = [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?];
+                    e.new = Some(format!(
+                        "{project}/{env}: {} to create, {} to change, {} to revoke, {} not planned",
+                        c[0], c[1], c[2], c[3]
+                    ));
+                    Ok(e)
+                })
+                .context(path, what)?;
+            for r in rows {
+                out.push(r.context(path, what)?);
+            }
+            self.apply_lines(since, &mut out)?;
+        }
+        self.op_lines(since, securable, &mut out)?;
+        Ok(out)
+    }
+
+    /// Apply started / finished / refused lines, and one `apply_unfinished` line per apply
+    /// that has events but no `apply_finished` (interrupted, or still running).
+    fn apply_lines(&self, since: i64, out: &mut Vec<TimelineEntry>) -> Result<(), Error> {
+        let what = "read the apply events";
+        let path = &self.path;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT at_ms, occurred_at, event, apply_id, plan_digest, host, dry_run, \
+                 operations, applied, already_done, failed, skipped, would_apply, refusal, \
+                 refusal_detail, residual, mutating_requests, duration_ms \
+                 FROM apply_events WHERE at_ms >= ?1 ORDER BY seq",
+            )
+            .context(path, what)?;
+        let rows = st
+            .query_map([since], |r| {
+                let event: String = r.get(2)?;
+                let refusal: Option<String> = r.get(13)?;
+                let shown = match (event.as_str(), &refusal) {
+                    ("apply_finished", Some(_)) => "apply_refused",
+                    _ => event.as_str(),
+                };
+                let mut e = entry(r.get(0)?, r.get(1)?, "apply", shown);
+                e.what = r.get(3)?;
+                e.snapshot_id = e.what.clone();
+                e.old = Some(r.get(4)?);
+                let host: String = r.get(5)?;
+                let dry = r.get::<_, i64>(6)? != 0;
+                let dry = if dry { ", dry run" } else { "" };
+                let ops: i64 = r.get(7)?;
+                let n = |i: usize| -> rusqlite::Result<i64> {
+                    Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0))
+                };
+                e.new = Some(if event == "apply_started" {
+                    format!("{host}{dry}: {}", plural(ops, "operation", "operations"))
+                } else if let Some(kind) = refusal {
+                    let detail: Option<String> = r.get(14)?;
+                    format!("{host}{dry}: {kind}: {}", detail.unwrap_or_default())
+                } else {
+                    let counts = counts_text(&[
+                        (n(8)?, "applied"),
+                        (n(9)?, "already done"),
+                        (n(10)?, "failed"),
+                        (n(11)?, "skipped"),
+                        (n(12)?, "would apply"),
+                    ]);
+                    let residual = match r.get::<_, Option<i64>>(15)? {
+                        Some(x) => format!("; residual drift {x}"),
+                        None => String::new(),
+                    };
+                    format!(
+                        "{host}{dry}: {counts}{residual}; {}; {} ms",
+                        plural(n(16)?, "mutating request", "mutating requests"),
+                        n(17)?
+                    )
+                });
+                Ok(e)
+            })
+            .context(path, what)?;
+        for r in rows {
+            out.push(r.context(path, what)?);
+        }
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT apply_id, MAX(at_ms), \
+                 (SELECT COUNT(*) FROM op_events i WHERE i.apply_id = t.apply_id \
+                   AND i.event = 'op_intent' AND NOT EXISTS (SELECT 1 FROM op_events r \
+                   WHERE r.apply_id = i.apply_id AND r.op_id = i.op_id AND r.event = 'op_result')) \
+                 FROM (SELECT apply_id, at_ms FROM apply_events \
+                       UNION ALL SELECT apply_id, at_ms FROM op_events) t \
+                 WHERE apply_id NOT IN (SELECT apply_id FROM apply_events WHERE event = 'apply_finished') \
+                 GROUP BY apply_id HAVING MAX(at_ms) >= ?1 ORDER BY MAX(at_ms), apply_id",
+            )
+            .context(path, what)?;
+        let rows = st
+            .query_map([since], |r| {
+                let at_ms: i64 = r.get(1)?;
+                let mut e = entry(
+                    at_ms,
+                    Timestamp(at_ms).to_rfc3339(),
+                    "apply",
+                    "apply_unfinished",
+                );
+                e.what = r.get(0)?;
+                e.snapshot_id = e.what.clone();
+                let open: i64 = r.get(2)?;
+                e.new = Some(format!(
+                    "no apply_finished recorded (interrupted, or still running); {} sent without a recorded result",
+                    plural(open, "operation", "operations")
+                ));
+                Ok(e)
+            })
+            .context(path, what)?;
+        for r in rows {
+            out.push(r.context(path, what)?);
+        }
+        Ok(())
+    }
+
+    /// Failed and interrupted operations; for one securable, every result on it.
+    fn op_lines(
+        &self,
+        since: i64,
+        securable: Option<&str>,
+        out: &mut Vec<TimelineEntry>,
+    ) -> Result<(), Error> {
+        let what = "read the operation events";
+        let path = &self.path;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT o.at_ms, o.occurred_at, o.apply_id, o.op_id, o.event, o.status, \
+                 o.securable_kind, o.securable, o.operation, o.column_name, o.detail, o.error_code \
+                 FROM op_events o WHERE o.at_ms >= ?1 AND (?2 IS NULL OR o.securable = ?2) AND ( \
+                   (o.event = 'op_result' AND (o.status = 'failed' OR ?2 IS NOT NULL)) \
+                   OR (o.event = 'op_intent' AND NOT EXISTS (SELECT 1 FROM op_events r \
+                       WHERE r.apply_id = o.apply_id AND r.op_id = o.op_id AND r.event = 'op_result'))) \
+                 ORDER BY o.seq",
+            )
+            .context(path, what)?;
+        let rows = st
+            .query_map(params![since, securable], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    [
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, String>(8)?,
+                    ],
+                    r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                ))
+            })
+            .context(path, what)?;
+        let mut results = Vec::new();
+        for r in rows {
+            results.push(r.context(path, what)?);
+        }
+        let mut changes = self
+            .conn
+            .prepare(
+                "SELECT attribute, before_value, after_value FROM op_changes \
+                 WHERE apply_id = ?1 AND op_id = ?2 ORDER BY seq",
+            )
+            .context(path, what)?;
+        for (
+            at_ms,
+            at,
+            apply_id,
+            op_id,
+            event,
+            status,
+            [kind, name, operation],
+            column,
+            detail,
+            code,
+        ) in results
+        {
+            let base = |ev: &str| {
+                let mut e = entry(at_ms, at.clone(), "op", ev);
+                e.securable_kind = kind.clone();
+                e.securable = name.clone();
+                e.what = op_what(operation.clone(), column.clone());
+                e.snapshot_id = apply_id.clone();
+                e
+            };
+            let status = status.unwrap_or_default();
+            if event == "op_intent" {
+                let mut e = base("op_interrupted");
+                e.new =
+                    Some("intent recorded, no result: the requests may have been sent".to_string());
+                out.push(e);
+            } else if status == "applied" {
+                let rows = changes
+                    .query_map(params![apply_id, op_id], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    })
+                    .context(path, what)?;
+                let mut any = false;
+                for c in rows {
+                    let (attribute, before, after) = c.context(path, what)?;
+                    let mut e = base("op_applied");
+                    e.what = format!("{} {attribute}", e.what);
+                    e.old = Some(before);
+                    e.new = Some(after);
+                    out.push(e);
+                    any = true;
+                }
+                if !any {
+                    out.push(base("op_applied"));
+                }
+            } else {
+                let mut e = base(&format!("op_{status}"));
+                e.new = match (code, detail) {
+                    (Some(c), Some(d)) => Some(format!("{c}: {d}")),
+                    (c, d) => c.or(d),
+                };
+                out.push(e);
+            }
+        }
+        Ok(())
     }
 }
