@@ -88,6 +88,19 @@ second=$(count_mutating)
 [[ "$first" -eq "$second" ]] || { echo "second apply sent $((second - first)) mutating request(s)" >&2; exit 1; }
 echo "mutating requests: $first after the first apply, none more after the second"
 
+echo "-- the history tells the story"
+"$B" history show --history "$WORK/history.sqlite" >"$WORK/show.txt"
+grep -E "^.{24}  plan sha256:" "$WORK/show.txt"
+grep -E "apply .* finished .*15 applied; residual drift 0; 15 mutating requests" "$WORK/show.txt"
+grep -E "apply .* finished .*15 already done; 0 mutating requests" "$WORK/show.txt"
+applied_rows=$("$B" query queries/changes_applied.sql --history "$WORK/history.sqlite" --format csv | tail -n +2 | wc -l)
+[[ "$applied_rows" -eq 21 ]] || { echo "changes_applied.sql: expected 21 changes, got $applied_rows" >&2; exit 1; }
+echo "changes_applied.sql: $applied_rows changes"
+
+outside=$("$B" query queries/grants_outside_brickkit.sql --history "$WORK/history.sqlite" --format csv)
+echo "$outside"
+if grep -q "fx_rates" <<<"$outside"; then echo "grants_outside_brickkit.sql counts the grant brickkit applied" >&2; exit 1; fi
+
 echo "-- no secret anywhere"
 if grep -rl --binary-files=text "$TOKEN" "$WORK" --exclude=ucsim.log; then
   echo "the token appears in the files above" >&2

@@ -8,10 +8,8 @@
 //! run: nothing refused); 2 anything failed, was refused (stale plan, another workspace,
 //! no confirmation) or could not start.
 
-use std::path::Path;
-
 use brickkit::app::{self, PlanRequest, apply::ApplyRequest};
-use brickkit::apply::{ApplyReport, NoJournal, Status, execute, render};
+use brickkit::apply::{ApplyReport, Journal, NoJournal, Status, execute, render};
 use brickkit::plan::{self, Plan};
 
 use crate::cli::args::{DriftApplyArgs, Globals, TextOrJson};
@@ -25,6 +23,8 @@ struct Chosen {
     plan: Plan,
     digest: String,
     project: Option<brickkit::declared::connection::EnvConnection>,
+    /// Planned on the spot (from a directory), so recorded as a plan too.
+    planned_here: bool,
 }
 
 fn choose(args: &DriftApplyArgs, g: &Globals) -> Result<Chosen, u8> {
@@ -50,6 +50,7 @@ fn choose(args: &DriftApplyArgs, g: &Globals) -> Result<Chosen, u8> {
             plan,
             digest,
             project: None,
+            planned_here: false,
         });
     }
     let Some(dir) = &args.dir else {
@@ -94,6 +95,7 @@ fn choose(args: &DriftApplyArgs, g: &Globals) -> Result<Chosen, u8> {
         plan: planned.plan,
         digest,
         project: Some(tree.connection.clone()),
+        planned_here: true,
     })
 }
 
@@ -160,11 +162,39 @@ pub fn run(args: &DriftApplyArgs, g: &Globals) -> anyhow::Result<u8> {
         secrets: env::plan_secrets(&execute::references(plan)),
         plan_digest: chosen.digest.clone(),
     };
+    // The history: the plan (when made here) and the apply's story, intent before each call.
+    let started = clock::now();
+    let mut history_journal = None;
+    if !args.no_history && !args.dry_run {
+        if chosen.planned_here
+            && let Err(e) = app::history::record_plan(&args.history, plan, &chosen.digest, started)
+        {
+            term::warn(&format!("plan not recorded in history: {e}"));
+        }
+        match app::history::apply_journal(&args.history, plan, &chosen.digest, started) {
+            Ok(j) => history_journal = Some(j),
+            Err(e) => {
+                term::error(&format!(
+                    "{e}; nothing was sent (pass --no-history to apply without recording it)"
+                ));
+                return Ok(exit::ERROR);
+            }
+        }
+    }
+    let mut no_journal = NoJournal;
+    let journal: &mut dyn Journal = match history_journal.as_mut() {
+        Some(j) => j,
+        None => &mut no_journal,
+    };
     let bar = ApplyBar::start(g.quiet);
-    let mut journal = NoJournal;
-    let _ = (&args.history, args.no_history, Path::new(""));
-    let result = app::apply::apply(&conn, plan, &req, &mut journal, &bar, &clock::now);
+    let result = app::apply::apply(&conn, plan, &req, journal, &bar, &clock::now);
     bar.finish();
+    if let Some(e) = history_journal.as_ref().and_then(|j| j.error()) {
+        term::warn(&format!(
+            "the apply is not fully recorded in history ({}): {e}",
+            args.history.display()
+        ));
+    }
     let report = match result {
         Ok(r) => r,
         Err(e) => {

@@ -85,6 +85,17 @@ pub fn plan(args: &DriftPlanArgs, g: &Globals) -> anyhow::Result<u8> {
             "drift not recorded in history: {e} (pass --no-history to skip)"
         ));
     }
+    // The plan itself, named by its file digest (the same with or without --out).
+    if !args.no_history {
+        let digest = app::apply::digest_of_plan(&planned.plan);
+        if let Err(e) =
+            app::history::record_plan(&args.history, &planned.plan, &digest, opts.timestamp)
+        {
+            term::warn(&format!(
+                "plan not recorded in history: {e} (pass --no-history to skip)"
+            ));
+        }
+    }
     print(&planned.plan, args.format)
 }
 
