@@ -656,3 +656,79 @@ fn every_operation_kind_is_applied_exactly_and_no_secret_is_written_anywhere() {
         );
     }
 }
+
+/// A write that took effect but whose answer never came back (the client timed out) is read
+/// back — and counted applied because the target holds — never sent a second time.
+#[test]
+fn a_write_whose_answer_is_lost_is_read_back_and_never_sent_again() {
+    use brickkit::api::{Client, ClientOptions, Credentials, ResolvedAuth, Secret};
+    use brickkit::apply::{self, ApplyOptions, NoJournal, NoProgress, Status};
+    use brickkit::model::Timestamp;
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan_file = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan_file);
+    let (plan, digest) = brickkit::app::apply::read_plan_with_digest(&plan_file).unwrap();
+    let grants = "/api/2.1/unity-catalog/permissions/table/sales_dev.orders.daily_totals";
+    call(
+        &h,
+        "PATCH",
+        "/ucsim/faults",
+        serde_json::json!({"rules": [{"method": "PATCH", "path": grants, "status": 0, "answer_delay_ms": 3000}]}),
+    );
+    let auth = ResolvedAuth {
+        host: h.base_url.clone(),
+        credentials: Credentials::Token(Secret::new(TOKEN)),
+        warehouse_id: Some("W".into()),
+        profile: None,
+    };
+    let client = Client::new(
+        &auth,
+        ClientOptions {
+            request_timeout: std::time::Duration::from_millis(800),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let opts = ApplyOptions {
+        jobs: 4,
+        warehouse_id: Some("W".into()),
+        plan_digest: digest,
+        ..ApplyOptions::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let before = mutating(&h);
+    let report = rt
+        .block_on(apply::run(
+            &client,
+            &plan,
+            &opts,
+            &mut NoJournal,
+            &NoProgress,
+            &|| Timestamp(0),
+        ))
+        .unwrap();
+    let op = report
+        .results
+        .iter()
+        .find(|r| r.id == "table:sales_dev.orders.daily_totals:update_grants")
+        .unwrap();
+    assert_eq!(op.status, Status::Applied, "{op:?}");
+    assert!(
+        op.detail
+            .as_deref()
+            .unwrap()
+            .contains("a re-read shows the target holds"),
+        "{op:?}"
+    );
+    let sent_to_grants = mutating_requests(&h.base_url, 0)
+        .iter()
+        .filter(|e| e.method == "PATCH" && e.decoded_path == grants)
+        .count();
+    assert_eq!(sent_to_grants, 1, "the PATCH was sent again");
+    assert!(report.succeeded(), "{report:#?}");
+    assert_eq!(mutating(&h) - before, 15);
+}

@@ -32,6 +32,10 @@ pub struct FaultRule {
     pub message: Option<String>,
     /// Extra delay before answering, in milliseconds.
     pub delay_ms: Option<u64>,
+    /// Serve the request first, then hold the answer this many milliseconds: a client that
+    /// times out meanwhile has lost the answer of a request that took effect (how a write
+    /// "may have reached the server"). Only with `status` 0.
+    pub answer_delay_ms: Option<u64>,
     /// `Retry-After` seconds for 429/503.
     pub retry_after: Option<u64>,
     /// How many more times the rule fires (None: forever).
@@ -174,6 +178,8 @@ pub const LOG_CAP: usize = 200_000;
 pub struct Decision {
     /// Delay before answering (ms).
     pub delay_ms: u64,
+    /// Delay after serving, before the answer is sent (ms).
+    pub answer_delay_ms: u64,
     /// Error to answer instead of serving, if any.
     pub error: Option<ApiError>,
 }
@@ -269,6 +275,7 @@ impl Faults {
                 let wait = ((1.0 - self.tokens) / rps.max(1e-9)).ceil().max(1.0) as u64;
                 return Decision {
                     delay_ms: delay,
+                    answer_delay_ms: 0,
                     error: Some(ApiError::throttled(wait)),
                 };
             }
@@ -287,6 +294,7 @@ impl Faults {
             };
             return Decision {
                 delay_ms: delay,
+                answer_delay_ms: 0,
                 error: Some(error),
             };
         }
@@ -320,6 +328,7 @@ impl Faults {
             break;
         }
         let mut error = None;
+        let mut answer_delay_ms = 0;
         if let Some(i) = fired {
             let r = &mut self.config.rules[i];
             if let Some(t) = r.times.as_mut() {
@@ -328,10 +337,13 @@ impl Faults {
             delay += r.delay_ms.unwrap_or(0);
             if r.status != 0 {
                 error = Some(rule_error(r));
+            } else {
+                answer_delay_ms = r.answer_delay_ms.unwrap_or(0);
             }
         }
         Decision {
             delay_ms: delay,
+            answer_delay_ms,
             error,
         }
     }

@@ -348,6 +348,10 @@ async fn handle(
         Err(e) => (e.status, error_response(&e, seq)),
     };
     lock(&app.faults).set_status(seq, status);
+    if decision.answer_delay_ms > 0 {
+        // Served; the answer is held back (a client that gives up meanwhile loses it).
+        tokio::time::sleep(Duration::from_millis(decision.answer_delay_ms)).await;
+    }
     resp
 }
 
