@@ -228,7 +228,10 @@ fn a_refused_write_skips_only_its_securable_and_a_rerun_finishes_the_job() {
         serde_json::json!({"rules": [
             {"statement_contains": "`finance_dev`.`ledger`.`accounts`", "status": 0,
              "error_code": "PERMISSION_DENIED", "sql_state": "42501",
-             "message": "[INSUFFICIENT_PERMISSIONS] User does not have CREATE TABLE on Schema 'finance_dev.ledger'. SQLSTATE: 42501"}
+             "message": "[INSUFFICIENT_PERMISSIONS] User does not have CREATE TABLE on Schema 'finance_dev.ledger'. SQLSTATE: 42501"},
+            {"method": "PATCH", "path": "/api/2.1/unity-catalog/permissions/table/finance_dev.ledger.fx_rates",
+             "status": 403, "error_code": "PERMISSION_DENIED",
+             "message": "User does not have MANAGE on Table 'finance_dev.ledger.fx_rates'."}
         ]}),
     );
     let r = apply(
@@ -245,10 +248,17 @@ fn a_refused_write_skips_only_its_securable_and_a_rerun_finishes_the_job() {
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     let v = json_of(&r);
     assert_eq!(v["outcome"], "failed");
-    assert_eq!(v["summary"]["failed"], 1, "{v:#}");
-    // Its tags and owner depend on the create: skipped; the 12 others applied.
+    assert_eq!(v["summary"]["failed"], 2, "{v:#}");
+    // The table's tags and owner depend on its create: skipped; the 11 others applied.
     assert_eq!(v["summary"]["skipped"], 2, "{v:#}");
-    assert_eq!(v["summary"]["applied"], 12, "{v:#}");
+    assert_eq!(v["summary"]["applied"], 11, "{v:#}");
+    let fx = v["securables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["full_name"] == "finance_dev.ledger.fx_rates")
+        .unwrap();
+    assert_eq!(fx["errors"][0]["error_code"], "403", "{fx:#}");
     let accounts = v["securables"]
         .as_array()
         .unwrap()
@@ -277,9 +287,9 @@ fn a_refused_write_skips_only_its_securable_and_a_rerun_finishes_the_job() {
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let v = json_of(&r);
-    assert_eq!(v["summary"]["applied"], 3, "{v:#}");
-    assert_eq!(v["summary"]["already_done"], 12, "{v:#}");
-    assert_eq!(mutating(&h) - before, 3);
+    assert_eq!(v["summary"]["applied"], 4, "{v:#}");
+    assert_eq!(v["summary"]["already_done"], 11, "{v:#}");
+    assert_eq!(mutating(&h) - before, 4);
     assert_eq!(replan(&h, dir.path()).0, 0);
 }
 
@@ -731,4 +741,61 @@ fn a_write_whose_answer_is_lost_is_read_back_and_never_sent_again() {
     assert_eq!(sent_to_grants, 1, "the PATCH was sent again");
     assert!(report.succeeded(), "{report:#?}");
     assert_eq!(mutating(&h) - before, 15);
+}
+
+/// Without a SQL warehouse a plan with statements is refused before anything is sent; a dry
+/// run still checks live, reading tags over REST instead of `information_schema`.
+#[test]
+fn without_a_warehouse_statements_are_refused_and_a_dry_run_reads_tags_over_rest() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.bkplan");
+    plan_to(&h, dir.path(), &plan);
+    let p = plan.to_str().unwrap();
+    let args = [
+        "drift",
+        "apply",
+        "--host",
+        &h.base_url,
+        "--token",
+        TOKEN,
+        "--plan",
+        p,
+        "--no-history",
+    ];
+    let before = mutating(&h);
+    let mut a = args.to_vec();
+    a.push("--auto-approve");
+    let r = brickkit_with(&a, &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("no SQL warehouse is configured"),
+        "{}",
+        r.stderr
+    );
+    let since = crate::support::sim::log_seq(&h.base_url);
+    let mut a = args.to_vec();
+    a.extend(["--dry-run", "--format", "json"]);
+    let r = brickkit_with(&a, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(json_of(&r)["summary"]["would_apply"], 15);
+    assert_eq!(mutating(&h), before);
+    let log =
+        crate::support::sim::ureq_get(&format!("{}/ucsim/requests?since={since}", h.base_url));
+    let paths: Vec<String> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["decoded_path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.contains("/entity-tag-assignments/tables/")),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.contains("/sql/statements")),
+        "{paths:?}"
+    );
 }
