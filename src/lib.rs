@@ -17,6 +17,7 @@ pub mod import;
 pub mod model;
 pub mod plan;
 pub mod report;
+pub mod rules;
 pub mod state;
 
 /// Version of this brickkit, recorded in every file it writes.

@@ -27,7 +27,7 @@ pub use diagnostic::{Diagnostic, Level};
 pub use lower::PROJECT_FILE;
 pub use model::{
     ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, GrantMode, IgnoreSpec,
-    NamingRule, Origin, Policy, RequiredTag, RowFilter,
+    NamingRule, Origin, Policy, PolicyRule, RequiredTag, RowFilter, RuleCheck, RuleScope,
 };
 pub use walk::SourceFile;
 

@@ -153,6 +153,91 @@ pub struct NamingRule {
     pub suffix: Option<String>,
 }
 
+/// Where a policy rule applies: kinds and globs on the name's parts. Empty lists mean
+/// "any". Globs use `*` (any run of characters) and `?` (one character), matched
+/// case-insensitively against the snapshot's names. Environments are applied when the
+/// tree is loaded: a rule whose `environments` excludes the loaded one is not compiled.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleScope {
+    pub kinds: Vec<SecurableKind>,
+    /// Catalog name globs (the first part of the full name; infrastructure kinds have none
+    /// and are in scope only when this is empty).
+    pub catalogs: Vec<String>,
+    /// Schema name globs (the second part).
+    pub schemas: Vec<String>,
+    /// Globs on the last part of the name (the securable's own name).
+    pub names: Vec<String>,
+    /// Environments the rule applies to, as written (empty: every environment).
+    pub environments: Vec<String>,
+}
+
+/// What a policy rule checks on every securable in its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleCheck {
+    /// A tag with `key` must be present — on the securable or, with `on_columns`, on every
+    /// column of a table in scope — with one of `allowed` values when given.
+    RequiredTag {
+        key: String,
+        allowed: Option<Vec<String>>,
+        on_columns: bool,
+    },
+    /// The securable's own (last-part) name must match `pattern` (a Rust regex).
+    Naming { pattern: String },
+    /// The owner must match `pattern` (regex), be one of `one_of`, and with `not_user` must
+    /// not be an individual user (an e-mail address).
+    Owner {
+        pattern: Option<String>,
+        one_of: Vec<String>,
+        not_user: bool,
+    },
+    /// No direct grant of a privilege matching `privileges` (globs on canonical privilege
+    /// names, e.g. `ALL_PRIVILEGES`, `MODIFY`; empty: any) to a principal matching
+    /// `principals` (globs; empty: any) — and, with `users`, to any individual user.
+    ForbiddenGrant {
+        principals: Vec<String>,
+        privileges: Vec<String>,
+        users: bool,
+    },
+    /// Protection: a column whose tags match `column_tags` (key → required value, `None` =
+    /// any value) must carry a column mask (`require_mask`), and a table holding such a column
+    /// must carry a row filter (`require_row_filter`) unless its full name matches one of
+    /// `allowed_tables` (globs).
+    Protection {
+        column_tags: BTreeMap<String, Option<String>>,
+        require_mask: bool,
+        require_row_filter: bool,
+        allowed_tables: Vec<String>,
+    },
+}
+
+impl RuleCheck {
+    /// The snake_case name of the check, as written in a convention file.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RuleCheck::RequiredTag { .. } => "required_tag",
+            RuleCheck::Naming { .. } => "naming",
+            RuleCheck::Owner { .. } => "owner",
+            RuleCheck::ForbiddenGrant { .. } => "forbidden_grant",
+            RuleCheck::Protection { .. } => "protection",
+        }
+    }
+}
+
+/// A policy rule: applies to **every** securable of a snapshot within its scope, declared or
+/// not (the "offline audit"), unlike the declared-only conventions above.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRule {
+    /// Unique across the tree (`[a-z0-9][a-z0-9_.-]*`): the id in every report.
+    pub id: String,
+    /// What a violation means, for people (also the SARIF rule's help text).
+    pub message: String,
+    pub severity: Severity,
+    pub scope: RuleScope,
+    pub check: RuleCheck,
+    /// Where the rule is written (SARIF results point here).
+    pub origin: Option<Origin>,
+}
+
 /// Convention rules, after merging every convention file that applies.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Policy {
@@ -164,4 +249,6 @@ pub struct Policy {
     /// Severity overrides: field glob (`tags.cost_center`, `comment`, `grants.*`) -> severity.
     /// The first matching entry wins.
     pub severity_overrides: Vec<(String, Severity)>,
+    /// Policy rules over every securable in scope, in the order the files list them.
+    pub rules: Vec<PolicyRule>,
 }

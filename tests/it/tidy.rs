@@ -417,21 +417,25 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("state", &["model"]),
     ("import", &["model", "state"]),
     ("diff", &["model", "declared", "state"]),
-    ("drift", &["model", "declared", "state", "diff"]),
-    ("report", &["model", "drift", "diff"]),
+    ("rules", &["model", "declared", "state", "diff"]),
+    ("drift", &["model", "declared", "state", "diff", "rules"]),
+    ("report", &["model", "drift", "diff", "rules"]),
     (
         "history",
         &[
-            "model", "state", "drift", "diff", "declared", "plan", "apply",
+            "model", "state", "drift", "diff", "declared", "plan", "apply", "rules",
         ],
     ),
-    ("plan", &["model", "declared", "state", "diff", "drift"]),
+    (
+        "plan",
+        &["model", "declared", "state", "diff", "drift", "rules"],
+    ),
     ("apply", &["model", "api", "state", "diff", "drift", "plan"]),
     (
         "app",
         &[
             "model", "api", "declared", "state", "diff", "drift", "report", "history", "import",
-            "plan", "apply",
+            "plan", "apply", "rules",
         ],
     ),
 ];
@@ -565,6 +569,7 @@ const ONLY: &[(&str, &[&str])] = &[
             "src/state/digest.rs",
             "src/state/store/",
             "src/diff/",
+            "src/rules/",
             "src/drift/",
         ],
     ),
@@ -642,7 +647,9 @@ fn only_the_named_modules_touch_each_dependency() {
 
 #[test]
 fn the_pure_core_does_no_io_and_reads_no_clock_or_environment() {
-    let pure = ["model", "diff", "drift", "report", "import", "plan"];
+    let pure = [
+        "model", "diff", "drift", "report", "import", "plan", "rules",
+    ];
     let banned = [
         "std::fs",
         "std::env",
