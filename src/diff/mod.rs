@@ -53,6 +53,16 @@ impl Default for DiffOptions {
 /// Compare `declared` with `snapshot`. Runs on the current rayon pool.
 pub fn diff(declared: &DeclaredState, snapshot: &Snapshot, opts: &DiffOptions) -> DiffSet {
     let index = SnapshotIndex::build(snapshot);
+    diff_indexed(declared, &index, opts)
+}
+
+/// [`diff`] against an index the caller built (and may use again, e.g. for the policy
+/// rules).
+pub fn diff_indexed(
+    declared: &DeclaredState,
+    index: &SnapshotIndex<'_>,
+    opts: &DiffOptions,
+) -> DiffSet {
     let ctx = Context::new(&declared.policy);
     // Declared securables are sorted like the index: each chunk walks the index from the
     // previous hit instead of searching it from scratch.
@@ -61,7 +71,7 @@ pub fn diff(declared: &DeclaredState, snapshot: &Snapshot, opts: &DiffOptions) -
         .par_chunks(CHUNK)
         .enumerate()
         .flat_map_iter(|(c, chunk)| {
-            let (index, ctx) = (&index, &ctx);
+            let ctx = &ctx;
             let mut hint = usize::MAX;
             chunk.iter().enumerate().map(move |(j, d)| {
                 let (diff, id, next) = diff_one(c * CHUNK + j, d, index, ctx, opts, hint);

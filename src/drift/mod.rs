@@ -17,7 +17,9 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 
 use crate::declared::DeclaredState;
-use crate::diff::{self, Diff, DiffOptions, DiffSet, FIELD_EXISTS, Presence, normalize::lower};
+use crate::diff::{
+    self, Diff, DiffOptions, DiffSet, FIELD_EXISTS, Presence, SnapshotIndex, normalize::lower,
+};
 use crate::model::{SecurableKind, Timestamp};
 use crate::rules;
 use crate::state::Snapshot;
@@ -58,8 +60,15 @@ pub fn detect(
     diff_opts: &DiffOptions,
     opts: &DriftOptions,
 ) -> DriftReport {
-    let diffs = diff::diff(declared, snapshot, diff_opts);
-    classify(declared, snapshot, diffs, opts)
+    if declared.policy.rules.is_empty() {
+        // The index is dropped before classifying, as it always was.
+        let diffs = diff::diff(declared, snapshot, diff_opts);
+        return classify(declared, snapshot, diffs, opts);
+    }
+    // One index for the differ and the policy rules.
+    let index = SnapshotIndex::build(snapshot);
+    let diffs = diff::diff_indexed(declared, &index, diff_opts);
+    classify_with(declared, snapshot, diffs, opts, Some(&index))
 }
 
 /// What one declared securable became.
@@ -78,6 +87,18 @@ pub fn classify(
     snapshot: &Snapshot,
     diffs: DiffSet,
     opts: &DriftOptions,
+) -> DriftReport {
+    classify_with(declared, snapshot, diffs, opts, None)
+}
+
+/// [`classify`], with the snapshot's index when the caller has one (the policy rules read
+/// it; without it they build their own).
+pub fn classify_with(
+    declared: &DeclaredState,
+    snapshot: &Snapshot,
+    diffs: DiffSet,
+    opts: &DriftOptions,
+    index: Option<&SnapshotIndex<'_>>,
 ) -> DriftReport {
     let coverage = Coverage::new(snapshot);
     let outcomes: Vec<Outcome> = diffs
@@ -166,7 +187,11 @@ pub fn classify(
 
     // Policy rules: every snapshot securable in a rule's scope, declared or not.
     if !declared.policy.rules.is_empty() {
-        let findings = rules::evaluate(&declared.policy.rules, snapshot, declared);
+        let rules = &declared.policy.rules;
+        let findings = match index {
+            Some(index) => rules::evaluate_indexed(rules, index, snapshot, declared),
+            None => rules::evaluate(rules, snapshot, declared),
+        };
         let mut violations = findings.violations;
         if !opts.ignore.is_empty() {
             let before = violations.len();
