@@ -172,6 +172,7 @@ impl DeclaredFx {
                     .into_iter()
                     .map(|(g, s)| (g, s.parse::<Severity>().unwrap()))
                     .collect(),
+                rules: Vec::new(),
             },
             ignore: self
                 .ignore
