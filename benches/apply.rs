@@ -23,7 +23,8 @@
 //!
 //! Run: `cargo bench --bench apply`. Only 127.0.0.1 is contacted. Knobs (environment):
 //! `BRICKKIT_BENCH_APPLY_N`, `BRICKKIT_BENCH_LATENCY_MS`, `BRICKKIT_BENCH_APPLY_RUNS`
-//! (comma list of `check,default,jobs1,sdk`; default all), `BRICKKIT_BENCH_PYTHON`.
+//! (comma list of `check,default,jobs1,sdk`; default all; empty: plan and engine CPU only),
+//! `BRICKKIT_BENCH_PYTHON`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -438,6 +439,7 @@ fn main() {
         .unwrap_or_else(|_| "check,default,jobs1,sdk".into())
         .split(',')
         .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
         .collect();
     for r in &runs {
         assert!(
