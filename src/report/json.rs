@@ -1,17 +1,36 @@
 //! The JSON report (`docs/formats/report-json.md`): versioned mirror types, pretty-printed
 //! with two spaces and a final newline. `FORMAT_VERSION` changes whenever a field changes
 //! meaning or disappears; adding a field does not.
+//!
+//! Streams: the mirror types borrow from the report and the finding arrays are serialised
+//! element by element straight into the writer ([`Each`]); no copy of the findings and no
+//! `serde_json::Value` of the document is built.
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::diff::Value;
-use crate::drift::{DriftReport, Summary};
+use crate::drift::{Compliant, Drift, DriftReport, Missing, Summary, Unknown, Unmanaged};
 use crate::model::Origin;
 
 /// Version of the JSON report schema.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// A JSON array of `f(item)` for each item of a slice, serialised as it is walked.
+struct Each<'a, T, F>(&'a [T], F);
+
+impl<'a, T, U, F> Serialize for Each<'a, T, F>
+where
+    F: Fn(&'a T) -> U,
+    U: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(&self.1))
+    }
+}
+
+type EachOf<'a, T, U> = Each<'a, T, fn(&'a T) -> U>;
 
 #[derive(Serialize)]
 struct ReportV1<'a> {
@@ -21,11 +40,11 @@ struct ReportV1<'a> {
     environment: &'a str,
     snapshot: SnapshotV1<'a>,
     summary: SummaryV1,
-    drifted: Vec<DriftV1<'a>>,
-    missing: Vec<MissingV1<'a>>,
-    unmanaged: Vec<UnmanagedV1<'a>>,
-    compliant: Vec<CompliantV1<'a>>,
-    unknown: Vec<UnknownV1<'a>>,
+    drifted: EachOf<'a, Drift, DriftV1<'a>>,
+    missing: EachOf<'a, Missing, MissingV1<'a>>,
+    unmanaged: EachOf<'a, Unmanaged, UnmanagedV1<'a>>,
+    compliant: EachOf<'a, Compliant, CompliantV1<'a>>,
+    unknown: EachOf<'a, Unknown, UnknownV1<'a>>,
     ignored: usize,
 }
 
@@ -71,8 +90,8 @@ struct DriftV1<'a> {
     resource_type: &'a str,
     resource_name: &'a str,
     field: &'a str,
-    expected: serde_json::Value,
-    actual: serde_json::Value,
+    expected: ValueV1<'a>,
+    actual: ValueV1<'a>,
     action: &'a str,
     severity: &'a str,
     additive: bool,
@@ -109,17 +128,65 @@ struct UnknownV1<'a> {
     reason: &'a str,
 }
 
-fn value(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Absent => serde_json::Value::Null,
-        Value::Text(s) => serde_json::Value::String(s.clone()),
-        Value::Set(items) => serde_json::Value::Array(
-            items
-                .iter()
-                .map(|s| serde_json::Value::String(s.clone()))
-                .collect(),
-        ),
-        Value::Bool(b) => serde_json::Value::Bool(*b),
+/// A diff value: `null`, a string, an array of strings or a boolean.
+struct ValueV1<'a>(&'a Value);
+
+impl Serialize for ValueV1<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Absent => s.serialize_unit(),
+            Value::Text(t) => s.serialize_str(t),
+            Value::Set(items) => s.collect_seq(items),
+            Value::Bool(b) => s.serialize_bool(*b),
+        }
+    }
+}
+
+fn drift(d: &Drift) -> DriftV1<'_> {
+    DriftV1 {
+        resource_type: d.kind.as_str(),
+        resource_name: &d.full_name,
+        field: &d.field,
+        expected: ValueV1(&d.expected),
+        actual: ValueV1(&d.actual),
+        action: d.action.as_str(),
+        severity: d.severity.as_str(),
+        additive: d.additive,
+        note: d.note.as_deref(),
+        origin: origin(&d.origin),
+    }
+}
+
+fn missing(m: &Missing) -> MissingV1<'_> {
+    MissingV1 {
+        resource_type: m.kind.as_str(),
+        resource_name: &m.full_name,
+        severity: m.severity.as_str(),
+        origin: origin(&m.origin),
+    }
+}
+
+fn unmanaged(u: &Unmanaged) -> UnmanagedV1<'_> {
+    UnmanagedV1 {
+        resource_type: u.kind.as_str(),
+        resource_name: &u.full_name,
+        severity: u.severity.as_str(),
+    }
+}
+
+fn compliant(c: &Compliant) -> CompliantV1<'_> {
+    CompliantV1 {
+        resource_type: c.kind.as_str(),
+        resource_name: &c.full_name,
+    }
+}
+
+fn unknown(u: &Unknown) -> UnknownV1<'_> {
+    UnknownV1 {
+        resource_type: u.kind.map(|k| k.as_str()),
+        resource_name: &u.full_name,
+        attribute: u.attribute.as_deref(),
+        reason: &u.reason,
     }
 }
 
@@ -165,59 +232,11 @@ pub fn render(
             taken_at: report.snapshot.taken_at.to_rfc3339(),
         },
         summary: summary(report.summary()),
-        drifted: report
-            .drifted
-            .iter()
-            .map(|d| DriftV1 {
-                resource_type: d.kind.as_str(),
-                resource_name: &d.full_name,
-                field: &d.field,
-                expected: value(&d.expected),
-                actual: value(&d.actual),
-                action: d.action.as_str(),
-                severity: d.severity.as_str(),
-                additive: d.additive,
-                note: d.note.as_deref(),
-                origin: origin(&d.origin),
-            })
-            .collect(),
-        missing: report
-            .missing
-            .iter()
-            .map(|m| MissingV1 {
-                resource_type: m.kind.as_str(),
-                resource_name: &m.full_name,
-                severity: m.severity.as_str(),
-                origin: origin(&m.origin),
-            })
-            .collect(),
-        unmanaged: report
-            .unmanaged
-            .iter()
-            .map(|u| UnmanagedV1 {
-                resource_type: u.kind.as_str(),
-                resource_name: &u.full_name,
-                severity: u.severity.as_str(),
-            })
-            .collect(),
-        compliant: report
-            .compliant
-            .iter()
-            .map(|c| CompliantV1 {
-                resource_type: c.kind.as_str(),
-                resource_name: &c.full_name,
-            })
-            .collect(),
-        unknown: report
-            .unknown
-            .iter()
-            .map(|u| UnknownV1 {
-                resource_type: u.kind.map(|k| k.as_str()),
-                resource_name: &u.full_name,
-                attribute: u.attribute.as_deref(),
-                reason: &u.reason,
-            })
-            .collect(),
+        drifted: Each(&report.drifted, drift),
+        missing: Each(&report.missing, missing),
+        unmanaged: Each(&report.unmanaged, unmanaged),
+        compliant: Each(&report.compliant, compliant),
+        unknown: Each(&report.unknown, unknown),
         ignored: report.ignored,
     };
     let mut w = io::BufWriter::new(out);
