@@ -23,7 +23,7 @@ const NONE: u32 = u32::MAX;
 
 /// Row positions grouped by securable id (compressed sparse rows).
 #[derive(Debug, Default)]
-struct Groups {
+pub struct Groups {
     offsets: Vec<u32>,
     rows: Vec<u32>,
 }
@@ -52,7 +52,8 @@ impl Groups {
         Groups { offsets, rows }
     }
 
-    fn get(&self, id: u32) -> &[u32] {
+    /// Positions of the rows of securable `id` (empty when it has none).
+    pub fn get(&self, id: u32) -> &[u32] {
         let i = id as usize;
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
             (Some(&a), Some(&b)) => &self.rows[a as usize..b as usize],
@@ -290,6 +291,17 @@ impl<'a> SnapshotIndex<'a> {
             .collect()
     }
 
+    /// Group any other per-securable rows (e.g. the snapshot's columns) by securable id, the
+    /// way grants and tags are grouped: `key` gives each row's securable kind (if known)
+    /// and full name.
+    pub fn group<R: Sync>(
+        &self,
+        rows: &'a [R],
+        key: impl Fn(&R) -> (Option<SecurableKind>, &str) + Sync,
+    ) -> Groups {
+        Groups::build(self.keys.len(), &self.ids(rows, key))
+    }
+
     /// What the snapshot holds for securable `id`.
     pub fn observed(&self, id: u32) -> Option<Observed<'_>> {
         let (_, _, row) = self.keys.get(id as usize)?;
@@ -301,6 +313,11 @@ impl<'a> SnapshotIndex<'a> {
             column_masks: self.column_masks.get(id),
             snap: self.snap,
         })
+    }
+
+    /// `(kind, lower-case name)` of securable `id`.
+    pub fn key(&self, id: u32) -> Option<(SecurableKind, &str)> {
+        self.keys.get(id as usize).map(|(k, n, _)| (*k, n.as_ref()))
     }
 
     /// `(kind, lower-case name)` of every indexed securable, in id order.

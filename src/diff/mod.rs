@@ -25,7 +25,7 @@ use crate::state::Snapshot;
 pub use change::{
     Action, Change, Diff, DiffSet, FIELD_EXISTS, FIELD_NAME, Presence, Undeclared, Value,
 };
-pub use index::SnapshotIndex;
+pub use index::{Groups, Observed, SnapshotIndex};
 
 use securable::Context;
 

@@ -1,13 +1,13 @@
 //! Drift classification: a [`DiffSet`] plus the declared policy and the snapshot's blind
 //! spots become a [`DriftReport`] — drifted (with severity), missing, unmanaged, compliant,
-//! unknown, and how much was ignored.
+//! unknown, the policy rules' violations and unknowns (`crate::rules`), and how much was
+//! ignored.
 //!
 //! Entry points: [`classify`] (after [`crate::diff::diff`]) or [`detect`] (both steps).
 //! Invariant: unknown is never reported as missing or compliant (see `coverage`).
 //! Pure and synchronous: no IO, no clock (the report time comes in through
 //! [`DriftOptions`]), no environment.
 
-mod coverage;
 pub mod ignore;
 mod report;
 pub mod severity;
@@ -19,15 +19,16 @@ use rayon::prelude::*;
 use crate::declared::DeclaredState;
 use crate::diff::{self, Diff, DiffOptions, DiffSet, FIELD_EXISTS, Presence, normalize::lower};
 use crate::model::{SecurableKind, Timestamp};
+use crate::rules;
 use crate::state::Snapshot;
 
-pub use coverage::attribute_covers;
+pub use crate::rules::coverage::attribute_covers;
 pub use ignore::{Error as IgnoreError, IgnoreRule, IgnoreRules};
 pub use report::{
-    Compliant, Drift, DriftReport, Missing, SnapshotRef, Summary, Unknown, Unmanaged,
+    Compliant, Drift, DriftReport, Missing, RuleRef, SnapshotRef, Summary, Unknown, Unmanaged,
 };
 
-use coverage::Coverage;
+use crate::rules::coverage::Coverage;
 
 /// Where unmanaged securables are looked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -161,6 +162,21 @@ pub fn classify(
             full_name: u.full_name,
             severity: unmanaged_severity,
         });
+    }
+
+    // Policy rules: every snapshot securable in a rule's scope, declared or not.
+    if !declared.policy.rules.is_empty() {
+        let findings = rules::evaluate(&declared.policy.rules, snapshot, declared);
+        let mut violations = findings.violations;
+        if !opts.ignore.is_empty() {
+            let before = violations.len();
+            violations.retain(|v| !opts.ignore.field(v.kind, &v.full_name, &v.field));
+            report.ignored += before - violations.len();
+        }
+        report.violations = violations;
+        report.rule_unknown = findings.unknown;
+        report.rules = declared.policy.rules.iter().map(RuleRef::of).collect();
+        report.rules.sort_by(|a, b| a.id.cmp(&b.id));
     }
 
     report

@@ -4,8 +4,10 @@
 //! Plain data, sorted by construction; renderers in `report` print it and nothing else.
 
 use crate::declared::Origin;
+use crate::declared::PolicyRule;
 use crate::diff::{Action, Value};
 use crate::model::{SecurableKind, Severity, Timestamp};
+use crate::rules::{RuleUnknown, Violation};
 
 /// Which snapshot a report was computed against.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -68,6 +70,29 @@ pub struct Unknown {
     pub reason: String,
 }
 
+/// A policy rule as the reports name it (SARIF's rule list, the rule's file and line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleRef {
+    pub id: String,
+    /// The check's name: `required_tag`, `naming`, `owner`, `forbidden_grant`, `protection`.
+    pub check: &'static str,
+    pub message: String,
+    pub severity: Severity,
+    pub origin: Option<Origin>,
+}
+
+impl RuleRef {
+    pub fn of(rule: &PolicyRule) -> RuleRef {
+        RuleRef {
+            id: rule.id.clone(),
+            check: rule.check.as_str(),
+            message: rule.message.clone(),
+            severity: rule.severity,
+            origin: rule.origin.clone(),
+        }
+    }
+}
+
 /// The classified drift of one declaration tree against one snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DriftReport {
@@ -84,13 +109,22 @@ pub struct DriftReport {
     pub compliant: Vec<Compliant>,
     /// Sorted by `(kind, full_name, attribute)`.
     pub unknown: Vec<Unknown>,
-    /// Findings (drifted fields, missing and unmanaged securables) silenced by ignore rules.
+    /// Policy rule violations over every securable of the snapshot in a rule's scope,
+    /// declared or not, after ignore rules. Sorted by `(rule_id, kind, full_name, field)`.
+    pub violations: Vec<Violation>,
+    /// Securables in a rule's scope that a collection issue hid from it (never compliant,
+    /// never a violation). Sorted.
+    pub rule_unknown: Vec<RuleUnknown>,
+    /// The policy rules evaluated, sorted by id.
+    pub rules: Vec<RuleRef>,
+    /// Findings (drifted fields, missing and unmanaged securables, violations) silenced by
+    /// ignore rules.
     pub ignored: usize,
 }
 
 /// Counts per severity and per category. Severity counts include missing securables
-/// (warning unless overridden) and unmanaged ones (info unless overridden): every finding
-/// counts once, by its severity.
+/// (warning unless overridden), unmanaged ones (info unless overridden) and rule
+/// violations (their rule's severity): every finding counts once, by its severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Summary {
     pub critical: usize,
@@ -104,6 +138,10 @@ pub struct Summary {
     pub unmanaged: usize,
     pub compliant: usize,
     pub unknown: usize,
+    /// Policy rule violations.
+    pub violations: usize,
+    /// Securables a rule could not check.
+    pub rule_unknown: usize,
     pub ignored: usize,
 }
 
@@ -117,7 +155,7 @@ impl Summary {
         }
     }
 
-    /// Total findings (drifted fields + missing + unmanaged).
+    /// Total findings (drifted fields + missing + unmanaged + violations).
     pub fn findings(&self) -> usize {
         self.critical + self.warning + self.info
     }
@@ -132,6 +170,8 @@ impl DriftReport {
             unmanaged: self.unmanaged.len(),
             compliant: self.compliant.len(),
             unknown: self.unknown.len(),
+            violations: self.violations.len(),
+            rule_unknown: self.rule_unknown.len(),
             ignored: self.ignored,
             ..Summary::default()
         };
@@ -143,6 +183,7 @@ impl DriftReport {
         self.drifted.iter().for_each(|d| bump(d.severity));
         self.missing.iter().for_each(|m| bump(m.severity));
         self.unmanaged.iter().for_each(|u| bump(u.severity));
+        self.violations.iter().for_each(|v| bump(v.severity));
         s.drifted_securables = self
             .drifted
             .windows(2)
@@ -157,7 +198,16 @@ impl DriftReport {
         let d = self.drifted.iter().map(|d| d.severity);
         let m = self.missing.iter().map(|m| m.severity);
         let u = self.unmanaged.iter().map(|u| u.severity);
-        d.chain(m).chain(u).max()
+        let v = self.violations.iter().map(|v| v.severity);
+        d.chain(m).chain(u).chain(v).max()
+    }
+
+    /// The rule named `id`, if the report lists it.
+    pub fn rule(&self, id: &str) -> Option<&RuleRef> {
+        self.rules
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .and_then(|i| self.rules.get(i))
     }
 
     /// True when some finding is at or above `threshold` (the `--fail-on` rule).

@@ -2,25 +2,28 @@
 //! with two spaces and a final newline. `FORMAT_VERSION` changes whenever a field changes
 //! meaning or disappears; adding a field does not.
 //!
-//! Streams: the mirror types borrow from the report and the finding arrays are serialised
-//! element by element straight into the writer ([`Each`]); no copy of the findings and no
-//! `serde_json::Value` of the document is built.
+//! Streams: every array is serialised item by item straight from the `DriftReport` (a
+//! [`Seq`] maps each entry to its borrowed mirror as it is written), so a million findings
+//! never become a second in-memory document.
 
 use std::io::{self, Write};
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+
+use serde::Serializer;
 
 use crate::diff::Value;
-use crate::drift::{Compliant, Drift, DriftReport, Missing, Summary, Unknown, Unmanaged};
+use crate::drift::{DriftReport, RuleRef, Summary};
 use crate::model::Origin;
+use crate::rules::{RuleUnknown, Violation};
 
 /// Version of the JSON report schema.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// A JSON array of `f(item)` for each item of a slice, serialised as it is walked.
-struct Each<'a, T, F>(&'a [T], F);
+/// A JSON array written item by item: `items` mapped through `f` while serialising.
+struct Seq<'a, T, F>(&'a [T], F);
 
-impl<'a, T, U, F> Serialize for Each<'a, T, F>
+impl<'a, T, U, F> Serialize for Seq<'a, T, F>
 where
     F: Fn(&'a T) -> U,
     U: Serialize,
@@ -30,7 +33,7 @@ where
     }
 }
 
-type EachOf<'a, T, U> = Each<'a, T, fn(&'a T) -> U>;
+type SeqOf<'a, T, U> = Seq<'a, T, fn(&'a T) -> U>;
 
 #[derive(Serialize)]
 struct ReportV1<'a> {
@@ -40,12 +43,70 @@ struct ReportV1<'a> {
     environment: &'a str,
     snapshot: SnapshotV1<'a>,
     summary: SummaryV1,
-    drifted: EachOf<'a, Drift, DriftV1<'a>>,
-    missing: EachOf<'a, Missing, MissingV1<'a>>,
-    unmanaged: EachOf<'a, Unmanaged, UnmanagedV1<'a>>,
-    compliant: EachOf<'a, Compliant, CompliantV1<'a>>,
-    unknown: EachOf<'a, Unknown, UnknownV1<'a>>,
+    drifted: SeqOf<'a, crate::drift::Drift, DriftV1<'a>>,
+    missing: SeqOf<'a, crate::drift::Missing, MissingV1<'a>>,
+    unmanaged: SeqOf<'a, crate::drift::Unmanaged, UnmanagedV1<'a>>,
+    compliant: SeqOf<'a, crate::drift::Compliant, CompliantV1<'a>>,
+    unknown: SeqOf<'a, crate::drift::Unknown, UnknownV1<'a>>,
     ignored: usize,
+    rules: SeqOf<'a, RuleRef, RuleV1<'a>>,
+    violations: Seq<'a, Violation, ViolationFn<'a>>,
+    rule_unknown: SeqOf<'a, RuleUnknown, RuleUnknownV1<'a>>,
+}
+
+/// Maps a violation to its mirror, with its rule's origin looked up in the report.
+struct ViolationFn<'a>(&'a DriftReport);
+
+impl<'a> ViolationFn<'a> {
+    fn call(&self, v: &'a Violation) -> ViolationV1<'a> {
+        ViolationV1 {
+            rule: &v.rule_id,
+            resource_type: v.kind.as_str(),
+            resource_name: &v.full_name,
+            field: &v.field,
+            expected: &v.expected,
+            actual: &v.actual,
+            severity: v.severity.as_str(),
+            declared: v.declared,
+            origin: self.0.rule(&v.rule_id).and_then(|r| origin(&r.origin)),
+        }
+    }
+}
+
+impl<'a> Serialize for Seq<'a, Violation, ViolationFn<'a>> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|v| self.1.call(v)))
+    }
+}
+
+#[derive(Serialize)]
+struct RuleV1<'a> {
+    id: &'a str,
+    check: &'a str,
+    message: &'a str,
+    severity: &'a str,
+    origin: Option<OriginV1>,
+}
+
+#[derive(Serialize)]
+struct ViolationV1<'a> {
+    rule: &'a str,
+    resource_type: &'a str,
+    resource_name: &'a str,
+    field: &'a str,
+    expected: &'a str,
+    actual: &'a str,
+    severity: &'a str,
+    declared: bool,
+    origin: Option<OriginV1>,
+}
+
+#[derive(Serialize)]
+struct RuleUnknownV1<'a> {
+    rule: &'a str,
+    resource_type: Option<&'a str>,
+    resource_name: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -76,6 +137,8 @@ struct ByCategoryV1 {
     compliant: usize,
     unknown: usize,
     ignored: usize,
+    violations: usize,
+    rule_unknown: usize,
 }
 
 #[derive(Serialize)]
@@ -90,8 +153,8 @@ struct DriftV1<'a> {
     resource_type: &'a str,
     resource_name: &'a str,
     field: &'a str,
-    expected: ValueV1<'a>,
-    actual: ValueV1<'a>,
+    expected: serde_json::Value,
+    actual: serde_json::Value,
     action: &'a str,
     severity: &'a str,
     additive: bool,
@@ -128,65 +191,17 @@ struct UnknownV1<'a> {
     reason: &'a str,
 }
 
-/// A diff value: `null`, a string, an array of strings or a boolean.
-struct ValueV1<'a>(&'a Value);
-
-impl Serialize for ValueV1<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Absent => s.serialize_unit(),
-            Value::Text(t) => s.serialize_str(t),
-            Value::Set(items) => s.collect_seq(items),
-            Value::Bool(b) => s.serialize_bool(*b),
-        }
-    }
-}
-
-fn drift(d: &Drift) -> DriftV1<'_> {
-    DriftV1 {
-        resource_type: d.kind.as_str(),
-        resource_name: &d.full_name,
-        field: &d.field,
-        expected: ValueV1(&d.expected),
-        actual: ValueV1(&d.actual),
-        action: d.action.as_str(),
-        severity: d.severity.as_str(),
-        additive: d.additive,
-        note: d.note.as_deref(),
-        origin: origin(&d.origin),
-    }
-}
-
-fn missing(m: &Missing) -> MissingV1<'_> {
-    MissingV1 {
-        resource_type: m.kind.as_str(),
-        resource_name: &m.full_name,
-        severity: m.severity.as_str(),
-        origin: origin(&m.origin),
-    }
-}
-
-fn unmanaged(u: &Unmanaged) -> UnmanagedV1<'_> {
-    UnmanagedV1 {
-        resource_type: u.kind.as_str(),
-        resource_name: &u.full_name,
-        severity: u.severity.as_str(),
-    }
-}
-
-fn compliant(c: &Compliant) -> CompliantV1<'_> {
-    CompliantV1 {
-        resource_type: c.kind.as_str(),
-        resource_name: &c.full_name,
-    }
-}
-
-fn unknown(u: &Unknown) -> UnknownV1<'_> {
-    UnknownV1 {
-        resource_type: u.kind.map(|k| k.as_str()),
-        resource_name: &u.full_name,
-        attribute: u.attribute.as_deref(),
-        reason: &u.reason,
+fn value(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Absent => serde_json::Value::Null,
+        Value::Text(s) => serde_json::Value::String(s.clone()),
+        Value::Set(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|s| serde_json::Value::String(s.clone()))
+                .collect(),
+        ),
+        Value::Bool(b) => serde_json::Value::Bool(*b),
     }
 }
 
@@ -213,6 +228,8 @@ fn summary(s: Summary) -> SummaryV1 {
             compliant: s.compliant,
             unknown: s.unknown,
             ignored: s.ignored,
+            violations: s.violations,
+            rule_unknown: s.rule_unknown,
         },
     }
 }
@@ -232,12 +249,54 @@ pub fn render(
             taken_at: report.snapshot.taken_at.to_rfc3339(),
         },
         summary: summary(report.summary()),
-        drifted: Each(&report.drifted, drift),
-        missing: Each(&report.missing, missing),
-        unmanaged: Each(&report.unmanaged, unmanaged),
-        compliant: Each(&report.compliant, compliant),
-        unknown: Each(&report.unknown, unknown),
+        drifted: Seq(&report.drifted, |d| DriftV1 {
+            resource_type: d.kind.as_str(),
+            resource_name: &d.full_name,
+            field: &d.field,
+            expected: value(&d.expected),
+            actual: value(&d.actual),
+            action: d.action.as_str(),
+            severity: d.severity.as_str(),
+            additive: d.additive,
+            note: d.note.as_deref(),
+            origin: origin(&d.origin),
+        }),
+        missing: Seq(&report.missing, |m| MissingV1 {
+            resource_type: m.kind.as_str(),
+            resource_name: &m.full_name,
+            severity: m.severity.as_str(),
+            origin: origin(&m.origin),
+        }),
+        unmanaged: Seq(&report.unmanaged, |u| UnmanagedV1 {
+            resource_type: u.kind.as_str(),
+            resource_name: &u.full_name,
+            severity: u.severity.as_str(),
+        }),
+        compliant: Seq(&report.compliant, |c| CompliantV1 {
+            resource_type: c.kind.as_str(),
+            resource_name: &c.full_name,
+        }),
+        unknown: Seq(&report.unknown, |u| UnknownV1 {
+            resource_type: u.kind.map(|k| k.as_str()),
+            resource_name: &u.full_name,
+            attribute: u.attribute.as_deref(),
+            reason: &u.reason,
+        }),
         ignored: report.ignored,
+        rules: Seq(&report.rules, |r| RuleV1 {
+            id: &r.id,
+            check: r.check,
+            message: &r.message,
+            severity: r.severity.as_str(),
+            origin: origin(&r.origin),
+        }),
+        violations: Seq(&report.violations, ViolationFn(report)),
+        rule_unknown: Seq(&report.rule_unknown, |u| RuleUnknownV1 {
+            rule: &u.rule_id,
+            resource_type: u.kind.map(|k| k.as_str()),
+            resource_name: &u.full_name,
+            reason: &u.reason,
+        }),
     };
     let mut w = io::BufWriter::new(out);
     serde_json::to_writer_pretty(&mut w, &doc).map_err(io::Error::other)?;

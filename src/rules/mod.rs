@@ -8,7 +8,23 @@
 //! the same rules and snapshot give the same findings, in the same order, whatever the
 //! thread count or the snapshot's row order. It knows nothing of report formats.
 
+mod check;
+pub mod coverage;
+mod eval;
+pub mod glob;
+pub mod scope;
+
 use crate::model::{SecurableKind, Severity};
+
+pub use eval::{evaluate, evaluate_indexed};
+
+/// Everything the rules found in one snapshot: violations sorted by `(rule_id, kind,
+/// full_name, field, ...)`, unknowns sorted and without duplicates.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Findings {
+    pub violations: Vec<Violation>,
+    pub unknown: Vec<RuleUnknown>,
+}
 
 /// One securable (or one of its columns) that breaks one rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,7 +50,10 @@ pub struct Violation {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RuleUnknown {
     pub rule_id: String,
-    pub kind: SecurableKind,
+    /// `None` for a metastore-level issue (or a rule that could not be compiled) and for an
+    /// issue that did not say which kind it hid.
+    pub kind: Option<SecurableKind>,
+    /// Lower case; the container for what a subtree issue hid; empty for the metastore.
     pub full_name: String,
     /// Why: the collection issue's message.
     pub reason: String,

@@ -310,6 +310,9 @@ fn mixed_report() -> DriftReport {
             },
         ],
         ignored: 3,
+        violations: Vec::new(),
+        rule_unknown: Vec::new(),
+        rules: Vec::new(),
     }
 }
 

@@ -18,6 +18,7 @@ mod import;
 mod live_drift;
 mod plan;
 mod replay;
+mod rules;
 mod snapshot;
 mod support;
 mod tidy;

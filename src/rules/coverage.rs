@@ -1,4 +1,6 @@
-//! What the snapshot could not see: collection issues and the manifest's scope.
+//! What the snapshot could not see: collection issues and the manifest's scope. Shared by
+//! the drift classifier and the policy rules (both decide "unknown" the same way); lives
+//! here because `drift` depends on `rules`, not the other way round.
 //!
 //! Architecture invariant: **unknown is not missing**. A securable at or under a
 //! whole-securable collection issue (or outside the snapshot's scope) is unknown, never
@@ -36,11 +38,14 @@ pub struct Coverage<'a> {
 
 impl<'a> Coverage<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Coverage<'a> {
-        let issues = snapshot
+        // Sorted, so the first issue covering something (its reason) does not depend on
+        // the snapshot's row order.
+        let mut issues: Vec<(&CollectionIssue, String)> = snapshot
             .collection_issues
             .iter()
             .map(|i| (i, lower(i.full_name.trim()).into_owned()))
             .collect();
+        issues.sort();
         let scope = &snapshot.manifest.scope;
         let scope = if scope.is_empty() || scope.iter().any(|s| s == "*") {
             None
@@ -48,6 +53,16 @@ impl<'a> Coverage<'a> {
             Some(scope.iter().map(|s| lower(s).into_owned()).collect())
         };
         Coverage { issues, scope }
+    }
+
+    /// True when the snapshot saw everything: no collection issue, no scope restriction.
+    pub fn is_complete(&self) -> bool {
+        self.issues.is_empty() && self.scope.is_none()
+    }
+
+    /// True when some issue is attribute-level.
+    pub fn has_attribute_issues(&self) -> bool {
+        self.issues.iter().any(|(i, _)| i.attribute.is_some())
     }
 
     /// The issue index and whether it covers the securable (self, or under a subtree).
