@@ -13,7 +13,7 @@
 //! The same comparison verifies an apply ([`residual`]). Pure: values in, verdicts out;
 //! comparisons are the differ's (`diff::observe`), so spelling is never drift.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::diff::observe::{self, Attribute};
 use crate::diff::{SnapshotIndex, Value};
@@ -40,21 +40,19 @@ pub enum Verdict {
 /// operations touch.
 pub fn targets(ops: &[Operation]) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
+    // (kind, lower-case name) -> position in `out`: one lookup per operation.
+    let mut at: HashMap<(SecurableKind, String), usize> = HashMap::new();
     for op in ops {
-        let pos = out.iter().rposition(|t| {
-            t.kind == Some(op.kind) && t.full_name.eq_ignore_ascii_case(&op.full_name)
-        });
-        let i = match pos {
-            Some(i) => i,
-            None => {
+        let i = *at
+            .entry((op.kind, op.full_name.to_lowercase()))
+            .or_insert_with(|| {
                 out.push(Target {
                     kind: Some(op.kind),
                     full_name: op.full_name.clone(),
                     ..Target::default()
                 });
                 out.len() - 1
-            }
-        };
+            });
         let t = &mut out[i];
         for c in &op.changes {
             match Attribute::parse(&c.attribute, op.column.as_deref()) {

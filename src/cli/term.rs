@@ -49,6 +49,14 @@ pub fn stdout_write(bytes: &[u8]) -> io::Result<()> {
     out.flush()
 }
 
+/// Stream to stdout with `write` (the writer is the locked stdout; callers buffer), then
+/// flush.
+pub fn stdout_stream(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    write(&mut out)?;
+    out.flush()
+}
+
 /// Write `bytes` to stderr (several lines at once, e.g. diagnostics).
 pub fn stderr_write(bytes: &[u8]) -> io::Result<()> {
     let mut err = io::stderr().lock();

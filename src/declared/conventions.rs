@@ -58,6 +58,8 @@ pub struct Conventions {
     pub default_owner: Option<String>,
     pub default_tags: Vec<DefaultTag>,
     pub policy: Policy,
+    /// Every policy rule id seen so far (environment-excluded rules included), with where.
+    pub rule_ids: BTreeMap<String, Option<Origin>>,
 }
 
 fn origin_of<T>(file: &Path, s: &Spanned<T>) -> Option<Origin> {
@@ -171,6 +173,7 @@ pub fn compile(
             )),
         }
     }
+    super::rules::compile(file, &doc.rules, env, environments, into, diags);
     for o in &doc.severity {
         match o.value.level.value.parse::<Severity>() {
             Ok(sev) => into

@@ -101,6 +101,117 @@ pub struct PolicyJson {
     /// kind -> rule.
     pub naming: BTreeMap<&'static str, NamingJson>,
     pub severity_overrides: Vec<SeverityOverrideJson>,
+    /// Policy rules over every securable in scope, in file order.
+    pub rules: Vec<RuleJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleJson {
+    pub id: String,
+    pub message: String,
+    pub severity: &'static str,
+    pub scope: RuleScopeJson,
+    pub check: RuleCheckJson,
+    pub origin: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleScopeJson {
+    pub kinds: Vec<&'static str>,
+    pub catalogs: Vec<String>,
+    pub schemas: Vec<String>,
+    pub names: Vec<String>,
+    pub environments: Vec<String>,
+}
+
+/// A rule's check, tagged by `type`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RuleCheckJson {
+    RequiredTag {
+        key: String,
+        allowed: Option<Vec<String>>,
+        columns: bool,
+    },
+    Naming {
+        pattern: String,
+    },
+    Owner {
+        pattern: Option<String>,
+        one_of: Vec<String>,
+        not_user: bool,
+    },
+    ForbiddenGrant {
+        principals: Vec<String>,
+        privileges: Vec<String>,
+        users: bool,
+    },
+    Protection {
+        column_tags: BTreeMap<String, Option<String>>,
+        require_mask: bool,
+        require_row_filter: bool,
+        allowed_tables: Vec<String>,
+    },
+}
+
+fn rule_json(r: &crate::declared::model::PolicyRule) -> RuleJson {
+    use crate::declared::model::RuleCheck as C;
+    RuleJson {
+        id: r.id.clone(),
+        message: r.message.clone(),
+        severity: r.severity.as_str(),
+        scope: RuleScopeJson {
+            kinds: r.scope.kinds.iter().map(|k| k.as_str()).collect(),
+            catalogs: r.scope.catalogs.clone(),
+            schemas: r.scope.schemas.clone(),
+            names: r.scope.names.clone(),
+            environments: r.scope.environments.clone(),
+        },
+        check: match &r.check {
+            C::RequiredTag {
+                key,
+                allowed,
+                on_columns,
+            } => RuleCheckJson::RequiredTag {
+                key: key.clone(),
+                allowed: allowed.clone(),
+                columns: *on_columns,
+            },
+            C::Naming { pattern } => RuleCheckJson::Naming {
+                pattern: pattern.clone(),
+            },
+            C::Owner {
+                pattern,
+                one_of,
+                not_user,
+            } => RuleCheckJson::Owner {
+                pattern: pattern.clone(),
+                one_of: one_of.clone(),
+                not_user: *not_user,
+            },
+            C::ForbiddenGrant {
+                principals,
+                privileges,
+                users,
+            } => RuleCheckJson::ForbiddenGrant {
+                principals: principals.clone(),
+                privileges: privileges.clone(),
+                users: *users,
+            },
+            C::Protection {
+                column_tags,
+                require_mask,
+                require_row_filter,
+                allowed_tables,
+            } => RuleCheckJson::Protection {
+                column_tags: column_tags.clone(),
+                require_mask: *require_mask,
+                require_row_filter: *require_row_filter,
+                allowed_tables: allowed_tables.clone(),
+            },
+        },
+        origin: origin_text(r.origin.as_ref()),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -231,6 +342,7 @@ impl DeclaredJson {
                         severity: s.as_str(),
                     })
                     .collect(),
+                rules: p.rules.iter().map(rule_json).collect(),
             },
             ignore: s.ignore.iter().map(|i| i.pattern.clone()).collect(),
         }

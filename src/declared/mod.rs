@@ -17,6 +17,7 @@ pub mod json;
 mod lower;
 pub mod model;
 mod raw;
+mod rules;
 mod walk;
 mod yaml;
 

@@ -68,6 +68,98 @@ pub struct ConventionFile {
     pub grants: Option<ConventionGrants>,
     #[serde(default)]
     pub severity: Vec<Spanned<SeverityOverride>>,
+    /// Policy rules over every securable in scope (declared or not).
+    #[serde(default)]
+    pub rules: Vec<Spanned<Rule>>,
+}
+
+/// One policy rule: an id, a message, a severity, a scope and exactly one check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: Str,
+    pub message: Str,
+    #[serde(default)]
+    pub severity: Option<Str>,
+    #[serde(default)]
+    pub scope: Option<Spanned<RuleScope>>,
+    #[serde(default)]
+    pub required_tag: Option<Spanned<RuleRequiredTag>>,
+    #[serde(default)]
+    pub naming: Option<Spanned<RuleNaming>>,
+    #[serde(default)]
+    pub owner: Option<Spanned<RuleOwner>>,
+    #[serde(default)]
+    pub forbidden_grant: Option<Spanned<RuleForbiddenGrant>>,
+    #[serde(default)]
+    pub protection: Option<Spanned<RuleProtection>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleScope {
+    #[serde(default)]
+    pub kinds: Vec<Str>,
+    #[serde(default)]
+    pub catalogs: Vec<Str>,
+    #[serde(default)]
+    pub schemas: Vec<Str>,
+    #[serde(default)]
+    pub names: Vec<Str>,
+    #[serde(default)]
+    pub environments: Vec<Str>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleRequiredTag {
+    pub key: Str,
+    #[serde(default)]
+    pub allowed: Option<Vec<Spanned<Scalar>>>,
+    /// On every column of the tables in scope instead of on the securable.
+    #[serde(default)]
+    pub columns: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleNaming {
+    pub pattern: Str,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOwner {
+    #[serde(default)]
+    pub pattern: Option<Str>,
+    #[serde(default)]
+    pub one_of: Vec<Str>,
+    #[serde(default)]
+    pub not_user: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleForbiddenGrant {
+    #[serde(default)]
+    pub principals: Vec<Str>,
+    #[serde(default)]
+    pub privileges: Vec<Str>,
+    #[serde(default)]
+    pub users: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleProtection {
+    /// Tag key -> required value (`null` or absent value: any value).
+    pub column_tags: BTreeMap<String, Option<Spanned<Scalar>>>,
+    #[serde(default)]
+    pub require_mask: bool,
+    #[serde(default)]
+    pub require_row_filter: bool,
+    #[serde(default)]
+    pub allowed_tables: Vec<Str>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,7 +4,15 @@
 //! Renderers never read the clock, the environment or the terminal: the report carries its
 //! timestamp and [`RenderOptions`] says whether to colour. Output is byte-for-byte
 //! deterministic for a given report.
+//!
+//! Renderers **stream**: they write findings to the writer as they go and never build the
+//! whole document in memory, so a million findings cost little more than the report itself.
+//! The formats read by people (text, markdown, JUnit) collapse a category of more than
+//! [`COLLAPSE_OVER`] entries into groups of the same finding (`group`), unless
+//! [`RenderOptions::verbose`]; SARIF keeps at most [`RenderOptions::sarif_max_results`]
+//! results, the most severe first. JSON always lists everything.
 
+mod group;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -94,6 +102,12 @@ pub struct RenderOptions {
     /// Prefix joined to declaration file paths in SARIF locations (the tree's directory as
     /// given on the command line, so paths are relative to the repository root).
     pub source_root: Option<String>,
+    /// List every finding in text, markdown and JUnit, however many (`--verbose`); by
+    /// default a category of more than [`COLLAPSE_OVER`] entries is shown as groups.
+    pub verbose: bool,
+    /// Most results a SARIF run carries (the rest are counted per rule in the run's
+    /// properties and a notification); [`SARIF_MAX_RESULTS`] by default.
+    pub sarif_max_results: usize,
 }
 
 impl Default for RenderOptions {
@@ -102,9 +116,24 @@ impl Default for RenderOptions {
             color: false,
             tool_version: crate::VERSION.to_string(),
             source_root: None,
+            verbose: false,
+            sarif_max_results: SARIF_MAX_RESULTS,
         }
     }
 }
+
+/// A category (drifted fields of one severity, missing, unmanaged, unknown, compliant) with
+/// more entries than this is collapsed into groups in text, markdown and JUnit.
+pub const COLLAPSE_OVER: usize = 50;
+
+/// Examples named per collapsed group.
+pub(crate) const EXAMPLES: usize = 3;
+
+/// Default cap on SARIF results per run. GitHub code scanning rejects a run of more than
+/// 25,000 results and keeps only the 5,000 most severe of a larger one; capping at 5,000
+/// means what it shows is exactly what was sent, and keeps an upload far below its 10 MB
+/// gzipped limit (about 1 KB per result before compression).
+pub const SARIF_MAX_RESULTS: usize = 5_000;
 
 /// Render `report` as `format` into `out`.
 pub fn render(
@@ -132,6 +161,83 @@ pub(crate) fn human_time(t: Timestamp) -> String {
 pub(crate) const SEVERITIES: [Severity; 3] =
     [Severity::Critical, Severity::Warning, Severity::Info];
 
+/// `998992` → `998,992`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The rule a drifted field belongs to: SARIF's rule id, and the group a collapsed list
+/// puts it in.
+pub(crate) fn drift_rule(field: &str) -> &'static str {
+    if field == "exists" {
+        "missing"
+    } else if field == "owner" {
+        "owner"
+    } else if field == "comment" {
+        "comment"
+    } else if field == "name" {
+        "naming"
+    } else if field == "row_filter" {
+        "row-filter"
+    } else if field.starts_with("tags.") {
+        "tags"
+    } else if field.starts_with("grants.") {
+        "grants"
+    } else if field.starts_with("properties.") {
+        "properties"
+    } else if field.starts_with("columns.") && field.ends_with(".mask") {
+        "column-mask"
+    } else if field.starts_with("columns.") {
+        "column-tags"
+    } else {
+        "other"
+    }
+}
+
+/// One finding of a report, whatever its category: what SARIF turns into a result and the
+/// `--fail-on` rule counts. A new category of finding is one more variant here.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Finding<'a> {
+    Drifted(&'a crate::drift::Drift),
+    Missing(&'a crate::drift::Missing),
+    Unmanaged(&'a crate::drift::Unmanaged),
+}
+
+impl<'a> Finding<'a> {
+    pub(crate) fn severity(self) -> Severity {
+        match self {
+            Finding::Drifted(d) => d.severity,
+            Finding::Missing(m) => m.severity,
+            Finding::Unmanaged(u) => u.severity,
+        }
+    }
+
+    /// The rule id (SARIF `ruleId`).
+    pub(crate) fn rule(self) -> &'static str {
+        match self {
+            Finding::Drifted(d) => drift_rule(&d.field),
+            Finding::Missing(_) => "missing",
+            Finding::Unmanaged(_) => "unmanaged",
+        }
+    }
+}
+
+/// Every finding, category by category, each category in the report's order.
+pub(crate) fn findings(report: &DriftReport) -> impl Iterator<Item = Finding<'_>> + Clone {
+    let d = report.drifted.iter().map(Finding::Drifted);
+    let m = report.missing.iter().map(Finding::Missing);
+    let u = report.unmanaged.iter().map(Finding::Unmanaged);
+    d.chain(m).chain(u)
+}
+
 /// The one-line summary shared by text and markdown.
 pub(crate) fn summary_line(report: &DriftReport) -> String {
     let s = report.summary();
@@ -153,6 +259,15 @@ pub(crate) fn summary_line(report: &DriftReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(998_992), "998,992");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+    }
 
     #[test]
     fn formats_parse() {

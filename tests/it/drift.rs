@@ -61,14 +61,21 @@ fn fixed_time() -> Timestamp {
     Timestamp::from_civil(2026, 1, 16, 14, 30, 0, 0)
 }
 
-fn render(report: &DriftReport, format: Format) -> String {
-    let mut buf = Vec::new();
-    let opts = RenderOptions {
+fn test_opts() -> RenderOptions {
+    RenderOptions {
         tool_version: "0.0.0-test".into(),
         source_root: Some("examples/governance".into()),
         ..RenderOptions::default()
-    };
-    report::render(report, format, &opts, &mut buf).unwrap();
+    }
+}
+
+fn render(report: &DriftReport, format: Format) -> String {
+    render_with(report, format, &test_opts())
+}
+
+fn render_with(report: &DriftReport, format: Format, opts: &RenderOptions) -> String {
+    let mut buf = Vec::new();
+    report::render(report, format, opts, &mut buf).unwrap();
     String::from_utf8(buf).unwrap()
 }
 
@@ -456,9 +463,224 @@ fn fail_on_counts_missing_and_unmanaged_by_their_severity() {
     assert!(r.fails(Severity::Warning) && !r.fails(Severity::Critical));
 }
 
+// ---------------------------------------------------------------- reports at scale
+
+/// A report the size of a small metastore: 30,000 unmanaged tables in 30 schemas of 3
+/// catalogs (and their schemas), 135 drifted fields of three severities on 60 tables (the
+/// critical ones collapse, the warning and info ones are listed), 60
+/// missing tables, 60 unknown grants, 60 compliant tables.
+fn large_report() -> DriftReport {
+    use SecurableKind::*;
+    let mut r = mixed_report();
+    r.drifted.clear();
+    r.missing.clear();
+    r.unmanaged.clear();
+    r.compliant.clear();
+    r.unknown.clear();
+    for t in 0..60 {
+        let name = format!("ml_platform_dev.s{:02}.declared_{t:03}", t % 6);
+        r.drifted.push(drift(
+            Table,
+            &name,
+            "grants.analysts",
+            Value::set(["SELECT"]),
+            Value::Set(vec![]),
+            if t % 3 == 0 {
+                Severity::Info
+            } else {
+                Severity::Critical
+            },
+        ));
+        r.drifted.push(drift(
+            Table,
+            &name,
+            "owner",
+            Value::text("ml-team"),
+            Value::text("someone"),
+            Severity::Critical,
+        ));
+        if t % 4 == 0 {
+            r.drifted.push(drift(
+                Table,
+                &name,
+                "tags.data_owner",
+                Value::text("any value"),
+                Value::Absent,
+                Severity::Warning,
+            ));
+        }
+        r.missing.push(Missing {
+            kind: Table,
+            full_name: format!("ml_platform_dev.s{:02}.gone_{t:03}", t % 4),
+            severity: Severity::Warning,
+            origin: origin(60 + t),
+        });
+        r.unknown.push(Unknown {
+            kind: Some(Table),
+            full_name: format!("ml_platform_dev.locked.t{t:03}"),
+            attribute: Some("grants".into()),
+            reason: "403: PERMISSION_DENIED".into(),
+        });
+        r.compliant.push(Compliant {
+            kind: Table,
+            full_name: format!("ml_platform_dev.s{:02}.ok_{t:03}", t % 6),
+        });
+    }
+    r.drifted
+        .sort_by(|a, b| (a.kind, &a.full_name, &a.field).cmp(&(b.kind, &b.full_name, &b.field)));
+    for c in 0..3 {
+        r.unmanaged.push(Unmanaged {
+            kind: Catalog,
+            full_name: format!("raw_{c}"),
+            severity: Severity::Info,
+        });
+    }
+    for c in 0..3 {
+        for s in 0..10 {
+            r.unmanaged.push(Unmanaged {
+                kind: Schema,
+                full_name: format!("raw_{c}.s{s}"),
+                severity: Severity::Info,
+            });
+        }
+    }
+    for c in 0..3 {
+        for s in 0..10 {
+            for t in 0..1_000 {
+                r.unmanaged.push(Unmanaged {
+                    kind: Table,
+                    full_name: format!("raw_{c}.s{s}.t{t:04}"),
+                    severity: Severity::Info,
+                });
+            }
+        }
+    }
+    r
+}
+
+#[test]
+fn large_reports_collapse_for_people_and_cap_sarif() {
+    let report = large_report();
+    let capped = RenderOptions {
+        sarif_max_results: 20,
+        ..test_opts()
+    };
+    for format in [Format::Text, Format::Markdown, Format::Junit, Format::Sarif] {
+        let out = render_with(&report, format, &capped);
+        let path = root()
+            .join("tests/golden/report")
+            .join(format.as_str())
+            .join(format!("large.{}", format.extension()));
+        check_golden(&path, &out);
+    }
+}
+
+#[test]
+fn verbose_lists_every_finding_and_json_always_does() {
+    let report = large_report();
+    let verbose = RenderOptions {
+        verbose: true,
+        ..test_opts()
+    };
+    let text = render_with(&report, Format::Text, &verbose);
+    assert_eq!(
+        text.lines().filter(|l| l.ends_with(" (table)")).count(),
+        30_000,
+        "every unmanaged table on its own line"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("    - ")).count(),
+        135
+    );
+    let md = render_with(&report, Format::Markdown, &verbose);
+    assert_eq!(
+        md.lines()
+            .filter(|l| l.starts_with("- table `raw_"))
+            .count(),
+        30_000
+    );
+    let junit = render_with(&report, Format::Junit, &verbose);
+    assert_eq!(junit.matches("<testcase ").count(), 30_033 + 60 * 4);
+    let json: serde_json::Value = serde_json::from_str(&render(&report, Format::Json)).unwrap();
+    assert_eq!(json["unmanaged"].as_array().unwrap().len(), 30_033);
+    assert_eq!(json["drifted"].as_array().unwrap().len(), 135);
+    // Collapsed, the text report is a page or two.
+    assert!(render(&report, Format::Text).lines().count() < 120);
+}
+
+#[test]
+fn sarif_results_are_capped_and_most_severe_first() {
+    let report = large_report();
+    for cap in [0, 1, 25, 100, 5_000, 25_000, 100_000] {
+        let opts = RenderOptions {
+            sarif_max_results: cap,
+            ..test_opts()
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&render_with(&report, Format::Sarif, &opts)).unwrap();
+        let run = &v["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        let total = 135 + 60 + 30_033;
+        // The count cap, or the byte budget (8 MiB: about 12,900 of these results) first.
+        assert!(results.len() <= cap.min(total), "cap {cap}");
+        if cap <= report::SARIF_MAX_RESULTS {
+            assert_eq!(results.len(), cap, "cap {cap}");
+        } else {
+            assert!(results.len() > 12_000, "cap {cap}: {}", results.len());
+        }
+        let rank = |l: &str| match l {
+            "error" => 0,
+            "warning" => 1,
+            _ => 2,
+        };
+        let levels: Vec<u8> = results
+            .iter()
+            .map(|r| rank(r["level"].as_str().unwrap()))
+            .collect();
+        assert!(
+            levels.windows(2).all(|w| w[0] <= w[1]),
+            "cap {cap}: severity order"
+        );
+        let omitted = total - results.len();
+        if omitted == 0 {
+            assert!(run.get("invocations").is_none());
+            assert!(run["properties"].get("omitted").is_none());
+            continue;
+        }
+        let o = &run["properties"]["omitted"];
+        assert_eq!(o["omitted"].as_u64(), Some(omitted as u64));
+        assert_eq!(o["findings"].as_u64(), Some(total as u64));
+        let per_rule: u64 = o["byRule"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|r| r["omitted"].as_object().unwrap().values())
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        assert_eq!(per_rule, omitted as u64);
+        let note = &run["invocations"][0]["toolExecutionNotifications"][0];
+        assert_eq!(note["level"], "warning");
+        assert!(
+            note["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("--format json")
+        );
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+        // Every rule with a finding is described, listed or not.
+        let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules, ["grants", "missing", "owner", "tags", "unmanaged"]);
+    }
+}
+
 // ---------------------------------------------------------------- determinism
 
-fn run_with_threads(threads: usize) -> (DiffSet, String, String) {
+fn run_with_threads(threads: usize) -> (DiffSet, String, String, String) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -471,9 +693,14 @@ fn run_with_threads(threads: usize) -> (DiffSet, String, String) {
             ..DriftOptions::default()
         };
         let report = drift::classify(&declared, &snapshot, set.clone(), &opts);
+        let verbose = RenderOptions {
+            verbose: true,
+            ..test_opts()
+        };
         (
             set,
             render(&report, Format::Json),
+            render_with(&report, Format::Text, &verbose),
             render(&report, Format::Text),
         )
     })
@@ -481,12 +708,13 @@ fn run_with_threads(threads: usize) -> (DiffSet, String, String) {
 
 #[test]
 fn same_bytes_whatever_the_thread_count() {
-    let (set1, json1, text1) = run_with_threads(1);
-    let (set3, json3, text3) = run_with_threads(3);
+    let (set1, json1, text1, short1) = run_with_threads(1);
+    let (set3, json3, text3, short3) = run_with_threads(3);
     assert!(set1.change_count() > 100, "the generated input has drift");
     assert_eq!(set1, set3);
     assert_eq!(json1, json3);
     assert_eq!(text1, text3);
+    assert_eq!(short1, short3);
     // Every rotated kind of drift shows up.
     for needle in [
         "- owner:",

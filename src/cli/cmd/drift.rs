@@ -1,7 +1,8 @@
 //! `brickkit drift detect`: load the tree and detect drift through `app::detect` (against a
 //! saved snapshot, or live: the declared catalogs and the infrastructure are collected and
 //! the snapshot kept under `--snapshots-dir`), render the report, record it in history,
-//! choose the exit code.
+//! choose the exit code. The report is streamed to `--output` (atomically) or stdout;
+//! `--verbose` lists every finding where text, markdown and JUnit would collapse long lists.
 //!
 //! Exit codes: 0 in sync (no finding at or above `--fail-on`), 1 drift at or above
 //! `--fail-on` (missing securables count as warning, unmanaged as info, unless a severity
@@ -66,14 +67,16 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
     let render_opts = RenderOptions {
         color: format == Format::Text && args.output.is_none() && term::use_color(g.color),
         source_root: Some(args.dir.display().to_string()),
+        verbose: g.verbose > 0,
         ..RenderOptions::default()
     };
-    let mut buf = Vec::new();
-    report::render(&detected.report, format, &render_opts, &mut buf)?;
+    // Streamed into the file or stdout: a report of a million findings is never held whole.
+    let render =
+        |w: &mut dyn std::io::Write| report::render(&detected.report, format, &render_opts, w);
     match &args.output {
-        Some(path) => output::write_atomic(path, &buf)
+        Some(path) => output::write_atomic_with(path, render)
             .with_context(|| format!("cannot write report {}", path.display()))?,
-        None => term::stdout_write(&buf)?,
+        None => term::stdout_stream(render)?,
     }
 
     // History is a side record: failing to write it warns, never changes the exit code.
