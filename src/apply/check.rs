@@ -20,8 +20,8 @@ use crate::diff::{SnapshotIndex, Value};
 use crate::drift::attribute_covers;
 use crate::model::SecurableKind;
 use crate::plan::{OpKind, Operation, Plan};
-use crate::state::Snapshot;
 use crate::state::collect::Target;
+use crate::state::{CollectionIssue, Snapshot};
 
 use super::outcome::{Moved, Residual};
 
@@ -81,30 +81,50 @@ pub fn targets(ops: &[Operation]) -> Vec<Target> {
     out
 }
 
-/// Why `field` of `(kind, name)` could not be read, if a collection issue covers it.
-fn unreadable(
-    live: &Snapshot,
-    kind: SecurableKind,
-    name: &str,
-    field: &str,
-    column: Option<&str>,
-) -> Option<String> {
-    live.collection_issues
-        .iter()
-        .find(|i| {
-            let same = i.full_name.eq_ignore_ascii_case(name)
-                && i.securable_kind.is_none_or(|k| k == kind);
-            // A catalog-wide issue (a failed information_schema query) covers what is in it.
-            let under = i.subtree
-                && i.securable_kind == Some(SecurableKind::Catalog)
-                && name
-                    .split('.')
-                    .next()
-                    .is_some_and(|c| c.eq_ignore_ascii_case(&i.full_name));
-            if !(same || under) {
-                return false;
-            }
-            match i.attribute.as_deref() {
+/// A live read's collection issues by lower-case `full_name`: the issues on a securable and
+/// the catalog-wide ones over its catalog are two lookups, not a scan per attribute.
+struct Issues<'a>(HashMap<String, Vec<&'a CollectionIssue>>);
+
+impl<'a> Issues<'a> {
+    fn new(live: &'a Snapshot) -> Issues<'a> {
+        let mut by_name: HashMap<String, Vec<&'a CollectionIssue>> = HashMap::new();
+        for i in &live.collection_issues {
+            by_name
+                .entry(i.full_name.to_lowercase())
+                .or_default()
+                .push(i);
+        }
+        Issues(by_name)
+    }
+
+    /// Why `field` of `(kind, name)` could not be read, if a collection issue covers it.
+    fn unreadable(
+        &self,
+        kind: SecurableKind,
+        name: &str,
+        field: &str,
+        column: Option<&str>,
+    ) -> Option<String> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let lower = name.to_lowercase();
+        let on = self
+            .0
+            .get(&lower)
+            .into_iter()
+            .flatten()
+            .filter(|i| i.securable_kind.is_none_or(|k| k == kind));
+        // A catalog-wide issue (a failed information_schema query) covers what is in it.
+        let catalog = lower.split('.').next().unwrap_or_default();
+        let under = self
+            .0
+            .get(catalog)
+            .into_iter()
+            .flatten()
+            .filter(|i| i.subtree && i.securable_kind == Some(SecurableKind::Catalog));
+        on.chain(under)
+            .find(|i| match i.attribute.as_deref() {
                 None => true,
                 Some(a) => {
                     attribute_covers(a, field)
@@ -114,9 +134,9 @@ fn unreadable(
                                 && field.contains(".tags.")
                         })
                 }
-            }
-        })
-        .map(|i| i.message.clone())
+            })
+            .map(|i| i.message.clone())
+    }
 }
 
 /// Does this operation act on a securable the plan creates (the create itself excluded)?
@@ -141,6 +161,7 @@ fn is_own_create(dep: &str, op: &Operation) -> bool {
 /// [`targets`]), in plan order.
 pub fn check(plan: &Plan, live: &Snapshot) -> Vec<Verdict> {
     let index = SnapshotIndex::build(live);
+    let issues = Issues::new(live);
     let creates: HashSet<String> = plan
         .operations
         .iter()
@@ -149,19 +170,19 @@ pub fn check(plan: &Plan, live: &Snapshot) -> Vec<Verdict> {
         .collect();
     plan.operations
         .iter()
-        .map(|op| verdict(&index, live, op, on_created(&creates, op)))
+        .map(|op| verdict(&index, &issues, op, on_created(&creates, op)))
         .collect()
 }
 
 fn verdict(
     index: &SnapshotIndex<'_>,
-    live: &Snapshot,
+    issues: &Issues<'_>,
     op: &Operation,
     on_created: bool,
 ) -> Verdict {
     let exists_field = crate::diff::FIELD_EXISTS;
     let exists = observe::value(index, op.kind, &op.full_name, Attribute::Exists);
-    let exists_unreadable = unreadable(live, op.kind, &op.full_name, exists_field, None);
+    let exists_unreadable = issues.unreadable(op.kind, &op.full_name, exists_field, None);
     if on_created && exists_unreadable.is_none() && exists == Value::Bool(false) {
         // Not created yet: everything is as the plan saw it.
         return Verdict::Apply;
@@ -204,13 +225,9 @@ fn verdict(
             ));
             continue;
         };
-        if let Some(why) = unreadable(
-            live,
-            op.kind,
-            &op.full_name,
-            &c.attribute,
-            op.column.as_deref(),
-        ) {
+        if let Some(why) =
+            issues.unreadable(op.kind, &op.full_name, &c.attribute, op.column.as_deref())
+        {
             moved.push(self::moved(
                 op,
                 &c.attribute,
@@ -269,16 +286,12 @@ fn moved(
 /// answer).
 pub fn holds(op: &Operation, live: &Snapshot) -> bool {
     let index = SnapshotIndex::build(live);
+    let issues = Issues::new(live);
     op.changes.iter().all(|c| {
         Attribute::parse(&c.attribute, op.column.as_deref()).is_some_and(|attr| {
-            unreadable(
-                live,
-                op.kind,
-                &op.full_name,
-                &c.attribute,
-                op.column.as_deref(),
-            )
-            .is_none()
+            issues
+                .unreadable(op.kind, &op.full_name, &c.attribute, op.column.as_deref())
+                .is_none()
                 && observe::same(
                     attr,
                     &observe::value(&index, op.kind, &op.full_name, attr),
@@ -291,20 +304,16 @@ pub fn holds(op: &Operation, live: &Snapshot) -> bool {
 /// The attributes of `ops` not at their target in `live`: the verification's residual drift.
 pub fn residual<'a>(ops: impl Iterator<Item = &'a Operation>, live: &Snapshot) -> Vec<Residual> {
     let index = SnapshotIndex::build(live);
+    let issues = Issues::new(live);
     let mut out = Vec::new();
     for op in ops {
         for c in &op.changes {
             let attr = Attribute::parse(&c.attribute, op.column.as_deref());
             let now = match attr {
                 Some(a)
-                    if unreadable(
-                        live,
-                        op.kind,
-                        &op.full_name,
-                        &c.attribute,
-                        op.column.as_deref(),
-                    )
-                    .is_none() =>
+                    if issues
+                        .unreadable(op.kind, &op.full_name, &c.attribute, op.column.as_deref())
+                        .is_none() =>
                 {
                     Some(observe::value(&index, op.kind, &op.full_name, a))
                 }

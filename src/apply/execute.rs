@@ -298,21 +298,38 @@ async fn run_one(
     }
 }
 
-/// `${env:NAME}` references in a string, resolved; `None` names a missing variable.
-pub fn resolve(s: &str, secrets: &BTreeMap<String, Secret>) -> Result<String, String> {
-    let mut out = String::with_capacity(s.len());
+/// A piece of a string with `${env:NAME}` references: literal text or a reference's name.
+enum Piece<'a> {
+    Text(&'a str),
+    Env(&'a str),
+}
+
+/// The one scanner of `${env:NAME}` references: calls `each` with the literal text and the
+/// references in order (an unterminated `${env:` is literal text).
+fn scan<'a, E>(s: &'a str, mut each: impl FnMut(Piece<'a>) -> Result<(), E>) -> Result<(), E> {
     let mut rest = s;
     while let Some(i) = rest.find("${env:") {
         let Some(j) = rest[i..].find('}') else { break };
-        let name = &rest[i + 6..i + j];
-        let Some(v) = secrets.get(name) else {
-            return Err(name.to_string());
-        };
-        out.push_str(&rest[..i]);
-        out.push_str(v.expose());
+        each(Piece::Text(&rest[..i]))?;
+        each(Piece::Env(&rest[i + 6..i + j]))?;
         rest = &rest[i + j + 1..];
     }
-    out.push_str(rest);
+    each(Piece::Text(rest))
+}
+
+/// `${env:NAME}` references in a string, resolved; `Err` names a missing variable.
+pub fn resolve(s: &str, secrets: &BTreeMap<String, Secret>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    scan(s, |piece| {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Env(name) => match secrets.get(name) {
+                Some(v) => out.push_str(v.expose()),
+                None => return Err(name.to_string()),
+            },
+        }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -322,12 +339,12 @@ pub fn references(plan: &Plan) -> Vec<String> {
     for op in &plan.operations {
         for r in &op.requests {
             if let Request::Rest { body, .. } = r {
-                let mut rest = body.as_str();
-                while let Some(i) = rest.find("${env:") {
-                    let Some(j) = rest[i..].find('}') else { break };
-                    names.insert(rest[i + 6..i + j].to_string());
-                    rest = &rest[i + j + 1..];
-                }
+                let _ = scan(body, |piece| {
+                    if let Piece::Env(name) = piece {
+                        names.insert(name.to_string());
+                    }
+                    Ok::<(), std::convert::Infallible>(())
+                });
             }
         }
     }

@@ -106,7 +106,7 @@ pub async fn run(
             "refused: the plan is for another workspace",
         ));
     }
-    match metastore_id(client).await {
+    match collect::metastore_id(client).await {
         Ok(id) => report.metastore_id = id,
         Err(e) if e.is_fatal() => return Err(e),
         Err(e) => {
@@ -291,15 +291,4 @@ fn skipped(op: &crate::plan::Operation, why: &str) -> OpResult {
         requests: 0,
         duration_ms: 0,
     }
-}
-
-/// The metastore's id (`GET .../metastore_summary`).
-async fn metastore_id(client: &Client) -> Result<Option<String>, api::Error> {
-    let v = client
-        .get("/api/2.1/unity-catalog/metastore_summary", &[])
-        .await?;
-    Ok(v.get("metastore_id")
-        .and_then(serde_json::Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string))
 }

@@ -58,6 +58,33 @@ impl SecurableKind {
         }
     }
 
+    /// The Unity Catalog REST collection of the kind (`/api/2.1/unity-catalog/{collection}`).
+    pub fn rest_collection(self) -> &'static str {
+        match self {
+            SecurableKind::Catalog => "catalogs",
+            SecurableKind::Schema => "schemas",
+            SecurableKind::Table => "tables",
+            SecurableKind::Volume => "volumes",
+            SecurableKind::Function => "functions",
+            SecurableKind::StorageCredential => "storage-credentials",
+            SecurableKind::ExternalLocation => "external-locations",
+            SecurableKind::Connection => "connections",
+        }
+    }
+
+    /// The `entity_type` of the entity tag assignments API
+    /// (`/entity-tag-assignments/{entity_type}/{name}/tags`); `None` for kinds that carry no
+    /// governed tags (functions and metastore-level infrastructure).
+    pub fn tag_entity(self) -> Option<&'static str> {
+        match self {
+            SecurableKind::Catalog
+            | SecurableKind::Schema
+            | SecurableKind::Table
+            | SecurableKind::Volume => Some(self.rest_collection()),
+            _ => None,
+        }
+    }
+
     /// The SQL keyword naming the securable in `GRANT ... ON <keyword> name`.
     pub fn sql_keyword(self) -> &'static str {
         match self {

@@ -8,7 +8,7 @@ use tokio::task::JoinSet;
 
 use crate::api::page::list_all;
 use crate::api::transport::seg;
-use crate::api::wire::PrivilegeAssignment;
+use crate::api::wire::{PrivilegeAssignment, TagAssignment};
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
 use crate::state::Snapshot;
@@ -88,20 +88,43 @@ pub(crate) async fn grants(
     kind: SecurableKind,
     full: &str,
 ) -> Result<(), api::Error> {
+    let r = read_grants(client, kind, full).await;
+    if let Some(pa) = keep(snap, r, Some(kind), full, Some("grants"), false)? {
+        snap.grants.extend(rows::grants(kind, full, &pa));
+    }
+    Ok(())
+}
+
+/// The one permissions read of a securable (`GET .../permissions/{type}/{name}`, every
+/// page), its failure not yet turned into a collection issue: callers that may treat a 404
+/// as "absent" (the scoped re-read of `drift apply`) look at it first.
+pub(crate) async fn read_grants(
+    client: &Client,
+    kind: SecurableKind,
+    full: &str,
+) -> Result<Vec<PrivilegeAssignment>, api::Error> {
     let path = format!(
         "{UC}/permissions/{}/{}",
         kind.api_securable_type(),
         seg(full)
     );
-    let r = list_all::<PrivilegeAssignment>(
+    list_all::<PrivilegeAssignment>(
         client,
         &path,
         &[("max_results", "0".into())],
         "privilege_assignments",
     )
-    .await;
-    if let Some(pa) = keep(snap, r, Some(kind), full, Some("grants"), false)? {
-        snap.grants.extend(rows::grants(kind, full, &pa));
-    }
-    Ok(())
+    .await
+}
+
+/// The one tag read of an entity (`GET .../entity-tag-assignments/{entity}/{name}/tags`,
+/// every page): `entity` is a kind's [`SecurableKind::tag_entity`] or `columns` (then `full`
+/// is `table.column`). Its failure is not yet a collection issue (see [`read_grants`]).
+pub(crate) async fn read_tags(
+    client: &Client,
+    entity: &str,
+    full: &str,
+) -> Result<Vec<TagAssignment>, api::Error> {
+    let path = format!("{UC}/entity-tag-assignments/{entity}/{}/tags", seg(full));
+    list_all::<TagAssignment>(client, &path, &[], "tag_assignments").await
 }

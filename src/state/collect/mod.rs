@@ -149,7 +149,7 @@ pub async fn collect(
 }
 
 /// The metastore's id (`GET .../metastore_summary`); `None` when the answer has none.
-async fn metastore_id(client: &Client) -> Result<Option<String>, api::Error> {
+pub(crate) async fn metastore_id(client: &Client) -> Result<Option<String>, api::Error> {
     let v = client
         .get("/api/2.1/unity-catalog/metastore_summary", &[])
         .await?;

@@ -11,13 +11,11 @@ use tokio::task::JoinSet;
 
 use crate::api::page::list_all;
 use crate::api::transport::seg;
-use crate::api::wire::{
-    CatalogInfo, FunctionInfo, SchemaInfo, TableInfo, TagAssignment, VolumeInfo,
-};
+use crate::api::wire::{CatalogInfo, FunctionInfo, SchemaInfo, TableInfo, VolumeInfo};
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
 use crate::state::Snapshot;
-use crate::state::collect::common::{UC, grants, join, keep};
+use crate::state::collect::common::{UC, grants, join, keep, read_tags};
 use crate::state::collect::{CollectOptions, Error, Progress, infra, rows};
 
 /// Rest mode: the walk with per-securable grants and tags.
@@ -97,27 +95,16 @@ async fn list_catalogs(
     Ok(out)
 }
 
-fn tag_entity(kind: SecurableKind) -> Option<&'static str> {
-    match kind {
-        SecurableKind::Catalog => Some("catalogs"),
-        SecurableKind::Schema => Some("schemas"),
-        SecurableKind::Table => Some("tables"),
-        SecurableKind::Volume => Some("volumes"),
-        _ => None,
-    }
-}
-
 async fn tags(
     client: &Client,
     snap: &mut Snapshot,
     kind: SecurableKind,
     full: &str,
 ) -> Result<(), api::Error> {
-    let Some(entity) = tag_entity(kind) else {
+    let Some(entity) = kind.tag_entity() else {
         return Ok(());
     };
-    let path = format!("{UC}/entity-tag-assignments/{entity}/{}/tags", seg(full));
-    let r = list_all::<TagAssignment>(client, &path, &[], "tag_assignments").await;
+    let r = read_tags(client, entity, full).await;
     if let Some(ta) = keep(snap, r, Some(kind), full, Some("tags"), false)? {
         snap.tags.extend(rows::tags(kind, full, None, &ta));
     }
@@ -130,11 +117,7 @@ async fn column_tags(
     table: &str,
     column: &str,
 ) -> Result<(), api::Error> {
-    let path = format!(
-        "{UC}/entity-tag-assignments/columns/{}/tags",
-        seg(&format!("{table}.{column}"))
-    );
-    let r = list_all::<TagAssignment>(client, &path, &[], "tag_assignments").await;
+    let r = read_tags(client, "columns", &format!("{table}.{column}")).await;
     let attr = format!("tags.column.{column}");
     if let Some(ta) = keep(
         snap,

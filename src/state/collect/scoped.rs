@@ -14,17 +14,16 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
 
-use crate::api::page::list_all;
 use crate::api::sql::{self, ident, literal};
 use crate::api::transport::seg;
 use crate::api::wire::{
     CatalogInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo, SchemaInfo,
-    StorageCredentialInfo, TableInfo, TagAssignment, VolumeInfo,
+    StorageCredentialInfo, TableInfo, VolumeInfo,
 };
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
 use crate::state::collect::bulk::{self, Query};
-use crate::state::collect::common::{UC, join, keep};
+use crate::state::collect::common::{UC, join, keep, read_grants, read_tags};
 use crate::state::collect::{Error, rows};
 use crate::state::{CollectionIssue, SecurableRow, Snapshot};
 
@@ -77,16 +76,7 @@ pub async fn scoped(
 
 /// The REST path of one securable.
 fn path(kind: SecurableKind, full: &str) -> String {
-    let coll = match kind {
-        SecurableKind::Catalog => "catalogs",
-        SecurableKind::Schema => "schemas",
-        SecurableKind::Table => "tables",
-        SecurableKind::Volume => "volumes",
-        SecurableKind::Function => "functions",
-        SecurableKind::StorageCredential => "storage-credentials",
-        SecurableKind::ExternalLocation => "external-locations",
-        SecurableKind::Connection => "connections",
-    };
+    let coll = kind.rest_collection();
     format!("{UC}/{coll}/{}", seg(full))
 }
 
@@ -164,17 +154,6 @@ async fn read_details(
     }
 }
 
-/// Tag endpoint entity of a kind (Unity Catalog tags catalogs, schemas, tables, volumes).
-fn tag_entity(kind: SecurableKind) -> Option<&'static str> {
-    match kind {
-        SecurableKind::Catalog => Some("catalogs"),
-        SecurableKind::Schema => Some("schemas"),
-        SecurableKind::Table => Some("tables"),
-        SecurableKind::Volume => Some("volumes"),
-        _ => None,
-    }
-}
-
 /// Every read of one target. `rest_tags`: read tags over REST here.
 async fn one(
     client: &Client,
@@ -194,19 +173,7 @@ async fn one(
         }
     }
     if t.grants {
-        let p = format!(
-            "{UC}/permissions/{}/{}",
-            kind.api_securable_type(),
-            seg(full)
-        );
-        let r = list_all::<crate::api::wire::PrivilegeAssignment>(
-            client,
-            &p,
-            &[("max_results", "0".into())],
-            "privilege_assignments",
-        )
-        .await;
-        match r {
+        match read_grants(client, kind, full).await {
             Err(e) if is_absent(&e) && !proven => return Ok(snap),
             r => {
                 if let Some(pa) = keep(&mut snap, r, Some(kind), full, Some("grants"), false)? {
@@ -216,11 +183,9 @@ async fn one(
             }
         }
     }
-    if rest_tags && let Some(entity) = tag_entity(kind) {
+    if rest_tags && let Some(entity) = kind.tag_entity() {
         if t.tags {
-            let p = format!("{UC}/entity-tag-assignments/{entity}/{}/tags", seg(full));
-            let r = list_all::<TagAssignment>(client, &p, &[], "tag_assignments").await;
-            match r {
+            match read_tags(client, entity, full).await {
                 Err(e) if is_absent(&e) && !proven => return Ok(snap),
                 r => {
                     if let Some(ta) = keep(&mut snap, r, Some(kind), full, Some("tags"), false)? {
@@ -231,12 +196,7 @@ async fn one(
             }
         }
         for col in &t.column_tags {
-            let p = format!(
-                "{UC}/entity-tag-assignments/columns/{}/tags",
-                seg(&format!("{full}.{col}"))
-            );
-            let r = list_all::<TagAssignment>(client, &p, &[], "tag_assignments").await;
-            match r {
+            match read_tags(client, "columns", &format!("{full}.{col}")).await {
                 Err(e) if is_absent(&e) && !proven => return Ok(snap),
                 r => {
                     let attr = format!("tags.column.{col}");
@@ -270,7 +230,7 @@ async fn tags_by_sql(
     let mut wanted: BTreeMap<(String, &'static str), Query> = BTreeMap::new();
     for t in targets {
         let Some(kind) = t.kind else { continue };
-        if tag_entity(kind).is_none() {
+        if kind.tag_entity().is_none() {
             continue;
         }
         let catalog = t
