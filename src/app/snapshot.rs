@@ -1,13 +1,14 @@
 //! Saved snapshots for a workflow: read one (refused when corrupt, never diffed), convert
-//! between stores, and list a directory of them (the history store kept beside them is not
-//! a problem).
+//! between stores, list a directory of them (the history store kept beside them is not
+//! a problem), and prune it by a retention policy (`state::retention` decides, the store
+//! removes).
 
 use std::path::{Path, PathBuf};
 
 use crate::app::Error;
 use crate::state::Manifest;
 use crate::state::Snapshot;
-use crate::state::store;
+use crate::state::{retention, store};
 
 /// Read and verify the snapshot at `path`.
 pub fn read(path: &Path) -> Result<Snapshot, Error> {
@@ -85,4 +86,75 @@ pub fn list(dir: &Path) -> Result<Listing, Error> {
         }
     }
     Ok(listing)
+}
+
+/// One snapshot `prune` looked at.
+#[derive(Debug)]
+pub struct Pruned {
+    pub path: PathBuf,
+    pub manifest: Manifest,
+    /// Why it is kept; empty = removed (or to be removed, in a dry run).
+    pub keep: std::collections::BTreeSet<retention::Reason>,
+    /// Bytes on disk.
+    pub bytes: u64,
+    /// Why removing it failed (it is still there).
+    pub failed: Option<store::Error>,
+}
+
+/// What `prune` did (or, in a dry run, would do).
+#[derive(Debug)]
+pub struct PruneOutcome {
+    pub dry_run: bool,
+    pub policy: retention::Policy,
+    /// Newest first.
+    pub snapshots: Vec<Pruned>,
+    /// Entries that look like snapshots but cannot be read: never removed (a snapshot that
+    /// cannot be read is not known to be old).
+    pub unreadable: Vec<store::Error>,
+}
+
+impl PruneOutcome {
+    pub fn removed(&self) -> impl Iterator<Item = &Pruned> {
+        self.snapshots
+            .iter()
+            .filter(|p| p.keep.is_empty() && p.failed.is_none())
+    }
+    pub fn failed(&self) -> impl Iterator<Item = &Pruned> {
+        self.snapshots.iter().filter(|p| p.failed.is_some())
+    }
+}
+
+/// Apply a retention policy to the snapshots of `dir`, lineage by lineage, oldest removal
+/// first (an interrupted prune has removed the oldest). Never touches hidden entries (the
+/// temporary names of snapshots still being written), the history store, or anything that
+/// cannot be read as a snapshot.
+pub fn prune(dir: &Path, policy: retention::Policy, dry_run: bool) -> Result<PruneOutcome, Error> {
+    let listing = list(dir)?;
+    let manifests: Vec<&Manifest> = listing.snapshots.iter().map(|(_, m)| m).collect();
+    let decisions = retention::decide(&manifests, policy);
+    let mut snapshots: Vec<Pruned> = listing
+        .snapshots
+        .iter()
+        .zip(decisions)
+        .map(|((path, manifest), d)| Pruned {
+            path: path.clone(),
+            manifest: manifest.clone(),
+            keep: d.keep,
+            bytes: store::size_on_disk(path),
+            failed: None,
+        })
+        .collect();
+    if !dry_run {
+        for p in snapshots.iter_mut().rev().filter(|p| p.keep.is_empty()) {
+            if let Err(e) = store::remove(&p.path) {
+                p.failed = Some(e);
+            }
+        }
+    }
+    Ok(PruneOutcome {
+        dry_run,
+        policy,
+        snapshots,
+        unreadable: listing.unreadable,
+    })
 }

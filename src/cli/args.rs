@@ -138,6 +138,11 @@ pub enum SnapshotCommand {
         after_help = "Example:\n  brickkit snapshot convert snapshots/example example.sqlite"
     )]
     Convert(SnapshotConvertArgs),
+    /// Remove old snapshots of a directory by a retention policy, lineage by lineage.
+    #[command(
+        after_help = "The newest snapshot of every lineage (workspace and scope) is always kept; hidden entries (snapshots still being written), the history store and unreadable entries are never touched. The history store keeps the events of removed snapshots.\n\nExit codes: 0 pruned (or nothing to prune), 2 a removal failed, an entry could not be read, or bad arguments.\n\nExample:\n  brickkit snapshot prune snapshots/ --keep-last 7 --keep-daily 30 --keep-weekly 12 --dry-run"
+    )]
+    Prune(SnapshotPruneArgs),
     /// Collect a snapshot of a workspace over the REST and SQL APIs.
     #[command(
         after_help = "Exit codes: 0 written (collection issues are warnings), 2 nothing could be collected.\n\nExample:\n  brickkit snapshot collect --host http://127.0.0.1:8080 --token T --warehouse-id W --mode bulk"
@@ -228,6 +233,34 @@ pub struct SnapshotListArgs {
     /// Directory holding snapshots.
     #[arg(default_value = "snapshots")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("keep")
+        .required(true)
+        .multiple(true)
+        .args(["keep_last", "keep_daily", "keep_weekly"])
+))]
+pub struct SnapshotPruneArgs {
+    /// Directory holding snapshots.
+    #[arg(default_value = "snapshots")]
+    pub dir: PathBuf,
+    /// Keep the newest N snapshots of each lineage.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_last: Option<u32>,
+    /// Keep the newest snapshot of each of the last D days (UTC) that have one.
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_daily: Option<u32>,
+    /// Keep the newest snapshot of each of the last W ISO weeks that have one.
+    #[arg(long, value_name = "W", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_weekly: Option<u32>,
+    /// Say what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
 }
 
 #[derive(Debug, Args)]

@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> u8 {
             SnapshotCommand::Show(a) => cmd::snapshot::show(&a, &globals),
             SnapshotCommand::List(a) => cmd::snapshot::list(&a, &globals),
             SnapshotCommand::Convert(a) => cmd::snapshot::convert(&a, &globals),
+            SnapshotCommand::Prune(a) => cmd::snapshot::prune(&a, &globals),
             SnapshotCommand::Collect(a) => cmd::collect::run(&a, &globals),
         },
         Command::Drift { command } => match command {

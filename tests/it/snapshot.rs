@@ -842,3 +842,127 @@ proptest! {
         prop_assert!(store::read(&snap).is_err());
     }
 }
+
+/// `snapshot prune`: the policy applies per lineage, the newest of each lineage stays,
+/// dry runs remove nothing, and hidden entries (snapshots still being written), the history
+/// store and unreadable entries are never touched.
+#[test]
+fn prune_keeps_the_policy_per_lineage_and_touches_nothing_else() {
+    use brickkit::model::Timestamp;
+    let dir = tempfile::tempdir().unwrap();
+    let base = small();
+    let write = |name: &str, lineage: &str, day: u32, hour: u32| {
+        let mut s = base.clone();
+        s.manifest.lineage = lineage.into();
+        s.manifest.taken_at = Timestamp::from_civil(2026, 11, day, hour, 0, 0, 0);
+        s.manifest.snapshot_id = format!("202611{day:02}T{hour:02}0000000Z-0000{day:02}{hour:02}");
+        store::write(&s, &dir.path().join(name)).unwrap();
+    };
+    // Lineage a: Nov 26 .. 30, one a day, and a second one on Nov 30.
+    for day in 26..=30 {
+        write(&format!("a-{day}"), "lineage-a", day, 6);
+    }
+    write("a-30-late", "lineage-a", 30, 18);
+    // Lineage b: one old snapshot, as SQLite.
+    write("b.sqlite", "lineage-b", 1, 0);
+    // A snapshot still being written, a history store, a corrupt snapshot.
+    fs::create_dir(dir.path().join(".a-31.tmp-1-1")).unwrap();
+    fs::write(dir.path().join(".a-31.tmp-1-1/manifest.json"), "{").unwrap();
+    fs::create_dir(dir.path().join("broken")).unwrap();
+    fs::write(dir.path().join("broken/manifest.json"), "{").unwrap();
+    let d = p(dir.path());
+    let names = || {
+        let mut v: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let before = names();
+
+    // No policy: refused by the argument parser, nothing touched.
+    let (code, _, err) = brickkit(&["snapshot", "prune", d]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--keep-last"), "{err}");
+    let (code, _, _) = brickkit(&["snapshot", "prune", d, "--keep-last", "0"]);
+    assert_eq!(code, 2);
+    assert_eq!(names(), before);
+
+    // Dry run: says what would go, removes nothing; the corrupt entry makes it exit 2.
+    let (code, out, err) = brickkit(&["snapshot", "prune", d, "--keep-last", "2", "--dry-run"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("Would remove 4 snapshot(s)"), "{out}");
+    assert!(err.contains("broken"), "{err}");
+    assert_eq!(names(), before);
+
+    // Keep the last 2 and the newest of 3 days: a-30-late (newest, last, daily), a-30 (last),
+    // a-29, a-28 (daily) stay; a-27, a-26 go; lineage b keeps its only snapshot.
+    let (code, out, err) = brickkit(&[
+        "snapshot",
+        "prune",
+        d,
+        "--keep-last",
+        "2",
+        "--keep-daily",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["format_version"], 1);
+    let ids = |k: &str| -> Vec<String> {
+        doc[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                e["path"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(ids("removed"), vec!["a-27", "a-26"], "{out}");
+    assert_eq!(
+        ids("kept"),
+        vec!["a-30-late", "a-30", "a-29", "a-28", "b.sqlite"]
+    );
+    assert_eq!(
+        doc["kept"][0]["reasons"],
+        serde_json::json!(["newest", "last", "daily"])
+    );
+    assert_eq!(doc["unreadable"].as_array().unwrap().len(), 1);
+    let after = names();
+    assert!(!after.contains(&"a-26".to_string()) && !after.contains(&"a-27".to_string()));
+    for kept in [".a-31.tmp-1-1", "broken", "a-28", "a-30-late", "b.sqlite"] {
+        assert!(
+            after.contains(&kept.to_string()),
+            "{kept} removed: {after:?}"
+        );
+    }
+    // Nothing hidden is left behind by the removals themselves.
+    assert_eq!(after.iter().filter(|n| n.contains(".removing-")).count(), 0);
+    // What is left still lists and reads.
+    store::read(&dir.path().join("a-28")).unwrap();
+
+    // Without the corrupt entry a second run has nothing to do and exits 0.
+    fs::remove_dir_all(dir.path().join("broken")).unwrap();
+    let (code, out, err) = brickkit(&[
+        "snapshot",
+        "prune",
+        d,
+        "--keep-last",
+        "2",
+        "--keep-daily",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Removed 0 snapshot(s)"), "{out}");
+    assert!(out.contains("lineage lineage-a"), "{out}");
+}

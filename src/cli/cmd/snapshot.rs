@@ -1,4 +1,4 @@
-//! `brickkit snapshot show|list|convert`: inspect and convert snapshot files through
+//! `brickkit snapshot show|list|convert|prune`: inspect and convert snapshot files through
 //! `app::snapshot` and render what they hold; every store error maps to exit 2.
 
 use std::collections::BTreeMap;
@@ -9,12 +9,12 @@ use anyhow::Context as _;
 use brickkit::app;
 
 use crate::cli::args::{
-    Globals, SnapshotConvertArgs, SnapshotListArgs, SnapshotShowArgs, TextOrJson,
+    Globals, SnapshotConvertArgs, SnapshotListArgs, SnapshotPruneArgs, SnapshotShowArgs, TextOrJson,
 };
 use crate::cli::{exit, term};
 use brickkit::model::SecurableKind;
 use brickkit::state::store::{self, Format};
-use brickkit::state::{CollectionIssue, Snapshot};
+use brickkit::state::{CollectionIssue, Snapshot, retention};
 
 /// Format version of the `snapshot show --format json` document.
 const SHOW_JSON_VERSION: u32 = 1;
@@ -211,4 +211,143 @@ pub fn convert(args: &SnapshotConvertArgs, g: &Globals) -> anyhow::Result<u8> {
         )?;
     }
     Ok(exit::OK)
+}
+
+/// Format version of the `snapshot prune --format json` document.
+const PRUNE_JSON_VERSION: u32 = 1;
+
+pub fn prune(args: &SnapshotPruneArgs, g: &Globals) -> anyhow::Result<u8> {
+    let n = |v: Option<u32>| v.map_or(0, |v| v as usize);
+    let policy = retention::Policy {
+        last: n(args.keep_last),
+        daily: n(args.keep_daily),
+        weekly: n(args.keep_weekly),
+    };
+    let out = app::snapshot::prune(&args.dir, policy, args.dry_run)?;
+    let text = match args.format {
+        TextOrJson::Text => prune_text(&out),
+        TextOrJson::Json => prune_json(&out)?,
+    };
+    term::stdout_write(text.as_bytes())?;
+    for p in out.failed() {
+        if let Some(e) = &p.failed {
+            term::error(&format!("could not remove {}: {e}", p.path.display()));
+        }
+    }
+    for e in &out.unreadable {
+        term::error(&format!("left in place, cannot be read: {e}"));
+    }
+    if !g.quiet && out.snapshots.is_empty() {
+        term::warn(&format!("{}: no snapshots found", args.dir.display()));
+    }
+    Ok(
+        if out.failed().next().is_none() && out.unreadable.is_empty() {
+            exit::OK
+        } else {
+            exit::ERROR
+        },
+    )
+}
+
+fn reasons(p: &app::snapshot::Pruned) -> String {
+    let r: Vec<&str> = p.keep.iter().map(|r| r.as_str()).collect();
+    r.join(", ")
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn prune_text(out: &app::snapshot::PruneOutcome) -> String {
+    let mut o = String::new();
+    let mut lineages: BTreeMap<&str, Vec<&app::snapshot::Pruned>> = BTreeMap::new();
+    for p in &out.snapshots {
+        lineages.entry(&p.manifest.lineage).or_default().push(p);
+    }
+    for (lineage, ps) in &lineages {
+        let kept = ps.iter().filter(|p| !p.keep.is_empty()).count();
+        let host = ps
+            .first()
+            .and_then(|p| p.manifest.host.as_deref())
+            .unwrap_or("-");
+        let _ = writeln!(
+            o,
+            "lineage {lineage} ({host}): {} snapshot(s), keeping {kept}",
+            ps.len()
+        );
+        for p in ps {
+            let verb = if !p.keep.is_empty() {
+                format!("keep    ({})", reasons(p))
+            } else if p.failed.is_some() {
+                "FAILED ".to_string()
+            } else if out.dry_run {
+                "would remove".to_string()
+            } else {
+                "removed".to_string()
+            };
+            let _ = writeln!(
+                o,
+                "  {:<30} {:<25} {verb}  {}",
+                p.manifest.snapshot_id,
+                p.manifest.taken_at.to_string(),
+                p.path.display()
+            );
+        }
+    }
+    let removed: Vec<&app::snapshot::Pruned> = out.removed().collect();
+    let bytes: u64 = removed.iter().map(|p| p.bytes).sum();
+    let _ = writeln!(
+        o,
+        "{} {} snapshot(s) ({}), kept {}{}{}",
+        if out.dry_run {
+            "Would remove"
+        } else {
+            "Removed"
+        },
+        removed.len(),
+        mib(bytes),
+        out.snapshots.iter().filter(|p| !p.keep.is_empty()).count(),
+        match out.failed().count() {
+            0 => String::new(),
+            n => format!(", {n} could not be removed"),
+        },
+        match out.unreadable.len() {
+            0 => String::new(),
+            n => format!(", {n} unreadable left in place"),
+        },
+    );
+    o
+}
+
+fn prune_json(out: &app::snapshot::PruneOutcome) -> anyhow::Result<String> {
+    let entry = |p: &app::snapshot::Pruned| {
+        serde_json::json!({
+            "snapshot_id": p.manifest.snapshot_id,
+            "lineage": p.manifest.lineage,
+            "taken_at": p.manifest.taken_at.to_rfc3339(),
+            "path": p.path.display().to_string(),
+            "bytes": p.bytes,
+            "reasons": p.keep.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        })
+    };
+    let doc = serde_json::json!({
+        "format_version": PRUNE_JSON_VERSION,
+        "dry_run": out.dry_run,
+        "policy": {
+            "keep_last": out.policy.last,
+            "keep_daily": out.policy.daily,
+            "keep_weekly": out.policy.weekly,
+        },
+        "kept": out.snapshots.iter().filter(|p| !p.keep.is_empty()).map(entry).collect::<Vec<_>>(),
+        "removed": out.removed().map(entry).collect::<Vec<_>>(),
+        "failed": out.failed().map(|p| {
+            let mut e = entry(p);
+            e["error"] = serde_json::Value::String(p.failed.as_ref().map(|e| e.to_string()).unwrap_or_default());
+            e
+        }).collect::<Vec<_>>(),
+        "unreadable": out.unreadable.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&doc).context("rendering json")?;
+    text.push('\n');
+    Ok(text)
 }

@@ -3,6 +3,10 @@
 //!
 //! An interrupted write leaves only a hidden `.<name>.tmp-*` entry, which never looks like a
 //! snapshot (readers and `list` skip hidden names). Never overwrites an existing path.
+//!
+//! Removal is the mirror image ([`remove`]): rename the snapshot to a hidden
+//! `.<name>.removing-*` name, fsync the directory, then delete it, so an interrupted removal
+//! never leaves a half-deleted snapshot that still looks like one.
 
 use std::fs;
 use std::io;
@@ -83,6 +87,36 @@ impl Drop for TempPath {
             };
         }
     }
+}
+
+/// Remove the snapshot at `target` (a Parquet directory or a SQLite file with its `-wal`,
+/// `-shm` and `-journal` companions): hidden first, then deleted.
+pub(crate) fn remove(target: &Path) -> Result<(), Error> {
+    let meta = fs::symlink_metadata(target).map_err(|e| Error::io(target, "inspect", e))?;
+    let parent = parent_of(target);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "snapshot".to_string());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let hidden = parent.join(format!(".{name}.removing-{}-{n}", std::process::id()));
+    fs::rename(target, &hidden).map_err(|e| Error::io(target, "move aside for removal", e))?;
+    sync_path(&parent)?;
+    if meta.is_dir() {
+        fs::remove_dir_all(&hidden).map_err(|e| Error::io(&hidden, "remove", e))?;
+    } else {
+        fs::remove_file(&hidden).map_err(|e| Error::io(&hidden, "remove", e))?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let side = parent.join(format!("{name}{suffix}"));
+            match fs::remove_file(&side) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(Error::io(&side, "remove", e));
+                }
+                _ => {}
+            }
+        }
+    }
+    sync_path(&parent)
 }
 
 /// The directory holding `p` (`.` for a bare name).

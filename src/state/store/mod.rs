@@ -288,6 +288,34 @@ pub fn scan(dir: &Path) -> Result<Scan, Error> {
     Ok(scan)
 }
 
+/// Remove the snapshot at `path` (moved to a hidden name first, so an interrupted removal
+/// leaves nothing that looks like a snapshot). The caller decides what to remove: this
+/// removes whatever `path` names.
+pub fn remove(path: &Path) -> Result<(), Error> {
+    atomic::remove(path)
+}
+
+/// Bytes a snapshot takes on disk (a Parquet directory's files, or a SQLite file); 0 for
+/// what cannot be measured (a size is for people, never a decision).
+pub fn size_on_disk(path: &Path) -> u64 {
+    let Ok(meta) = fs::metadata(path) else {
+        return 0;
+    };
+    if !meta.is_dir() {
+        return meta.len();
+    }
+    fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// The readable snapshots in `dir`, newest first (by `taken_at`, then id). Entries that
 /// cannot be read are left out here; use [`scan`] to see them.
 pub fn list(dir: &Path) -> Result<Vec<(PathBuf, Manifest)>, Error> {
