@@ -209,6 +209,10 @@ pub struct SnapshotCollectArgs {
     /// Skip storage credentials, external locations and connections.
     #[arg(long)]
     pub no_infrastructure: bool,
+    /// Exit 3 when the snapshot is partial (it holds collection issues: something could not
+    /// be read), so a scheduler sees an incomplete run; by default issues are warnings.
+    #[arg(long)]
+    pub fail_on_issues: bool,
     /// Do not record the snapshot in the history store.
     #[arg(long)]
     pub no_history: bool,
@@ -459,6 +463,10 @@ pub struct DriftDetectArgs {
     /// Where to look for unmanaged securables.
     #[arg(long, value_enum, default_value_t = UnmanagedScope::Declared)]
     pub unmanaged: UnmanagedScope,
+    /// Exit 3 when the snapshot is partial (it holds collection issues: something could not
+    /// be read), so a scheduler sees an incomplete run; by default issues are warnings.
+    #[arg(long)]
+    pub fail_on_issues: bool,
     /// Do not record the snapshot and its drift in the history store.
     #[arg(long)]
     pub no_history: bool,

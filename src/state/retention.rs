@@ -222,7 +222,10 @@ mod tests {
         // Dec 2 2026 is a Wednesday: ISO week 49 runs Nov 30 .. Dec 6, week 48 Nov 23 .. 29.
         let want: Vec<(String, Vec<&str>)> = vec![
             // Lineage b's only snapshot is the newest of its lineage, day and week.
-            ("20260101T00".into(), vec!["newest", "last", "daily", "weekly"]),
+            (
+                "20260101T00".into(),
+                vec!["newest", "last", "daily", "weekly"],
+            ),
             ("20261129T18".into(), vec!["daily", "weekly"]),
             ("20261130T18".into(), vec!["daily"]),
             ("20261201T18".into(), vec!["last", "daily"]),

@@ -304,6 +304,32 @@ fn a_forbidden_schema_is_a_collection_issue_and_the_rest_completes() {
             .iter()
             .any(|r| r.full_name == "we`ird-cat.s.t")
     );
+    // The summary line counts the issues; by default a partial snapshot exits 0.
+    let n = snap.collection_issues.len();
+    assert!(
+        run.stderr
+            .contains(&format!("{n} collection issue(s) (partial")),
+        "{}",
+        run.stderr
+    );
+    // A scheduler that wants to see a partial run asks for exit 3; the snapshot is written.
+    let dir2 = tempfile::tempdir().unwrap();
+    let partial = brickkit_with(
+        &[
+            "snapshot",
+            "collect",
+            "--host",
+            &h.base_url,
+            "--token",
+            TOKEN,
+            "--out",
+            dir2.path().to_str().unwrap(),
+            "--fail-on-issues",
+        ],
+        &[],
+    );
+    assert_eq!(partial.code, 3, "{}", partial.stderr);
+    assert!(brickkit::state::store::read(partial.path.as_ref().unwrap()).is_ok());
 }
 
 #[test]

@@ -764,6 +764,20 @@ fn cli_main_job_shows_every_category_and_exits_1() {
         );
     }
     assert!(out.lines().last().unwrap().starts_with("Summary: "));
+    // The example snapshot is partial: the run says so, and exits 3 when asked to.
+    assert!(
+        err.contains("the snapshot is partial: 1 collection issue(s)"),
+        "{err}"
+    );
+    let mut args = MAIN_JOB.to_vec();
+    args.push("--fail-on-issues");
+    let (code, out2, _) = brickkit(&args);
+    assert_eq!(code, 3);
+    // The same report (the header carries the time of the run).
+    assert_eq!(
+        out2.lines().skip(1).collect::<Vec<_>>(),
+        out.lines().skip(1).collect::<Vec<_>>()
+    );
 }
 
 #[test]

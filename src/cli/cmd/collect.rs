@@ -1,7 +1,9 @@
 //! `brickkit snapshot collect`: resolve the connection, collect and write a snapshot
 //! through `app::collect_to_disk`, warn for each collection issue, record it in history
-//! and print the snapshot path last on stdout. Exit codes: 0 written (possibly with
-//! collection issues), 2 nothing collected or written.
+//! and print the snapshot path last on stdout; a summary line on stderr says how many
+//! securables and collection issues it holds. Exit codes: 0 written (possibly with
+//! collection issues), 3 written with collection issues under `--fail-on-issues`, 2 nothing
+//! collected or written.
 
 use brickkit::app::{self, CollectRequest};
 
@@ -60,6 +62,23 @@ pub fn run(args: &SnapshotCollectArgs, g: &Globals) -> anyhow::Result<u8> {
             ));
         }
     }
+    let issues = collected.snapshot.collection_issues.len();
+    if !g.quiet {
+        term::info(&format!(
+            "snapshot {}: {} securable(s), {issues} collection issue(s){}",
+            collected.snapshot.manifest.snapshot_id,
+            collected.snapshot.securables.len(),
+            if issues > 0 {
+                " (partial: what they name is unknown)"
+            } else {
+                ""
+            }
+        ));
+    }
     term::stdout_write(format!("{}\n", collected.path.display()).as_bytes())?;
-    Ok(exit::OK)
+    Ok(if args.fail_on_issues && issues > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    })
 }

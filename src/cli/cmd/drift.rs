@@ -6,8 +6,9 @@
 //!
 //! Exit codes: 0 in sync (no finding at or above `--fail-on`), 1 drift at or above
 //! `--fail-on` (missing securables count as warning, unmanaged as info, unless a severity
-//! override says otherwise; unknown never fails on its own), 2 error (tree does not load,
-//! snapshot unreadable or live collection impossible, bad ignore pattern, output not
+//! override says otherwise; unknown never fails on its own), 3 the snapshot holds
+//! collection issues and `--fail-on-issues` was given (wins over 1), 2 error (tree does not
+//! load, snapshot unreadable or live collection impossible, bad ignore pattern, output not
 //! writable).
 
 use anyhow::Context as _;
@@ -89,7 +90,16 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
         ));
     }
 
-    Ok(if detected.report.fails(args.fail_on.into()) {
+    let issues = detected.snapshot.collection_issues.len();
+    if issues > 0 && !g.quiet {
+        term::warn(&format!(
+            "the snapshot is partial: {issues} collection issue(s); {} securable(s) or attribute(s) could not be checked (UNKNOWN in the report)",
+            detected.report.unknown.len()
+        ));
+    }
+    Ok(if args.fail_on_issues && issues > 0 {
+        exit::PARTIAL
+    } else if detected.report.fails(args.fail_on.into()) {
         exit::DRIFT
     } else {
         exit::OK
