@@ -19,6 +19,7 @@ mod live_drift;
 mod plan;
 mod replay;
 mod rules;
+mod schedule;
 mod snapshot;
 mod support;
 mod tidy;
