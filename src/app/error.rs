@@ -62,6 +62,9 @@ pub enum Error {
         path: PathBuf,
         problem: &'static str,
     },
+    /// An output directory that already exists, which a command never overwrites.
+    #[error("{}: already exists; {what} writes a new directory and never overwrites one (remove it or name another)", path.display())]
+    OutputExists { path: PathBuf, what: &'static str },
     /// Ignore patterns (from `brickkit.yaml` or the caller) that do not parse.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Ignore(Vec<drift::IgnoreError>),

@@ -1,9 +1,11 @@
 //! Import as a workflow: read a snapshot and, when a tree is given, skip what it already
 //! declares and write the rest under the names the tree uses (without its naming suffixes,
 //! children of declared catalogs and schemas as top-level entries naming their parent as
-//! declared).
+//! declared) — as one document, or as a new directory of one file per catalog and schema,
+//! published atomically (built under a hidden name beside it, then renamed into place).
 
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use crate::app::{Error, Tree, snapshot};
 use crate::import::{self, ImportOptions};
@@ -14,6 +16,67 @@ use crate::model::SecurableKind;
 pub fn import(path: &Path, catalogs: &[String], tree: Option<&Tree>) -> Result<String, Error> {
     let snap = snapshot::read(path)?;
     Ok(import::render(&snap, &options(catalogs, tree)))
+}
+
+/// What [`import_to_dir`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Like [`import`], written as a new directory `out` of one file per catalog and schema
+/// (`import::render_files`). `out` must not exist: an import never overwrites a tree. The
+/// directory appears whole or not at all.
+pub fn import_to_dir(
+    path: &Path,
+    catalogs: &[String],
+    tree: Option<&Tree>,
+    out: &Path,
+) -> Result<Written, Error> {
+    if fs::symlink_metadata(out).is_ok() {
+        return Err(Error::OutputExists {
+            path: out.to_path_buf(),
+            what: "import --out",
+        });
+    }
+    let snap = snapshot::read(path)?;
+    let files = import::render_files(&snap, &options(catalogs, tree));
+    let io = |path: &Path, what: &'static str| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, what, source }
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(io(&parent, "cannot create directory"))?;
+    let name = out
+        .file_name()
+        .map_or_else(|| "import".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    let result = (|| {
+        fs::create_dir(&tmp).map_err(io(&tmp, "cannot create directory"))?;
+        let mut bytes = 0u64;
+        for f in &files {
+            let p = tmp.join(&f.path);
+            if let Some(d) = p.parent() {
+                fs::create_dir_all(d).map_err(io(d, "cannot create directory"))?;
+            }
+            fs::write(&p, &f.text).map_err(io(&p, "cannot write"))?;
+            bytes += f.text.len() as u64;
+        }
+        fs::rename(&tmp, out).map_err(io(out, "cannot move into place"))?;
+        Ok(Written {
+            files: files.len(),
+            bytes,
+        })
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result
 }
 
 /// The import options for a catalog filter and an optional tree.

@@ -589,6 +589,10 @@ pub struct ImportArgs {
     /// Environment of the tree given to --unmanaged-in.
     #[arg(long, env = "BRICKKIT_ENV")]
     pub env: Option<String>,
+    /// Write a new directory of one file per catalog and schema (and
+    /// `infrastructure.yaml`) instead of one document on stdout; it must not exist.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -32,15 +32,41 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
     let text = if blank { "{}" } else { text };
-    // Comments are not needed (saves work on large trees); everything else stays default:
-    // duplicate keys are errors and the alias/size budget guards against YAML bombs.
-    let options = serde_saphyr::options! { emit_comments: false };
+    if text.len() > limits::MAX_FILE_BYTES {
+        return Err(YamlError {
+            line: 1,
+            column: 1,
+            message: format!(
+                "the file is {} MiB, more than brickkit's limit of {} MiB for one declaration file; split it into several files (`brickkit import --out DIR` writes one per schema)",
+                text.len() / (1024 * 1024),
+                limits::MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    // Comments are not needed (saves work on large trees); duplicate keys are errors. The
+    // budget is set deliberately (see [`limits`]): large enough for a schema of tens of
+    // thousands of tables in one file, small enough to refuse a YAML bomb.
+    let budget = serde_saphyr::budget! {
+        max_nodes: limits::MAX_NODES,
+        max_events: limits::MAX_NODES * 2,
+        max_total_scalar_bytes: limits::MAX_FILE_BYTES,
+        max_reader_input_bytes: Some(limits::MAX_FILE_BYTES),
+        max_depth: limits::MAX_DEPTH,
+    };
+    let options = serde_saphyr::options! { emit_comments: false, budget: budget };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (to_usize(l.line()), to_usize(l.column())))
             .unwrap_or((1, 1));
         let inner = e.without_snippet();
+        if let serde_saphyr::Error::Budget { breach, .. } = inner {
+            return YamlError {
+                line: line.max(1),
+                column: column.max(1),
+                message: limits::breach_message(breach),
+            };
+        }
         let raw = serde_saphyr::DefaultMessageFormatter.format_message(inner);
         let raw = raw
             .split(", set DuplicateKeyPolicy")
@@ -52,6 +78,56 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
             message: one_line(raw),
         }
     })
+}
+
+/// brickkit's limits on one declaration file, set deliberately rather than left at the YAML
+/// crate's defaults (whose 250,000 nodes refused a 10,000-table file that `brickkit import`
+/// itself wrote). Documented in `docs/declared-format.md` ("Limits").
+pub mod limits {
+    use serde_saphyr::budget::BudgetBreach;
+
+    /// Bytes of one file: 256 MiB.
+    pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+    /// YAML nodes (mappings, sequences, scalars) of one file: 20 million — about 400,000
+    /// tables with a few tags and grants each, or 100,000 with a dozen described columns.
+    pub const MAX_NODES: usize = 20_000_000;
+    /// Nesting depth of one file.
+    pub const MAX_DEPTH: usize = 64;
+
+    /// A budget breach as a sentence naming the limit.
+    pub(super) fn breach_message(b: &BudgetBreach) -> String {
+        let what = match b {
+            BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => {
+                format!("more than {} YAML nodes", super::thousands(MAX_NODES))
+            }
+            BudgetBreach::ScalarBytes { .. } | BudgetBreach::InputBytes { .. } => {
+                format!("more than {} MiB of text", MAX_FILE_BYTES / (1024 * 1024))
+            }
+            BudgetBreach::Depth { .. } => format!("nesting deeper than {MAX_DEPTH} levels"),
+            BudgetBreach::Aliases { .. }
+            | BudgetBreach::Anchors { .. }
+            | BudgetBreach::AliasAnchorRatio { .. }
+            | BudgetBreach::MergeKeys { .. } => {
+                "too many aliases for its anchors (a YAML bomb?)".to_string()
+            }
+            other => format!("a YAML limit ({other:?})"),
+        };
+        format!(
+            "the file holds {what}, beyond brickkit's limit for one declaration file; split it into several files (`brickkit import --out DIR` writes one per schema)"
+        )
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Line and column of a located value (`(1, 1)` when unknown).
