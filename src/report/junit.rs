@@ -24,8 +24,8 @@ use crate::rules::{RuleUnknown, Violation};
 use super::group::{Group, Groups, collapse, hint};
 use super::text::{drift_line, violation_group_line, violation_line, violation_securable};
 use super::{
-    RenderOptions, checked_nothing, drift_rule, field_shape, of_rule, policy_rule_ids,
-    rule_place, rule_unknown_what, thousands,
+    RenderOptions, checked_nothing, drift_rule, field_shape, of_rule, policy_rule_ids, rule_place,
+    rule_unknown_what, thousands,
 };
 
 /// Escape text for XML attributes and content.
@@ -404,7 +404,12 @@ impl<'a> PolicySuite<'a> {
             .count()
     }
 
-    fn write(&self, report: &DriftReport, opts: &RenderOptions, w: &mut dyn Write) -> io::Result<()> {
+    fn write(
+        &self,
+        report: &DriftReport,
+        opts: &RenderOptions,
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
         if self.rules.is_empty() {
             return Ok(());
         }
@@ -494,14 +499,22 @@ impl<'a> PolicySuite<'a> {
 
 /// A failing rule's violations, one line each (or its groups and the hint), escaped and
 /// written as they are walked.
-fn violation_lines(violations: &[Violation], opts: &RenderOptions, w: &mut dyn Write) -> io::Result<()> {
+fn violation_lines(
+    violations: &[Violation],
+    opts: &RenderOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     if collapse(violations.len(), opts) {
         let mut g = Groups::default();
         for v in violations {
             g.add((field_shape(&v.field), v.kind), v.full_name.as_str(), None);
         }
         for ((field, kind), grp) in g.iter() {
-            write!(w, "\n{}", esc(&violation_group_line(field, *kind, grp, str::to_string)))?;
+            write!(
+                w,
+                "\n{}",
+                esc(&violation_group_line(field, *kind, grp, str::to_string))
+            )?;
         }
         return write!(w, "\n{}", esc(&hint(g.total, g.len())));
     }
@@ -517,7 +530,11 @@ fn violation_lines(violations: &[Violation], opts: &RenderOptions, w: &mut dyn W
 }
 
 /// What a rule could not check, one line each (or groups by kind and the hint).
-fn unknown_lines(unknown: &[RuleUnknown], opts: &RenderOptions, w: &mut dyn Write) -> io::Result<()> {
+fn unknown_lines(
+    unknown: &[RuleUnknown],
+    opts: &RenderOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     if collapse(unknown.len(), opts) {
         let mut g = Groups::default();
         for u in unknown {
@@ -537,7 +554,11 @@ fn unknown_lines(unknown: &[RuleUnknown], opts: &RenderOptions, w: &mut dyn Writ
         return write!(w, "\n{}", esc(&hint(g.total, g.len())));
     }
     for u in unknown {
-        write!(w, "\n{}", esc(&format!("{}: {}", rule_unknown_what(u), u.reason)))?;
+        write!(
+            w,
+            "\n{}",
+            esc(&format!("{}: {}", rule_unknown_what(u), u.reason))
+        )?;
     }
     Ok(())
 }

@@ -14,8 +14,8 @@ use crate::model::SecurableKind;
 use super::group::{Group, Style, walk};
 use super::text::{unknown_line, violation_group_line};
 use super::{
-    RenderOptions, SEVERITIES, drift_rule, field_shape, human_time, rule_place,
-    rule_unknown_what, summary_line, thousands,
+    RenderOptions, SEVERITIES, drift_rule, field_shape, human_time, rule_place, rule_unknown_what,
+    summary_line, thousands,
 };
 
 /// Escape text for a table cell or list item.
@@ -215,7 +215,12 @@ fn write_report(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write)
 
 /// `#### `owners-are-groups` (warning, declared at `conventions/acme.yaml:60`)` and the
 /// rule's message below it.
-fn rule_heading(out: &mut dyn Write, id: &str, rule: Option<&RuleRef>, what: &str) -> io::Result<()> {
+fn rule_heading(
+    out: &mut dyn Write,
+    id: &str,
+    rule: Option<&RuleRef>,
+    what: &str,
+) -> io::Result<()> {
     let mut paren: Vec<String> = Vec::new();
     if let Some(r) = rule {
         paren.push(r.severity.as_str().to_string());

@@ -30,9 +30,9 @@ use std::io::{self, Write};
 use serde_json::{Value as J, json};
 
 use crate::drift::DriftReport;
-use crate::rules::RuleUnknown;
 use crate::model::Origin;
 use crate::model::{SecurableKind, Severity};
+use crate::rules::RuleUnknown;
 
 use super::{
     EXAMPLES, Finding, RenderOptions, RuleKey, SEVERITIES, checked_nothing, findings, of_rule,
@@ -122,7 +122,9 @@ fn check_text(check: &str) -> &'static str {
         "naming" => "the check requires the securable's own name to match a pattern",
         "owner" => "the check constrains the owner (a pattern, a list, or not a person)",
         "forbidden_grant" => "the check forbids privileges granted to some principals",
-        "protection" => "the check requires masks on sensitive columns or a row filter on their tables",
+        "protection" => {
+            "the check requires masks on sensitive columns or a row filter on their tables"
+        }
         _ => "see the rule's file",
     }
 }
@@ -138,7 +140,11 @@ fn rule_unknown_note(id: &str, key: &str, unknown: &[RuleUnknown]) -> J {
     let mut text = format!(
         "Policy rule {id} could not check {} securable(s){}: {}",
         thousands(unknown.len()),
-        if nothing { " (nothing at all was checked)" } else { "" },
+        if nothing {
+            " (nothing at all was checked)"
+        } else {
+            ""
+        },
         examples.join("; ")
     );
     if unknown.len() > EXAMPLES {

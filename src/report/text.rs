@@ -19,8 +19,8 @@ use crate::rules::Violation;
 
 use super::group::{Group, Style, walk};
 use super::{
-    RenderOptions, SEVERITIES, drift_rule, field_shape, human_time, rule_place,
-    rule_unknown_what, summary_line, thousands,
+    RenderOptions, SEVERITIES, drift_rule, field_shape, human_time, rule_place, rule_unknown_what,
+    summary_line, thousands,
 };
 
 const RESET: &str = "\x1b[0m";
