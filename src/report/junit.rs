@@ -438,12 +438,16 @@ impl<'a> PolicySuite<'a> {
         for (id, violations, unknown) in &self.rules {
             let rule = report.rule(id);
             let classname = rule.map_or("policy".to_string(), |r| format!("policy.{}", r.check));
-            writeln!(
-                w,
-                r#"    <testcase classname="{}" name="{}" time="0">"#,
+            let open = format!(
+                r#"    <testcase classname="{}" name="{}" time="0""#,
                 esc(&classname),
                 esc(id)
-            )?;
+            );
+            if violations.is_empty() && unknown.is_empty() {
+                writeln!(w, "{open}/>")?;
+                continue;
+            }
+            writeln!(w, "{open}>")?;
             if !violations.is_empty() {
                 let severity = rule
                     .map(|r| r.severity)
@@ -467,7 +471,7 @@ impl<'a> PolicySuite<'a> {
                 writeln!(w, "</failure>")?;
             }
             if unknown.is_empty() {
-                // passes, or failed above
+                // failed above
             } else if violations.is_empty() && unknown.iter().any(checked_nothing) {
                 let text: Vec<String> = unknown
                     .iter()

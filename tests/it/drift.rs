@@ -1100,8 +1100,9 @@ fn policy_rules_show_in_every_format_and_large_rules_collapse() {
                 .contains(r#"<skipped message="checked nothing: metastore listing failed: 503"/>"#)
         );
         assert!(
-            policy
-                .contains(r#"<testcase classname="policy.forbidden_grant" name="clean" time="0">"#)
+            policy.contains(
+                r#"<testcase classname="policy.forbidden_grant" name="clean" time="0"/>"#
+            )
         );
         assert!(policy.contains(
             r#"<failure type="warning" message="160 violation(s): the tags rule &lt;says&gt; &quot;so&quot; &amp; more">"#
