@@ -4,10 +4,12 @@
 //! A group counts its entries, the distinct securables among them, the distinct parents
 //! (schemas of tables, catalogs of schemas) and keeps the first few names as examples. It
 //! borrows every name from the report and never copies one, so grouping a million entries
-//! costs a pass and a small set per group. Never writes anything: the renderers phrase and
-//! place the groups.
+//! costs a pass and a small set per group. [`walk`] is the one place a category is either
+//! listed entry by entry or collapsed into groups (text and markdown share it); the
+//! renderers phrase and place the lines through a [`Style`].
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::{self, Write};
 
 use crate::model::{SecurableKind, Severity};
 
@@ -134,6 +136,49 @@ pub(crate) fn hint(total: usize, groups: usize) -> String {
         thousands(groups),
         if groups == 1 { "" } else { "s" }
     )
+}
+
+/// How a format writes the lines of a collapsed category.
+pub(crate) trait Style {
+    /// One group's line.
+    fn group(&self, out: &mut dyn Write, line: &str) -> io::Result<()>;
+    /// The line that closes the groups ([`hint`]).
+    fn hint(&self, out: &mut dyn Write, hint: &str) -> io::Result<()>;
+}
+
+/// Write one category: every entry through `each` (in order) while the category is short
+/// or `--verbose`; otherwise the groups of the same `key` (each the key and the securable
+/// name an entry counts under) through `line`, one line per group in key order, then the
+/// hint. Streams: a listed category is written as it is walked; a collapsed one keeps only
+/// its groups.
+pub(crate) fn walk<'a, T: 'a, K: Ord, I>(
+    out: &mut dyn Write,
+    opts: &RenderOptions,
+    style: &dyn Style,
+    items: I,
+    key: impl Fn(&'a T) -> (K, &'a str),
+    line: impl Fn(&K, &Group<'a>) -> String,
+    mut each: impl FnMut(&mut dyn Write, &'a T) -> io::Result<()>,
+) -> io::Result<()>
+where
+    I: Iterator<Item = &'a T> + Clone,
+{
+    if collapse(items.clone().count(), opts) {
+        let mut groups = Groups::default();
+        for t in items {
+            let (k, name) = key(t);
+            groups.add(k, name, None);
+        }
+        for (k, g) in groups.iter() {
+            style.group(out, &line(k, g))?;
+        }
+        style.hint(out, &hint(groups.total, groups.len()))
+    } else {
+        for t in items {
+            each(out, t)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

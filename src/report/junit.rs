@@ -7,6 +7,11 @@
 //! schemas`), after the per-securable cases: failing for drifted (per rule), missing and
 //! unmanaged groups, skipped for unknown ones, passing for compliant ones; the body names a
 //! few examples. Failure texts are built as each case is written, never kept.
+//!
+//! Policy rules get a second suite, `policy.<env>` (absent when there is no rule): one test
+//! case per rule (classname `policy.<check>`, name = rule id) failing with its violations
+//! (collapsed like the rest), skipped when the rule could check nothing, noting in
+//! `<system-out>` the securables it could not check; a rule with neither passes.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -14,9 +19,14 @@ use std::io::{self, Write};
 use crate::drift::{Drift, DriftReport};
 use crate::model::{SecurableKind, Severity};
 
+use crate::rules::{RuleUnknown, Violation};
+
 use super::group::{Group, Groups, collapse, hint};
-use super::text::drift_line;
-use super::{RenderOptions, drift_rule, thousands};
+use super::text::{drift_line, violation_group_line, violation_line, violation_securable};
+use super::{
+    RenderOptions, checked_nothing, drift_rule, field_shape, of_rule, policy_rule_ids, rule_place,
+    rule_unknown_what, thousands,
+};
 
 /// Escape text for XML attributes and content.
 fn esc(s: &str) -> String {
@@ -254,12 +264,16 @@ pub fn render(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write) -
             .count();
     let ts = esc(&report.timestamp.to_rfc3339());
     let env = esc(&report.environment);
+    let policy = PolicySuite::of(report);
+    let all_tests = tests + policy.tests();
+    let all_failures = failures + policy.failures();
+    let all_skipped = skipped + policy.skipped();
 
     let mut w = io::BufWriter::with_capacity(1 << 16, out);
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
-        r#"<testsuites name="brickkit drift" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="0" timestamp="{ts}">"#
+        r#"<testsuites name="brickkit drift" tests="{all_tests}" failures="{all_failures}" errors="0" skipped="{all_skipped}" time="0" timestamp="{ts}">"#
     )?;
     writeln!(
         w,
@@ -344,6 +358,211 @@ pub fn render(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write) -
         }
     }
     writeln!(w, "  </testsuite>")?;
+    policy.write(report, opts, &mut w)?;
     writeln!(w, "</testsuites>")?;
     w.flush()
+}
+
+/// The `policy.<env>` suite: one test case per policy rule (classname `policy.<check>`,
+/// name = the rule id). A rule with violations fails, its failure body listing them (as
+/// groups when there are more than `COLLAPSE_OVER`, unless `--verbose`); a rule that could
+/// not check anything (a metastore-level issue, a rule that did not compile) is skipped; a
+/// rule that could not check some securables says which in `<system-out>`; the rest pass.
+/// Absent when the report has no policy rule.
+struct PolicySuite<'a> {
+    /// Per rule: id, its violations, its unknowns.
+    rules: Vec<(&'a str, &'a [Violation], &'a [RuleUnknown])>,
+}
+
+impl<'a> PolicySuite<'a> {
+    fn of(report: &'a DriftReport) -> Self {
+        let rules = policy_rule_ids(report)
+            .into_iter()
+            .map(|id| {
+                (
+                    id,
+                    of_rule(&report.violations, id, |v| &v.rule_id),
+                    of_rule(&report.rule_unknown, id, |u| &u.rule_id),
+                )
+            })
+            .collect();
+        PolicySuite { rules }
+    }
+
+    fn tests(&self) -> usize {
+        self.rules.len()
+    }
+
+    fn failures(&self) -> usize {
+        self.rules.iter().filter(|(_, v, _)| !v.is_empty()).count()
+    }
+
+    fn skipped(&self) -> usize {
+        self.rules
+            .iter()
+            .filter(|(_, v, u)| v.is_empty() && u.iter().any(checked_nothing))
+            .count()
+    }
+
+    fn write(
+        &self,
+        report: &DriftReport,
+        opts: &RenderOptions,
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
+        if self.rules.is_empty() {
+            return Ok(());
+        }
+        let ts = esc(&report.timestamp.to_rfc3339());
+        let env = esc(&report.environment);
+        writeln!(
+            w,
+            r#"  <testsuite name="policy.{env}" tests="{}" failures="{}" errors="0" skipped="{}" time="0" timestamp="{ts}">"#,
+            self.tests(),
+            self.failures(),
+            self.skipped()
+        )?;
+        writeln!(w, "    <properties>")?;
+        writeln!(w, r#"      <property name="environment" value="{env}"/>"#)?;
+        writeln!(
+            w,
+            r#"      <property name="violations" value="{}"/>"#,
+            report.violations.len()
+        )?;
+        writeln!(
+            w,
+            r#"      <property name="rule_unknown" value="{}"/>"#,
+            report.rule_unknown.len()
+        )?;
+        writeln!(w, "    </properties>")?;
+        for (id, violations, unknown) in &self.rules {
+            let rule = report.rule(id);
+            let classname = rule.map_or("policy".to_string(), |r| format!("policy.{}", r.check));
+            let open = format!(
+                r#"    <testcase classname="{}" name="{}" time="0""#,
+                esc(&classname),
+                esc(id)
+            );
+            if violations.is_empty() && unknown.is_empty() {
+                writeln!(w, "{open}/>")?;
+                continue;
+            }
+            writeln!(w, "{open}>")?;
+            if !violations.is_empty() {
+                let severity = rule
+                    .map(|r| r.severity)
+                    .or_else(|| violations.iter().map(|v| v.severity).max())
+                    .unwrap_or(Severity::Info);
+                let message = match rule.filter(|r| !r.message.is_empty()) {
+                    Some(r) => format!("{} violation(s): {}", violations.len(), r.message),
+                    None => format!("{} violation(s)", violations.len()),
+                };
+                write!(
+                    w,
+                    r#"      <failure type="{severity}" message="{}">"#,
+                    esc(&message)
+                )?;
+                let mut head = format!("policy rule {id} ({severity})");
+                if let Some(place) = rule_place(rule) {
+                    head.push_str(&format!(", declared at {place}"));
+                }
+                write!(w, "{}", esc(&head))?;
+                violation_lines(violations, opts, w)?;
+                writeln!(w, "</failure>")?;
+            }
+            if unknown.is_empty() {
+                // failed above
+            } else if violations.is_empty() && unknown.iter().any(checked_nothing) {
+                let text: Vec<String> = unknown
+                    .iter()
+                    .filter(|u| checked_nothing(u))
+                    .map(|u| u.reason.clone())
+                    .collect();
+                writeln!(
+                    w,
+                    r#"      <skipped message="{}"/>"#,
+                    esc(&format!("checked nothing: {}", text.join("; ")))
+                )?;
+            } else {
+                write!(
+                    w,
+                    "      <system-out>{}",
+                    esc(&format!(
+                        "could not check {} securable(s) (neither violations nor compliant):",
+                        unknown.len()
+                    ))
+                )?;
+                unknown_lines(unknown, opts, w)?;
+                writeln!(w, "</system-out>")?;
+            }
+            writeln!(w, "    </testcase>")?;
+        }
+        writeln!(w, "  </testsuite>")
+    }
+}
+
+/// A failing rule's violations, one line each (or its groups and the hint), escaped and
+/// written as they are walked.
+fn violation_lines(
+    violations: &[Violation],
+    opts: &RenderOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    if collapse(violations.len(), opts) {
+        let mut g = Groups::default();
+        for v in violations {
+            g.add((field_shape(&v.field), v.kind), v.full_name.as_str(), None);
+        }
+        for ((field, kind), grp) in g.iter() {
+            write!(
+                w,
+                "\n{}",
+                esc(&violation_group_line(field, *kind, grp, str::to_string))
+            )?;
+        }
+        return write!(w, "\n{}", esc(&hint(g.total, g.len())));
+    }
+    for v in violations {
+        write!(
+            w,
+            "\n{}: {}",
+            esc(&violation_securable(v)),
+            esc(&violation_line(v))
+        )?;
+    }
+    Ok(())
+}
+
+/// What a rule could not check, one line each (or groups by kind and the hint).
+fn unknown_lines(
+    unknown: &[RuleUnknown],
+    opts: &RenderOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    if collapse(unknown.len(), opts) {
+        let mut g = Groups::default();
+        for u in unknown {
+            g.add(u.kind, u.full_name.as_str(), None);
+        }
+        for (kind, grp) in g.iter() {
+            write!(
+                w,
+                "\n{}",
+                esc(&format!(
+                    "{}{}",
+                    grp.securables_phrase(*kind),
+                    grp.examples_phrase(str::to_string)
+                ))
+            )?;
+        }
+        return write!(w, "\n{}", esc(&hint(g.total, g.len())));
+    }
+    for u in unknown {
+        write!(
+            w,
+            "\n{}",
+            esc(&format!("{}: {}", rule_unknown_what(u), u.reason))
+        )?;
+    }
+    Ok(())
 }

@@ -23,8 +23,9 @@ use std::fmt;
 use std::io;
 use std::str::FromStr;
 
-use crate::drift::DriftReport;
+use crate::drift::{DriftReport, RuleRef};
 use crate::model::{Severity, Timestamp};
+use crate::rules::{RuleUnknown, Violation};
 
 /// A report format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -202,6 +203,30 @@ pub(crate) fn drift_rule(field: &str) -> &'static str {
     }
 }
 
+/// The id a finding is reported under (SARIF `ruleId`, the `--fail-on` and cap counts):
+/// one of the built-in drift rules (`missing`, `owner`, `tags`, `grants`, ...), or a policy
+/// rule of the convention files, spelled `policy/<id>`. A policy rule id is lower case
+/// `[a-z0-9][a-z0-9_.-]*` (checked by `validate`) and never holds a `/`, and no built-in id
+/// does, so the two never collide, whatever a policy rule is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum RuleKey<'a> {
+    Builtin(&'static str),
+    Policy(&'a str),
+}
+
+/// The prefix of a policy rule's id in SARIF (and any other place a policy rule and a
+/// built-in drift rule share a list).
+pub(crate) const POLICY_PREFIX: &str = "policy/";
+
+impl fmt::Display for RuleKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleKey::Builtin(id) => f.write_str(id),
+            RuleKey::Policy(id) => write!(f, "{POLICY_PREFIX}{id}"),
+        }
+    }
+}
+
 /// One finding of a report, whatever its category: what SARIF turns into a result and the
 /// `--fail-on` rule counts. A new category of finding is one more variant here.
 #[derive(Debug, Clone, Copy)]
@@ -209,6 +234,7 @@ pub(crate) enum Finding<'a> {
     Drifted(&'a crate::drift::Drift),
     Missing(&'a crate::drift::Missing),
     Unmanaged(&'a crate::drift::Unmanaged),
+    Violation(&'a Violation),
 }
 
 impl<'a> Finding<'a> {
@@ -217,32 +243,101 @@ impl<'a> Finding<'a> {
             Finding::Drifted(d) => d.severity,
             Finding::Missing(m) => m.severity,
             Finding::Unmanaged(u) => u.severity,
+            Finding::Violation(v) => v.severity,
         }
     }
 
-    /// The rule id (SARIF `ruleId`).
-    pub(crate) fn rule(self) -> &'static str {
+    /// The rule the finding is reported under (SARIF `ruleId`).
+    pub(crate) fn rule(self) -> RuleKey<'a> {
         match self {
-            Finding::Drifted(d) => drift_rule(&d.field),
-            Finding::Missing(_) => "missing",
-            Finding::Unmanaged(_) => "unmanaged",
+            Finding::Drifted(d) => RuleKey::Builtin(drift_rule(&d.field)),
+            Finding::Missing(_) => RuleKey::Builtin("missing"),
+            Finding::Unmanaged(_) => RuleKey::Builtin("unmanaged"),
+            Finding::Violation(v) => RuleKey::Policy(&v.rule_id),
         }
     }
 }
 
-/// Every finding, category by category, each category in the report's order.
+/// Every finding, category by category (drifted, missing, policy violations, unmanaged),
+/// each category in the report's order. Violations come before unmanaged securables, so a
+/// capped list of the same severity keeps a broken rule before a million undeclared tables.
 pub(crate) fn findings(report: &DriftReport) -> impl Iterator<Item = Finding<'_>> + Clone {
     let d = report.drifted.iter().map(Finding::Drifted);
     let m = report.missing.iter().map(Finding::Missing);
+    let v = report.violations.iter().map(Finding::Violation);
     let u = report.unmanaged.iter().map(Finding::Unmanaged);
-    d.chain(m).chain(u)
+    d.chain(m).chain(v).chain(u)
+}
+
+/// The policy rules a report speaks of, by id, in id order: those it evaluated, and any
+/// a violation or rule-unknown entry names without the report listing it.
+pub(crate) fn policy_rule_ids(report: &DriftReport) -> Vec<&str> {
+    let mut ids: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
+    ids.extend(
+        report
+            .violations
+            .chunk_by(|a, b| a.rule_id == b.rule_id)
+            .filter_map(|c| c.first().map(|v| v.rule_id.as_str())),
+    );
+    ids.extend(
+        report
+            .rule_unknown
+            .chunk_by(|a, b| a.rule_id == b.rule_id)
+            .filter_map(|c| c.first().map(|u| u.rule_id.as_str())),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The entries of one rule in a list sorted by rule id (violations, rule unknowns).
+pub(crate) fn of_rule<'a, T>(items: &'a [T], id: &str, rule: impl Fn(&T) -> &str) -> &'a [T] {
+    let start = items.partition_point(|t| rule(t) < id);
+    let len = items[start..].partition_point(|t| rule(t) == id);
+    &items[start..start + len]
+}
+
+/// `conventions/acme.yaml:60`, where a policy rule is written (relative to the tree).
+pub(crate) fn rule_place(rule: Option<&RuleRef>) -> Option<String> {
+    rule.and_then(|r| r.origin.as_ref())
+        .map(|o| format!("{}:{}", o.file.to_string_lossy().replace('\\', "/"), o.line))
+}
+
+/// `finance_dev.reporting (schema)`, or `metastore` for a metastore-level entry.
+pub(crate) fn rule_unknown_what(u: &RuleUnknown) -> String {
+    match (u.kind, u.full_name.is_empty()) {
+        (_, true) => "metastore".to_string(),
+        (Some(k), false) => format!("{} ({k})", u.full_name),
+        (None, false) => u.full_name.clone(),
+    }
+}
+
+/// A rule-unknown entry that stands for the whole metastore (a metastore-level issue, or
+/// a rule that could not be compiled): the rule checked nothing.
+pub(crate) fn checked_nothing(u: &RuleUnknown) -> bool {
+    u.full_name.is_empty()
+}
+
+/// `columns.email.mask` → `columns.*.mask`, `grants.jane@x.com` → `grants.*`: the field
+/// of a violation without the column or principal, the key a collapsed rule groups by.
+pub(crate) fn field_shape(field: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(rest) = field.strip_prefix("columns.") {
+        match rest.split_once('.') {
+            Some((_, tail)) => format!("columns.*.{tail}").into(),
+            None => field.into(),
+        }
+    } else if field.starts_with("grants.") {
+        "grants.*".into()
+    } else {
+        field.into()
+    }
 }
 
 /// The one-line summary shared by text and markdown.
 pub(crate) fn summary_line(report: &DriftReport) -> String {
     let s = report.summary();
     format!(
-        "Summary: {} critical, {} warning, {} info | {} drifted field(s) on {} securable(s), {} missing, {} unmanaged, {} unknown, {} compliant, {} ignored",
+        "Summary: {} critical, {} warning, {} info | {} drifted field(s) on {} securable(s), {} missing, {} unmanaged, {} unknown, {} compliant, {} violation(s), {} rule unknown, {} ignored",
         s.critical,
         s.warning,
         s.info,
@@ -252,6 +347,8 @@ pub(crate) fn summary_line(report: &DriftReport) -> String {
         s.unmanaged,
         s.unknown,
         s.compliant,
+        s.violations,
+        s.rule_unknown,
         s.ignored
     )
 }

@@ -1,7 +1,16 @@
 //! SARIF 2.1.0 for code scanning: one result per finding (drifted field, missing or
-//! unmanaged securable), level from severity (critical → error, warning → warning,
-//! info → note), located at the declaring YAML file and line when there is one, and
-//! always with a logical location naming the securable.
+//! unmanaged securable, policy rule violation), level from severity (critical → error,
+//! warning → warning, info → note), located at the declaring YAML file and line when there
+//! is one (for a violation, the line that writes the rule), and always with a logical
+//! location naming the securable.
+//!
+//! Rule ids: the built-in drift rules (`missing`, `unmanaged`, `owner`, `tags`, `grants`,
+//! ...) keep their names; a policy rule of the convention files is `policy/<id>` (a policy
+//! id never holds a `/`, so no policy rule can take a built-in id). Every policy rule the
+//! report evaluated is in `tool.driver.rules`, with its message, help text (its check and
+//! where it is written) and its severity as `defaultConfiguration.level`. A rule that could
+//! not check some securables (a collection issue) says so in a `rule-unknown` notification
+//! (counted in the run's `properties.ruleUnknown`), never as results.
 //!
 //! Sized for GitHub code scanning's upload limits by design: results come most severe
 //! first (critical, warning, info; within a severity in the report's order) and a run
@@ -23,8 +32,12 @@ use serde_json::{Value as J, json};
 use crate::drift::DriftReport;
 use crate::model::Origin;
 use crate::model::{SecurableKind, Severity};
+use crate::rules::RuleUnknown;
 
-use super::{Finding, RenderOptions, SEVERITIES, findings, thousands};
+use super::{
+    EXAMPLES, Finding, RenderOptions, RuleKey, SEVERITIES, checked_nothing, findings, of_rule,
+    policy_rule_ids, rule_place, rule_unknown_what, thousands,
+};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -60,6 +73,96 @@ fn rule_text(id: &str) -> &'static str {
     }
 }
 
+/// `tool.driver.rules` entry of one policy rule: `policy/<id>`, its message, what its check
+/// is and where it is written, its severity as the default level.
+fn policy_descriptor(id: &str, report: &DriftReport, opts: &RenderOptions) -> J {
+    let rule = report.rule(id);
+    let key = RuleKey::Policy(id).to_string();
+    let Some(r) = rule else {
+        return json!({
+            "id": key,
+            "name": id,
+            "shortDescription": { "text": format!("Policy rule {id}") },
+        });
+    };
+    let place = rule_place(rule).map(|p| match &opts.source_root {
+        Some(root) if !root.is_empty() && root != "." => {
+            format!("{}/{}", root.trim_end_matches('/'), p)
+        }
+        _ => p,
+    });
+    let check = check_text(r.check);
+    let mut help = format!(
+        "Policy rule `{id}` ({} check, severity {}): {}. It applies to every securable of the snapshot in its scope, declared or not; {check}.",
+        r.check, r.severity, r.message
+    );
+    if let Some(p) = &place {
+        help.push_str(&format!(" Declared at {p}."));
+    }
+    help.push_str(" Each result names the securable, the field, what the rule expects and what the snapshot holds.");
+    json!({
+        "id": key,
+        "name": id,
+        "shortDescription": { "text": r.message },
+        "fullDescription": { "text": help },
+        "help": { "text": help },
+        "defaultConfiguration": { "level": level(r.severity) },
+        "properties": {
+            "check": r.check,
+            "severity": r.severity.as_str(),
+            "tags": ["policy", r.check],
+        },
+    })
+}
+
+/// What a policy check kind looks at, for a rule's help text.
+fn check_text(check: &str) -> &'static str {
+    match check {
+        "required_tag" => "the check requires a tag (on the securable or on its columns)",
+        "naming" => "the check requires the securable's own name to match a pattern",
+        "owner" => "the check constrains the owner (a pattern, a list, or not a person)",
+        "forbidden_grant" => "the check forbids privileges granted to some principals",
+        "protection" => {
+            "the check requires masks on sensitive columns or a row filter on their tables"
+        }
+        _ => "see the rule's file",
+    }
+}
+
+/// The notification of one policy rule that could not check some securables.
+fn rule_unknown_note(id: &str, key: &str, unknown: &[RuleUnknown]) -> J {
+    let nothing = unknown.iter().any(checked_nothing);
+    let examples: Vec<String> = unknown
+        .iter()
+        .take(EXAMPLES)
+        .map(|u| format!("{}: {}", rule_unknown_what(u), u.reason))
+        .collect();
+    let mut text = format!(
+        "Policy rule {id} could not check {} securable(s){}: {}",
+        thousands(unknown.len()),
+        if nothing {
+            " (nothing at all was checked)"
+        } else {
+            ""
+        },
+        examples.join("; ")
+    );
+    if unknown.len() > EXAMPLES {
+        text.push_str(&format!(
+            "; and {} more (`--format json` lists them in rule_unknown)",
+            thousands(unknown.len() - EXAMPLES)
+        ));
+    }
+    text.push_str(". They are neither violations nor compliant.");
+    json!({
+        "descriptor": { "id": "rule-unknown" },
+        "associatedRule": { "id": key },
+        "level": "warning",
+        "message": { "text": text },
+        "properties": { "count": unknown.len() },
+    })
+}
+
 fn location(kind: SecurableKind, name: &str, origin: Option<&Origin>, opts: &RenderOptions) -> J {
     let logical = json!([{ "fullyQualifiedName": name, "kind": kind.as_str() }]);
     match origin {
@@ -89,7 +192,7 @@ fn location(kind: SecurableKind, name: &str, origin: Option<&Origin>, opts: &Ren
 }
 
 /// The SARIF result of one finding.
-fn result(f: Finding<'_>, opts: &RenderOptions) -> J {
+fn result(f: Finding<'_>, report: &DriftReport, opts: &RenderOptions) -> J {
     match f {
         Finding::Drifted(d) => {
             let mut text = format!(
@@ -100,7 +203,7 @@ fn result(f: Finding<'_>, opts: &RenderOptions) -> J {
                 text.push_str(&format!(" ({n})"));
             }
             json!({
-                "ruleId": f.rule(),
+                "ruleId": f.rule().to_string(),
                 "level": level(d.severity),
                 "message": { "text": text },
                 "locations": [location(d.kind, &d.full_name, d.origin.as_ref(), opts)],
@@ -124,6 +227,43 @@ fn result(f: Finding<'_>, opts: &RenderOptions) -> J {
             },
             "properties": { "severity": m.severity.as_str(), "action": "add" },
         }),
+        Finding::Violation(v) => {
+            let rule = report.rule(&v.rule_id);
+            let mut text = format!(
+                "{} {}{} breaks policy rule {}",
+                v.kind,
+                v.full_name,
+                if v.declared { "" } else { " (not declared)" },
+                v.rule_id
+            );
+            if let Some(r) = rule.filter(|r| !r.message.is_empty()) {
+                text.push_str(&format!(" ({})", r.message));
+            }
+            text.push_str(&format!(
+                ": {}: expected {}, actual {}",
+                v.field, v.expected, v.actual
+            ));
+            json!({
+                "ruleId": f.rule().to_string(),
+                "level": level(v.severity),
+                "message": { "text": text },
+                "locations": [location(
+                    v.kind,
+                    &v.full_name,
+                    rule.and_then(|r| r.origin.as_ref()),
+                    opts,
+                )],
+                "partialFingerprints": {
+                    "brickkitPolicy/v1": format!("{}:{}:{}#{}", v.rule_id, v.kind, v.full_name, v.field)
+                },
+                "properties": {
+                    "severity": v.severity.as_str(),
+                    "policyRule": v.rule_id,
+                    "field": v.field,
+                    "declared": v.declared,
+                },
+            })
+        }
         Finding::Unmanaged(u) => json!({
             "ruleId": "unmanaged",
             "level": level(u.severity),
@@ -145,11 +285,11 @@ struct RuleCount {
 }
 
 /// The results chosen, already printed at their indentation, and what was left out.
-struct Chosen {
+struct Chosen<'a> {
     /// `        {…}` per result, joined by `,\n`.
     text: Vec<u8>,
     results: usize,
-    rules: BTreeMap<&'static str, RuleCount>,
+    rules: BTreeMap<RuleKey<'a>, RuleCount>,
     omitted: usize,
     total: usize,
     /// True when the byte budget, not the count, stopped the results.
@@ -157,7 +297,7 @@ struct Chosen {
 }
 
 /// Pick results most severe first up to the caps, printing each one as it is taken.
-fn choose(report: &DriftReport, opts: &RenderOptions) -> io::Result<Chosen> {
+fn choose<'a>(report: &'a DriftReport, opts: &RenderOptions) -> io::Result<Chosen<'a>> {
     let mut c = Chosen {
         text: Vec::new(),
         results: 0,
@@ -178,7 +318,7 @@ fn choose(report: &DriftReport, opts: &RenderOptions) -> io::Result<Chosen> {
             }
             if !full {
                 one.clear();
-                serde_json::to_writer_pretty(&mut one, &result(f, opts))
+                serde_json::to_writer_pretty(&mut one, &result(f, report, opts))
                     .map_err(io::Error::other)?;
                 let indented = indent(&one, 8);
                 // `,\n` before every result but the first.
@@ -229,16 +369,23 @@ fn severity_counts(m: &BTreeMap<Severity, usize>) -> J {
 
 pub fn render(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let chosen = choose(report, opts)?;
-    let rules: Vec<J> = chosen
+    let mut rules: Vec<J> = chosen
         .rules
         .keys()
-        .map(|id| {
-            json!({
+        .filter_map(|key| match key {
+            RuleKey::Builtin(id) => Some(json!({
                 "id": id,
                 "shortDescription": { "text": rule_text(id) },
-            })
+            })),
+            RuleKey::Policy(_) => None,
         })
         .collect();
+    let policy_ids = policy_rule_ids(report);
+    rules.extend(
+        policy_ids
+            .iter()
+            .map(|id| policy_descriptor(id, report, opts)),
+    );
     let mut properties = json!({
         "environment": report.environment,
         "snapshotId": report.snapshot.id,
@@ -255,6 +402,7 @@ pub fn render(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write) -
         "automationDetails": { "id": format!("brickkit/drift/{}/", report.environment) },
         "results": RESULTS_MARK,
     });
+    let mut notes: Vec<J> = Vec::new();
     if chosen.omitted > 0 {
         let by_rule: serde_json::Map<String, J> = chosen
             .rules
@@ -262,7 +410,7 @@ pub fn render(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write) -
             .filter(|(_, r)| !r.omitted.is_empty())
             .map(|(id, r)| {
                 (
-                    (*id).to_string(),
+                    id.to_string(),
                     json!({ "total": severity_counts(&r.total), "omitted": severity_counts(&r.omitted) }),
                 )
             })
@@ -298,13 +446,29 @@ pub fn render(report: &DriftReport, opts: &RenderOptions, out: &mut dyn Write) -
             why,
             per_rule.join(", ")
         );
+        notes.push(json!({
+            "descriptor": { "id": "results-capped" },
+            "level": "warning",
+            "message": { "text": text },
+        }));
+    }
+    if !report.rule_unknown.is_empty() {
+        let mut counts = serde_json::Map::new();
+        for id in &policy_ids {
+            let unknown = of_rule(&report.rule_unknown, id, |u| &u.rule_id);
+            if unknown.is_empty() {
+                continue;
+            }
+            let key = RuleKey::Policy(id).to_string();
+            counts.insert(key.clone(), json!(unknown.len()));
+            notes.push(rule_unknown_note(id, &key, unknown));
+        }
+        properties["ruleUnknown"] = J::Object(counts);
+    }
+    if !notes.is_empty() {
         run["invocations"] = json!([{
             "executionSuccessful": true,
-            "toolExecutionNotifications": [{
-                "descriptor": { "id": "results-capped" },
-                "level": "warning",
-                "message": { "text": text },
-            }],
+            "toolExecutionNotifications": notes,
         }]);
     }
     run["properties"] = properties;

@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 use brickkit::declared::Origin;
 use brickkit::diff::{self, Action, DiffOptions, DiffSet, Presence, Value};
 use brickkit::drift::{
-    self, Compliant, Drift, DriftOptions, DriftReport, IgnoreRules, Missing, SnapshotRef, Unknown,
-    Unmanaged, UnmanagedScope,
+    self, Compliant, Drift, DriftOptions, DriftReport, IgnoreRules, Missing, RuleRef, SnapshotRef,
+    Unknown, Unmanaged, UnmanagedScope,
 };
 use brickkit::model::{SecurableKind, Severity, Timestamp};
 use brickkit::report::{self, Format, RenderOptions};
+use brickkit::rules::{RuleUnknown, Violation};
 
 use crate::support::brickkit;
 
@@ -396,7 +397,7 @@ fn json_report_structure_matches_the_summary() {
     let last = text.lines().last().unwrap();
     assert_eq!(
         last,
-        "Summary: 4 critical, 2 warning, 3 info | 7 drifted field(s) on 3 securable(s), 1 missing, 1 unmanaged, 2 unknown, 2 compliant, 0 ignored"
+        "Summary: 4 critical, 2 warning, 3 info | 7 drifted field(s) on 3 securable(s), 1 missing, 1 unmanaged, 2 unknown, 2 compliant, 0 violation(s), 0 rule unknown, 0 ignored"
             .replace("0 ignored", "3 ignored")
     );
 }
@@ -756,6 +757,8 @@ fn cli_main_job_shows_every_category_and_exits_1() {
         "MISSING (",
         "UNMANAGED (",
         "UNKNOWN (",
+        "VIOLATIONS (5):",
+        "RULE UNKNOWN (6):",
         "COMPLIANT (",
     ] {
         assert!(
@@ -792,7 +795,7 @@ fn cli_json_summary_matches_the_text_report() {
     let cat = &v["summary"]["by_category"];
     let n = |x: &serde_json::Value| x.as_u64().unwrap();
     let expected = format!(
-        "Summary: {} critical, {} warning, {} info | {} drifted field(s) on {} securable(s), {} missing, {} unmanaged, {} unknown, {} compliant, {} ignored",
+        "Summary: {} critical, {} warning, {} info | {} drifted field(s) on {} securable(s), {} missing, {} unmanaged, {} unknown, {} compliant, {} violation(s), {} rule unknown, {} ignored",
         n(&sev["critical"]),
         n(&sev["warning"]),
         n(&sev["info"]),
@@ -802,6 +805,8 @@ fn cli_json_summary_matches_the_text_report() {
         n(&cat["unmanaged"]),
         n(&cat["unknown"]),
         n(&cat["compliant"]),
+        n(&cat["violations"]),
+        n(&cat["rule_unknown"]),
         n(&cat["ignored"]),
     );
     assert_eq!(text.lines().last().unwrap(), expected);
@@ -888,4 +893,399 @@ fn cli_bad_input_exits_2_with_a_clear_message() {
     let (code, _, err) = brickkit(&args);
     assert_eq!(code, 2);
     assert!(err.contains("invalid ignore pattern `nonsense`"), "{err}");
+}
+
+// ---------------------------------------------------------------- policy rules in every format
+
+fn rule_ref(id: &str, check: &'static str, severity: Severity, line: usize) -> RuleRef {
+    RuleRef {
+        id: id.into(),
+        check,
+        message: format!("the {id} rule <says> \"so\" & more"),
+        severity,
+        origin: Some(Origin {
+            file: PathBuf::from("conventions/rules.yaml"),
+            line,
+            column: 5,
+        }),
+    }
+}
+
+fn violation(rule: &str, name: &str, field: &str, severity: Severity, declared: bool) -> Violation {
+    Violation {
+        rule_id: rule.into(),
+        kind: SecurableKind::Table,
+        full_name: name.into(),
+        field: field.into(),
+        expected: "present".into(),
+        actual: "(none)".into(),
+        severity,
+        declared,
+    }
+}
+
+fn rule_unknown(rule: &str, kind: Option<SecurableKind>, name: &str, reason: &str) -> RuleUnknown {
+    RuleUnknown {
+        rule_id: rule.into(),
+        kind,
+        full_name: name.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The mixed report plus policy rules: `tags` (a user rule named like the built-in drift
+/// rule) broken by 120 tables in 4 schemas, half of them undeclared; `owner-is-group`
+/// broken twice (critical); `clean` broken by nothing; `blind` that could check nothing;
+/// 60 tables `tags` could not check (their tags unreadable).
+fn policy_report() -> DriftReport {
+    let mut r = mixed_report();
+    r.rules = vec![
+        rule_ref("blind", "naming", Severity::Info, 30),
+        rule_ref("clean", "forbidden_grant", Severity::Warning, 20),
+        rule_ref("owner-is-group", "owner", Severity::Critical, 10),
+        rule_ref("tags", "required_tag", Severity::Warning, 3),
+    ];
+    r.violations.push(violation(
+        "owner-is-group",
+        "ml_platform_dev.recommendations.scores",
+        "owner",
+        Severity::Critical,
+        true,
+    ));
+    r.violations.push(violation(
+        "owner-is-group",
+        "ml_platform_dev.recommendations.tmp_scratch",
+        "owner",
+        Severity::Critical,
+        false,
+    ));
+    for t in 0..120 {
+        let name = format!("ml_platform_dev.s{}.t{t:03}", t % 4);
+        r.violations.push(violation(
+            "tags",
+            &name,
+            "tags.data_owner",
+            Severity::Warning,
+            t % 2 == 0,
+        ));
+        if t % 3 == 0 {
+            r.violations.push(violation(
+                "tags",
+                &name,
+                "columns.email.tags.pii",
+                Severity::Warning,
+                t % 2 == 0,
+            ));
+        }
+    }
+    r.violations.sort();
+    r.rule_unknown.push(rule_unknown(
+        "blind",
+        None,
+        "",
+        "metastore listing failed: 503",
+    ));
+    for t in 0..60 {
+        r.rule_unknown.push(rule_unknown(
+            "tags",
+            Some(SecurableKind::Table),
+            &format!("ml_platform_dev.locked.t{t:03}"),
+            "403: tags unreadable",
+        ));
+    }
+    r.rule_unknown.sort();
+    r
+}
+
+/// A minimal well-formedness check: tags balance, attribute values and text hold no raw
+/// `<`, and every `&` starts an entity.
+fn assert_well_formed_xml(xml: &str) {
+    let mut stack: Vec<&str> = Vec::new();
+    let mut rest = xml;
+    while let Some(open) = rest.find('<') {
+        let text = &rest[..open];
+        for (i, _) in text.match_indices('&') {
+            let ent = &text[i..];
+            assert!(
+                ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"]
+                    .iter()
+                    .any(|e| ent.starts_with(e)),
+                "bare & in text: {}",
+                &ent[..ent.len().min(40)]
+            );
+        }
+        let close = rest[open..].find('>').expect("unclosed tag") + open;
+        let tag = &rest[open + 1..close];
+        assert!(!tag.contains('<'), "raw < in tag {tag}");
+        if tag.starts_with('?') {
+        } else if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(stack.pop(), Some(name.trim()), "closing {name}");
+        } else if !tag.ends_with('/') {
+            stack.push(tag.split_whitespace().next().unwrap());
+        }
+        // Quoted attribute values must not hold a raw quote of their kind: they split evenly.
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in {tag}"
+        );
+        rest = &rest[close + 1..];
+    }
+    assert!(stack.is_empty(), "unclosed elements {stack:?}");
+}
+
+#[test]
+fn policy_rules_show_in_every_format_and_large_rules_collapse() {
+    let report = policy_report();
+    for format in Format::ALL {
+        let out = render(&report, format);
+        let path = root()
+            .join("tests/golden/report")
+            .join(format.as_str())
+            .join(format!("policy.{}", format.extension()));
+        check_golden(&path, &out);
+    }
+    // Text: a block per rule, the big one collapsed by field and kind.
+    let text = render(&report, Format::Text);
+    assert!(text.contains("VIOLATIONS (162):"), "{text}");
+    assert!(text.contains(
+        "  owner-is-group (critical, conventions/rules.yaml:10): the owner-is-group rule"
+    ));
+    assert!(text.contains("    ml_platform_dev.recommendations.tmp_scratch (table, not declared)"));
+    assert!(
+        text.contains("    tags.data_owner: 120 violation(s) on 120 tables in 4 schemas, e.g. ")
+    );
+    assert!(text.contains("    columns.*.tags.pii: 40 violation(s) on 40 tables in 4 schemas"));
+    assert!(text.contains("RULE UNKNOWN (61):"));
+    assert!(text.contains("    60 tables in 1 schema, e.g. ml_platform_dev.locked.t000"));
+    assert!(text.contains("    metastore: metastore listing failed: 503"));
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .ends_with("2 compliant, 162 violation(s), 61 rule unknown, 3 ignored")
+    );
+    // Verbose lists every violation and every unknown.
+    let verbose = RenderOptions {
+        verbose: true,
+        ..test_opts()
+    };
+    let text = render_with(&report, Format::Text, &verbose);
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("      - tags.data_owner: "))
+            .count(),
+        120
+    );
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("    ml_platform_dev.locked.t"))
+            .count(),
+        60
+    );
+    let md = render_with(&report, Format::Markdown, &verbose);
+    // 120 violations and the mixed report's drifted field.
+    assert_eq!(md.matches("| `tags.data_owner` |").count(), 121);
+    assert_eq!(md.matches("(not declared) |").count(), 1 + 60 + 20);
+    let md = render(&report, Format::Markdown);
+    assert!(md.contains("- `tags.data_owner`: 120 violation(s) on 120 tables in 4 schemas"));
+    assert_eq!(md.matches("| `tags.data_owner` |").count(), 1);
+    // JUnit: one case per rule in its own suite; the drift suite is unchanged.
+    for opts in [test_opts(), verbose.clone()] {
+        let junit = render_with(&report, Format::Junit, &opts);
+        assert_well_formed_xml(&junit);
+        let drift_only = {
+            let mut r = report.clone();
+            r.rules.clear();
+            r.violations.clear();
+            r.rule_unknown.clear();
+            render_with(&r, Format::Junit, &opts)
+        };
+        let suite_start = drift_only.find("  <testsuite ").unwrap();
+        let suite_end = drift_only.find("  </testsuite>").unwrap();
+        assert!(junit.contains(&drift_only[suite_start..suite_end]));
+        let policy = &junit[junit.find(r#"<testsuite name="policy.dev""#).unwrap()..];
+        assert!(policy.starts_with(
+            r#"<testsuite name="policy.dev" tests="4" failures="2" errors="0" skipped="1""#
+        ));
+        assert!(policy.contains(r#"<testcase classname="policy.naming" name="blind" time="0">"#));
+        assert!(
+            policy
+                .contains(r#"<skipped message="checked nothing: metastore listing failed: 503"/>"#)
+        );
+        assert!(
+            policy.contains(
+                r#"<testcase classname="policy.forbidden_grant" name="clean" time="0"/>"#
+            )
+        );
+        assert!(policy.contains(
+            r#"<failure type="warning" message="160 violation(s): the tags rule &lt;says&gt; &quot;so&quot; &amp; more">"#
+        ));
+        let listed = policy.matches("\nml_platform_dev.s").count();
+        if opts.verbose {
+            assert_eq!(listed, 160);
+            assert_eq!(policy.matches("\nml_platform_dev.locked.").count(), 60);
+        } else {
+            assert_eq!(listed, 0, "collapsed");
+            assert!(
+                policy.contains("\ntags.data_owner: 120 violation(s) on 120 tables in 4 schemas")
+            );
+        }
+        let top = junit.lines().nth(1).unwrap();
+        let n = |attr: &str, s: &str| -> usize {
+            let at = s.find(&format!(" {attr}=\"")).unwrap() + attr.len() + 3;
+            s[at..s[at..].find('"').unwrap() + at].parse().unwrap()
+        };
+        let drift_top = drift_only.lines().nth(1).unwrap();
+        assert_eq!(n("tests", top), n("tests", drift_top) + 4);
+        assert_eq!(n("failures", top), n("failures", drift_top) + 2);
+        assert_eq!(n("skipped", top), n("skipped", drift_top) + 1);
+    }
+}
+
+#[test]
+fn sarif_policy_rules_never_collide_with_built_in_rules_and_take_part_in_the_cap() {
+    let report = policy_report();
+    let v: serde_json::Value = serde_json::from_str(&render(&report, Format::Sarif)).unwrap();
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    // The built-in `tags` drift rule and the user's `tags` policy rule are two rules.
+    assert!(
+        ids.contains(&"tags") && ids.contains(&"policy/tags"),
+        "{ids:?}"
+    );
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), ids.len(), "rule ids are unique: {ids:?}");
+    // Every policy rule is described, even one without violations.
+    let clean = rules.iter().find(|r| r["id"] == "policy/clean").unwrap();
+    assert_eq!(clean["name"], "clean");
+    assert_eq!(clean["defaultConfiguration"]["level"], "warning");
+    assert_eq!(clean["properties"]["check"], "forbidden_grant");
+    assert!(
+        clean["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("examples/governance/conventions/rules.yaml:20")
+    );
+    let results = run["results"].as_array().unwrap();
+    let drift_tags = results.iter().filter(|r| r["ruleId"] == "tags").count();
+    let policy_tags = results
+        .iter()
+        .filter(|r| r["ruleId"] == "policy/tags")
+        .count();
+    assert_eq!((drift_tags, policy_tags), (1, 160));
+    let owner = results
+        .iter()
+        .find(|r| r["ruleId"] == "policy/owner-is-group" && r["properties"]["declared"] == false)
+        .unwrap();
+    assert_eq!(owner["level"], "error");
+    let loc = &owner["locations"][0];
+    assert_eq!(
+        loc["physicalLocation"]["artifactLocation"]["uri"],
+        "examples/governance/conventions/rules.yaml"
+    );
+    assert_eq!(loc["physicalLocation"]["region"]["startLine"], 10);
+    assert_eq!(
+        loc["logicalLocations"][0]["fullyQualifiedName"],
+        "ml_platform_dev.recommendations.tmp_scratch"
+    );
+    let text = owner["message"]["text"].as_str().unwrap();
+    for part in [
+        "tmp_scratch (not declared)",
+        "owner-is-group",
+        "owner: expected present, actual (none)",
+    ] {
+        assert!(text.contains(part), "{text}");
+    }
+    // Rule unknowns are notifications, one per rule, counted; never results.
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let unknown: Vec<&serde_json::Value> = notes
+        .iter()
+        .filter(|n| n["descriptor"]["id"] == "rule-unknown")
+        .collect();
+    assert_eq!(unknown.len(), 2);
+    assert_eq!(unknown[0]["associatedRule"]["id"], "policy/blind");
+    assert_eq!(run["properties"]["ruleUnknown"]["policy/tags"], 60);
+    assert_eq!(run["properties"]["ruleUnknown"]["policy/blind"], 1);
+
+    // Capped: the most severe first, violations among them; the cap note comes first.
+    let opts = RenderOptions {
+        sarif_max_results: 8,
+        ..test_opts()
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&render_with(&report, Format::Sarif, &opts)).unwrap();
+    let run = &v["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    // 4 critical drifts (the schema's owner first) and 2 critical violations, then warnings: the drift, the missing
+    // table, then the first policy/tags violations.
+    let got: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| (r["level"].as_str().unwrap(), r["ruleId"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("error", "owner"),
+            ("error", "column-mask"),
+            ("error", "grants"),
+            ("error", "row-filter"),
+            ("error", "policy/owner-is-group"),
+            ("error", "policy/owner-is-group"),
+            ("warning", "tags"),
+            ("warning", "missing"),
+        ]
+    );
+    let o = &run["properties"]["omitted"];
+    assert_eq!(o["findings"], 9 + 162);
+    assert_eq!(o["byRule"]["policy/tags"]["omitted"]["warning"], 160);
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes[0]["descriptor"]["id"], "results-capped");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("policy/tags 160 warning")
+    );
+}
+
+#[test]
+fn the_example_report_matches_its_goldens_in_every_format() {
+    let dir = root().join("examples/governance");
+    let tree = brickkit::app::load_tree(&dir, Some("dev")).unwrap();
+    let snap = root().join("snapshots/example");
+    let opts = brickkit::app::DetectOptions {
+        timestamp: fixed_time(),
+        unmanaged: drift::UnmanagedScope::Declared,
+        ignore: Vec::new(),
+    };
+    let detected =
+        brickkit::app::detect(&tree, brickkit::app::Source::Saved(&snap), &opts).unwrap();
+    let report = detected.report;
+    assert_eq!(
+        (
+            report.violations.len(),
+            report.rule_unknown.len(),
+            report.rules.len()
+        ),
+        (5, 6, 6)
+    );
+    for format in Format::ALL {
+        let out = render(&report, format);
+        let path = root()
+            .join("tests/golden/report")
+            .join(format.as_str())
+            .join(format!("example.{}", format.extension()));
+        check_golden(&path, &out);
+        if format == Format::Junit {
+            assert_well_formed_xml(&out);
+        }
+    }
 }
