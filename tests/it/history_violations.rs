@@ -327,7 +327,10 @@ fn a_table_that_loses_its_mask_opens_a_violation_until_the_mask_is_back() {
     // The day 2 run kept it (and orders_backup's two) open, and said so.
     let (code, out, _) = brickkit(&["history", "show", "--history", &h]);
     assert_eq!(code, 0);
-    assert!(out.contains("0 resolved; 5 open (3 not checked: kept open)"), "{out}");
+    assert!(
+        out.contains("0 resolved; 5 open (3 not checked: kept open)"),
+        "{out}"
+    );
     assert!(
         out.contains(&format!(
             "violation_opened   critical table {ORDERS} columns.email.mask [pii-columns-are-masked]"
