@@ -10,8 +10,8 @@ Histories checked:
 - any history paths given on the command line.
 
 DuckDB reads `<export>/<table>/day=*/part-0.parquet` (without hive partitioning: `day` is a
-column of the files) and creates the projection views from `queries/schema/002_views.sql`,
-so the same view names answer on both engines.
+column of the files) and creates the projection views from `queries/schema/002_views.sql`
+and `queries/schema/005_violation_views.sql`, so the same view names answer on both engines.
 
 Creates its own virtual environment (`.venv` at the repository root) and installs duckdb
 there on first use. Exits non-zero on any difference.
@@ -33,8 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 TABLES = [
     "snapshots", "state_events", "drift_runs", "drift_events", "operation_events",
-    "plan_events", "apply_events", "op_events", "op_changes",
+    "plan_events", "apply_events", "op_events", "op_changes", "violation_runs",
+    "violation_events",
 ]
+# The portable projection views, in the order brickkit creates them.
+VIEW_FILES = ["002_views.sql", "005_violation_views.sql"]
 
 
 def ensure_duckdb():
@@ -97,8 +100,9 @@ def check_history(db: Path, work: Path) -> list:
         con.execute(
             f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = false)"
         )
-    for stmt in statements((ROOT / "queries/schema/002_views.sql").read_text()):
-        con.execute(stmt)
+    for f in VIEW_FILES:
+        for stmt in statements((ROOT / "queries/schema" / f).read_text()):
+            con.execute(stmt)
     lite = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     files = sorted((ROOT / "queries").glob("*.sql"))
     for q in files:

@@ -1,6 +1,7 @@
 //! The **event model** of the history store: a snapshot flattened into *facts* (one value
 //! per securable attribute item), state events (the difference between two fact sets), and
-//! drift events (opened / changed / resolved per `(environment, securable, field)`).
+//! drift events (opened / changed / resolved per `(environment, securable, field)`), and
+//! violation events (the same per `(environment, rule, securable, field)`).
 //!
 //! Pure: no IO, no clock. The flattening is lossless for snapshots without duplicate rows,
 //! which is what makes the event-sourcing invariant (`fold`) hold.
@@ -319,6 +320,16 @@ pub enum DriftEventKind {
 }
 
 impl DriftEventKind {
+    /// The kind spelled `s` (`opened`, `changed`, `resolved`).
+    pub fn parse(s: &str) -> Option<DriftEventKind> {
+        match s {
+            "opened" => Some(DriftEventKind::Opened),
+            "changed" => Some(DriftEventKind::Changed),
+            "resolved" => Some(DriftEventKind::Resolved),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DriftEventKind::Opened => "opened",
@@ -392,4 +403,176 @@ pub fn findings(r: &crate::drift::DriftReport) -> BTreeMap<(String, String, Stri
         });
     }
     out
+}
+
+/// Identity of a violation within one environment: `(rule_id, kind, securable, field)`.
+pub type ViolationKey = (String, String, String, String);
+
+/// One open policy-rule violation, flattened (as recorded in `violation_events`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ViolationFinding {
+    pub rule_id: String,
+    pub securable_kind: String,
+    pub securable: String,
+    pub field: String,
+    pub severity: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl ViolationFinding {
+    pub fn key(&self) -> ViolationKey {
+        (
+            self.rule_id.clone(),
+            self.securable_kind.clone(),
+            self.securable.clone(),
+            self.field.clone(),
+        )
+    }
+}
+
+/// Why an open violation was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ResolvedBecause {
+    /// The rule ran and did not find it (fixed, or the securable is gone).
+    NotFound,
+    /// The rule is no longer in the tree.
+    RuleRemoved,
+}
+
+impl ResolvedBecause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolvedBecause::NotFound => "not_found",
+            ResolvedBecause::RuleRemoved => "rule_removed",
+        }
+    }
+}
+
+/// One violation event: what happened, to which violation (for `resolved`, the violation
+/// as it was last recorded) and, when resolved, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViolationEvent<'f> {
+    pub kind: DriftEventKind,
+    pub violation: &'f ViolationFinding,
+    pub reason: Option<ResolvedBecause>,
+}
+
+/// Flatten a drift report's violations, keyed by [`ViolationKey`].
+pub fn violations(r: &crate::drift::DriftReport) -> BTreeMap<ViolationKey, ViolationFinding> {
+    r.violations
+        .iter()
+        .map(|v| {
+            let f = ViolationFinding {
+                rule_id: v.rule_id.clone(),
+                securable_kind: v.kind.as_str().to_string(),
+                securable: v.full_name.clone(),
+                field: v.field.clone(),
+                severity: v.severity.as_str().to_string(),
+                expected: v.expected.clone(),
+                actual: v.actual.clone(),
+            };
+            (f.key(), f)
+        })
+        .collect()
+}
+
+/// What a run could not check, for deciding which open violations it may resolve: the
+/// rules evaluated, each rule's unknown securables (a rule unknown names the securable, a
+/// container whose subtree was hidden, or `""` for the whole metastore) and the securables
+/// nobody could read at all (drift's unknowns without an attribute).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunCoverage {
+    pub rules: std::collections::BTreeSet<String>,
+    /// `(rule_id, lower-case name)`.
+    pub rule_unknown: std::collections::BTreeSet<(String, String)>,
+    /// Lower-case names.
+    pub unreadable: std::collections::BTreeSet<String>,
+}
+
+impl RunCoverage {
+    /// The coverage of a drift report.
+    pub fn of(r: &crate::drift::DriftReport) -> RunCoverage {
+        RunCoverage {
+            rules: r.rules.iter().map(|x| x.id.clone()).collect(),
+            rule_unknown: r
+                .rule_unknown
+                .iter()
+                .map(|u| (u.rule_id.clone(), u.full_name.to_lowercase()))
+                .collect(),
+            unreadable: r
+                .unknown
+                .iter()
+                .filter(|u| u.attribute.is_none())
+                .map(|u| u.full_name.to_lowercase())
+                .collect(),
+        }
+    }
+
+    /// True when this run could not check `v`: its securable (or a container of it, or
+    /// the metastore) is unknown to its rule, or nobody could read the securable. Unknown
+    /// is never compliant, so such a violation stays open.
+    pub fn hides(&self, v: &ViolationFinding) -> bool {
+        let name = v.securable.to_lowercase();
+        if self.unreadable.contains(&name) {
+            return true;
+        }
+        let mut container = name.as_str();
+        loop {
+            if self
+                .rule_unknown
+                .contains(&(v.rule_id.clone(), container.to_string()))
+            {
+                return true;
+            }
+            if container.is_empty() {
+                return false;
+            }
+            container = container.rsplit_once('.').map_or("", |(head, _)| head);
+        }
+    }
+}
+
+/// Violations opened, changed and resolved between the violations open before a run and
+/// the ones it found, sorted by key: new ones open; a different severity, expected or
+/// actual is a change; an open one not found is resolved, `rule_removed` when its rule was
+/// not evaluated, `not_found` otherwise, unless the run could not check it
+/// ([`RunCoverage::hides`]): then it stays open, as drift on an unreadable securable does.
+pub fn violation_events<'f>(
+    open: &'f BTreeMap<ViolationKey, ViolationFinding>,
+    now: &'f BTreeMap<ViolationKey, ViolationFinding>,
+    cov: &RunCoverage,
+) -> Vec<ViolationEvent<'f>> {
+    let mut evs = Vec::new();
+    for (k, f) in now {
+        let kind = match open.get(k) {
+            None => DriftEventKind::Opened,
+            Some(o) if o != f => DriftEventKind::Changed,
+            Some(_) => continue,
+        };
+        evs.push(ViolationEvent {
+            kind,
+            violation: f,
+            reason: None,
+        });
+    }
+    for (k, o) in open {
+        if now.contains_key(k) {
+            continue;
+        }
+        let reason = if !cov.rules.contains(&o.rule_id) {
+            ResolvedBecause::RuleRemoved
+        } else if cov.hides(o) {
+            continue;
+        } else {
+            ResolvedBecause::NotFound
+        };
+        evs.push(ViolationEvent {
+            kind: DriftEventKind::Resolved,
+            violation: o,
+            reason: Some(reason),
+        });
+    }
+    evs.sort_by_key(|e| (e.violation.key(), e.kind));
+    evs
 }

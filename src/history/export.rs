@@ -20,7 +20,7 @@ use parquet::file::properties::WriterProperties;
 use crate::history::{Cell, Error, History};
 
 /// The tables exported (the derived cache is not: it is rebuilt from `state_events`).
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 11] = [
     "snapshots",
     "state_events",
     "drift_runs",
@@ -30,6 +30,8 @@ pub const TABLES: [&str; 9] = [
     "apply_events",
     "op_events",
     "op_changes",
+    "violation_runs",
+    "violation_events",
 ];
 
 fn perr(path: &Path, e: impl std::fmt::Display) -> Error {

@@ -1,6 +1,7 @@
 //! **Folding** state events back into snapshot content: the event-sourcing invariant says
 //! that applying the state events of a lineage up to snapshot K, in order, to an empty fact
-//! set and rebuilding rows from the facts gives snapshot K's content exactly.
+//! set and rebuilding rows from the facts gives snapshot K's content exactly. Likewise the
+//! violation events of an environment up to a run fold into the violations open after it.
 //!
 //! Pure: no IO. Rebuilt rows come back in canonical order ([`Snapshot::sort`]).
 
@@ -9,7 +10,9 @@ use std::str::FromStr;
 
 use serde_json::Value as Json;
 
-use crate::history::events::{FactKey, Facts, SCALAR_ATTRIBUTES};
+use crate::history::events::{
+    DriftEventKind, FactKey, Facts, SCALAR_ATTRIBUTES, ViolationFinding, ViolationKey,
+};
 use crate::model::{PolicyArg, SecurableKind, Timestamp};
 use crate::state::{
     CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, Manifest, RowFilterRow, SecurableRow,
@@ -24,6 +27,23 @@ pub fn apply(state: &mut BTreeMap<FactKey, String>, key: FactKey, new_value: Opt
         }
         None => {
             state.remove(&key);
+        }
+    }
+}
+
+/// Apply one violation event to the open violations: opened or changed sets it, resolved
+/// removes it.
+pub fn apply_violation(
+    open: &mut BTreeMap<ViolationKey, ViolationFinding>,
+    kind: DriftEventKind,
+    v: ViolationFinding,
+) {
+    match kind {
+        DriftEventKind::Opened | DriftEventKind::Changed => {
+            open.insert(v.key(), v);
+        }
+        DriftEventKind::Resolved => {
+            open.remove(&v.key());
         }
     }
 }

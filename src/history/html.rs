@@ -1,5 +1,6 @@
 //! The self-contained HTML history report: a drift-over-time chart per severity (inline
-//! SVG, one point per snapshot), the open drift table and the most-drifting securables.
+//! SVG, one point per snapshot), the open drift table, the most-drifting securables, and
+//! policy-rule violations (opened / resolved per run, open now).
 //! Pure: data in, one HTML string out; no scripts, fonts or images fetched from anywhere.
 
 use std::fmt::Write;
@@ -23,6 +24,10 @@ pub struct ReportData {
     pub open: Vec<[String; 8]>,
     /// `kind, securable, times opened`.
     pub most: Vec<(String, String, i64)>,
+    /// Violations per run: `occurred_at, environment, opened, resolved, open after`.
+    pub violation_runs: Vec<(String, String, i64, i64, i64)>,
+    /// `environment, severity, rule, kind, securable, field, actual, opened_at`.
+    pub open_violations: Vec<[String; 8]>,
 }
 
 fn esc(s: &str) -> String {
@@ -148,6 +153,38 @@ pub fn render(d: &ReportData) -> String {
             esc(n)
         );
     }
-    s.push_str("</table>\n</body></html>\n");
+    s.push_str("</table>\n");
+    violations(&mut s, d);
+    s.push_str("</body></html>\n");
     s
+}
+
+/// The violations section: one row per run with rules, then the violations open now.
+fn violations(s: &mut String, d: &ReportData) {
+    let _ = writeln!(
+        s,
+        "<h2>Policy-rule violations</h2>\n<table><tr><th>run</th><th>environment</th><th>opened</th><th>resolved</th><th>open after</th></tr>"
+    );
+    for (at, env, opened, resolved, open) in &d.violation_runs {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{opened}</td><td>{resolved}</td><td>{open}</td></tr>",
+            esc(at),
+            esc(env)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "</table>\n<h2>Open violations ({})</h2>",
+        d.open_violations.len()
+    );
+    s.push_str("<table><tr><th>environment</th><th>severity</th><th>rule</th><th>kind</th><th>securable</th><th>field</th><th>actual</th><th>open since</th></tr>\n");
+    for row in &d.open_violations {
+        s.push_str("<tr>");
+        for c in row {
+            let _ = write!(s, "<td>{}</td>", esc(c));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</table>\n");
 }

@@ -8,8 +8,9 @@
 //! (`plan_created`, and the [`ApplyJournal`] of an apply: started, intent before each
 //! operation's requests, result after, finished). The store never deletes or updates an
 //! event, never reads the clock (event times are snapshot times, or the times the apply
-//! gives) and never interprets declarations (drift events come from a
-//! [`crate::drift::DriftReport`]).
+//! gives) and never interprets declarations or rules (drift and policy-rule violation
+//! events come from a [`crate::drift::DriftReport`]: its findings, its violations, its rule
+//! unknowns and the rules it evaluated).
 
 pub mod events;
 pub mod export;

@@ -1,5 +1,5 @@
-//! Text rendering of the history timeline (`brickkit history show`): snapshots, state and
-//! drift events, plans, and the story of each apply (started, failed and interrupted
+//! Text rendering of the history timeline (`brickkit history show`): snapshots, state,
+//! drift and violation events (with each run's violation counts), plans, and the story of each apply (started, failed and interrupted
 //! operations, finished or refused). Pure: entries in, text out.
 
 use std::fmt::Write;
@@ -59,9 +59,17 @@ pub fn render(entries: &[TimelineEntry]) -> String {
                     e.at, e.event, e.securable_kind, e.securable, e.what
                 )
             }
-            "drift" => writeln!(
+            "violations" => writeln!(
                 out,
-                "{}    {:<16} {:<8} {} {} {}: expected {}, actual {}",
+                "{}  violations {}: {}; {}",
+                e.at,
+                e.what,
+                val(e.new.as_ref()),
+                val(e.old.as_ref())
+            ),
+            "drift" | "violation" => writeln!(
+                out,
+                "{}    {:<w$} {:<8} {} {} {}: expected {}, actual {}",
                 e.at,
                 e.event,
                 e.severity,
@@ -69,7 +77,8 @@ pub fn render(entries: &[TimelineEntry]) -> String {
                 e.securable,
                 e.what,
                 val(e.old.as_ref()),
-                val(e.new.as_ref())
+                val(e.new.as_ref()),
+                w = if e.source == "drift" { 16 } else { 18 }
             ),
             _ => {
                 let change = match (&e.old, &e.new) {

@@ -469,14 +469,90 @@ pub mod queries {
                 vec![drift("c.s.d", "grants.g", Severity::Critical, "y")],
             ),
         ];
-        for (s, d) in runs {
+        for (i, (s, d)) in runs.into_iter().enumerate() {
             h.ingest_snapshot(s, IngestOptions::default()).unwrap();
-            h.ingest_drift(&report(s, d)).unwrap();
+            h.ingest_drift(&with_violations(report(s, d), i, &t))
+                .unwrap();
         }
         let path = h.path().to_path_buf();
         drop(h);
         record_applies(&path, &t);
         (History::open(&path).unwrap(), t)
+    }
+
+    /// The policy-rule part of run `day` of the known history: `pii-masked` finds
+    /// `c.s.m`'s `email` column unmasked on day 0; on day 1 a collection issue hides the
+    /// schema from the rule (kept open); on day 2 the rule checks it again and finds
+    /// nothing (resolved outside brickkit). `svc-grants` finds T without the
+    /// `svc_brickkit` grant on day 0; day 1 no longer (resolved: the apply of day 0 made
+    /// that change). `old-rule` (info, `c.s.b` owner) opens day 0, changes day 1 and
+    /// leaves the tree on day 2 (resolved, rule removed).
+    pub fn with_violations(mut r: DriftReport, day: usize, t: &str) -> DriftReport {
+        use brickkit::drift::RuleRef;
+        use brickkit::rules::{RuleUnknown, Violation};
+        let v =
+            |rule: &str, name: &str, field: &str, sev: Severity, want: &str, got: &str| Violation {
+                rule_id: rule.into(),
+                kind: SecurableKind::Table,
+                full_name: name.into(),
+                field: field.into(),
+                expected: want.into(),
+                actual: got.into(),
+                severity: sev,
+                declared: false,
+            };
+        let rule = |id: &str, sev: Severity| RuleRef {
+            id: id.into(),
+            check: "owner",
+            message: String::new(),
+            severity: sev,
+            origin: None,
+        };
+        let mask = || {
+            v(
+                "pii-masked",
+                "c.s.m",
+                "columns.email.mask",
+                Severity::Critical,
+                "a mask",
+                "None",
+            )
+        };
+        let owner = |who: &str| v("old-rule", "c.s.b", "owner", Severity::Info, "a group", who);
+        r.rules = vec![
+            rule("old-rule", Severity::Info),
+            rule("pii-masked", Severity::Critical),
+            rule("svc-grants", Severity::Warning),
+        ];
+        match day {
+            0 => {
+                r.violations = vec![
+                    owner("alice"),
+                    mask(),
+                    v(
+                        "svc-grants",
+                        t,
+                        "grants.svc_brickkit",
+                        Severity::Warning,
+                        "{SELECT}",
+                        "{}",
+                    ),
+                ];
+            }
+            1 => {
+                r.violations = vec![owner("bob")];
+                r.rule_unknown = vec![RuleUnknown {
+                    rule_id: "pii-masked".into(),
+                    kind: Some(SecurableKind::Schema),
+                    full_name: "c.s".into(),
+                    reason: "PERMISSION_DENIED listing tables".into(),
+                }];
+            }
+            _ => {
+                r.rules.remove(0);
+            }
+        }
+        r
     }
 
     /// The table T of the known history: the one brickkit grants SELECT on.
@@ -594,8 +670,9 @@ pub mod queries {
         let n = brickkit::history::export::export(&h, &out).unwrap();
         // snapshots, state_events, drift_runs, drift_events: 3 days each (state events on
         // days 0, 1 and 2); operation_events: one empty file; plan_events and op_changes:
-        // day 0; apply_events and op_events: days 0 and 1.
-        assert_eq!(n, 19);
+        // day 0; apply_events and op_events: days 0 and 1; violation_runs and
+        // violation_events: 3 days.
+        assert_eq!(n, 25);
         for day in ["2026-01-01", "2026-01-02", "2026-01-03"] {
             assert!(
                 out.join(format!("drift_runs/day={day}/part-0.parquet"))
@@ -693,6 +770,47 @@ pub mod queries {
                     format!("{D1}|state|attribute_added|owner|NULL|alice"),
                     format!("{D2}|state|attribute_changed|owner|alice|bob"),
                     format!("{D2}|drift|resolved|owner (critical)|want|x"),
+                ],
+            ),
+            (
+                "violations_over_time.sql",
+                vec![
+                    format!(
+                        "dev|old-rule|table|c.s.b|owner|opened|{D0}|info|a group|alice|NULL|NULL"
+                    ),
+                    format!(
+                        "dev|old-rule|table|c.s.b|owner|changed|{D1}|info|a group|bob|NULL|NULL"
+                    ),
+                    format!(
+                        "dev|old-rule|table|c.s.b|owner|resolved|{D2}|info|a group|bob|rule_removed|rule removed"
+                    ),
+                    format!(
+                        "dev|pii-masked|table|c.s.m|columns.email.mask|opened|{D0}|critical|a mask|None|NULL|NULL"
+                    ),
+                    format!(
+                        "dev|pii-masked|table|c.s.m|columns.email.mask|resolved|{D2}|critical|a mask|None|not_found|outside brickkit"
+                    ),
+                    format!(
+                        "dev|svc-grants|table|{t}|grants.svc_brickkit|opened|{D0}|warning|{{SELECT}}|{{}}|NULL|NULL"
+                    ),
+                    format!(
+                        "dev|svc-grants|table|{t}|grants.svc_brickkit|resolved|{D1}|warning|{{SELECT}}|{{}}|not_found|brickkit apply {} (plan {})",
+                        brickkit::history::apply_id(
+                            crate::history_apply::DIGEST,
+                            Timestamp::from_civil(2026, 1, 1, 12, 0, 0, 0)
+                        ),
+                        crate::history_apply::DIGEST
+                    ),
+                ],
+            ),
+            (
+                "open_violations.sql",
+                vec![
+                    "2026-01-01|dev|old-rule|1|0".into(),
+                    "2026-01-01|dev|pii-masked|1|1".into(),
+                    "2026-01-01|dev|svc-grants|1|0".into(),
+                    "2026-01-02|dev|old-rule|1|0".into(),
+                    "2026-01-02|dev|pii-masked|1|1".into(),
                 ],
             ),
             (

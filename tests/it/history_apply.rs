@@ -549,7 +549,7 @@ fn a_version_1_history_is_upgraded_and_keeps_its_events() {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap()
     };
-    assert_eq!(version(&path), 2, "upgraded on open");
+    assert_eq!(version(&path), 3, "upgraded on open");
     let p = four_ops();
     run_apply(&path, &p, T0, four_results(&p), None);
     assert_eq!(query_file(&path, "changes_applied.sql").len(), 1);
@@ -585,12 +585,12 @@ fn the_journal_refuses_foreign_and_newer_files_and_writes_nothing() {
     History::open_or_create(&future)
         .unwrap()
         .connection()
-        .execute_batch("PRAGMA user_version = 3;")
+        .execute_batch("PRAGMA user_version = 4;")
         .unwrap();
     let p = four_ops();
     for (f, needle) in [
         (&foreign, "not a brickkit history"),
-        (&future, "event-store version 3 is not supported"),
+        (&future, "event-store version 4 is not supported"),
     ] {
         let before = std::fs::read(f).unwrap();
         let e = match ApplyJournal::open(f, &p, DIGEST, "a") {

@@ -14,6 +14,7 @@ mod describe_fallback;
 mod drift;
 mod history;
 mod history_apply;
+mod history_violations;
 mod import;
 mod live_drift;
 mod plan;

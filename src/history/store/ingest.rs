@@ -1,6 +1,7 @@
 //! Appending to the history: a snapshot (its state events since the previous snapshot of
 //! its lineage, the derived `current_facts` / `current_digests` cache, its snapshot event)
-//! and a drift run (drift opened / changed / resolved, its run row). Each append is one
+//! and a drift run (drift opened / changed / resolved, its run row; violations opened /
+//! changed / resolved, their run row). Each append is one
 //! IMMEDIATE transaction, checked (same id: no-op; older than the newest: refused) before
 //! anything is written. Never updates or deletes an event row.
 
@@ -13,7 +14,10 @@ use sha2::{Digest, Sha256};
 use super::{History, IngestOptions, Ingested, SqlContext};
 use crate::drift::DriftReport;
 use crate::history::Error;
-use crate::history::events::{self, DriftEventKind, Facts, Finding, StateEvent};
+use crate::history::events::{
+    self, DriftEventKind, Facts, Finding, RunCoverage, StateEvent, ViolationEvent,
+    ViolationFinding, ViolationKey,
+};
 use crate::model::Timestamp;
 use crate::state::{Manifest, Snapshot, store::manifest};
 
@@ -85,7 +89,8 @@ impl History {
     }
 
     /// Append a drift run: drift opened / changed / resolved since the previous run of the
-    /// same environment, at the snapshot's time. The same (snapshot, environment) twice is
+    /// same environment, at the snapshot's time, and likewise its policy-rule violations
+    /// ([`events::violation_events`]). The same (snapshot, environment) twice is
     /// a no-op; a run on a snapshot older than the environment's newest run is refused.
     pub fn ingest_drift(&mut self, r: &DriftReport) -> Result<Ingested, Error> {
         let path = &self.path;
@@ -102,8 +107,16 @@ impl History {
         let evs = drift_events(r, &open, &now);
         append_drift_events(&tx, path, r, &evs)?;
         append_drift_run(&tx, path, r, &now, &evs)?;
+        let open_v = open_violations(&tx, path, &r.environment)?;
+        let now_v = events::violations(r);
+        let cov = RunCoverage::of(r);
+        let vevs = events::violation_events(&open_v, &now_v, &cov);
+        append_violation_events(&tx, path, r, &vevs)?;
+        append_violation_run(&tx, path, r, &cov, &open_v, &now_v, &vevs)?;
         tx.commit().context(path, "commit")?;
-        Ok(Ingested::Added { events: evs.len() })
+        Ok(Ingested::Added {
+            events: evs.len() + vevs.len(),
+        })
     }
 }
 
@@ -577,5 +590,127 @@ fn append_drift_run(
         ],
     )
     .context(path, "append the drift run")?;
+    Ok(())
+}
+
+/// The violations open in environment `env`, by key.
+fn open_violations(
+    tx: &Transaction,
+    path: &Path,
+    env: &str,
+) -> Result<BTreeMap<ViolationKey, ViolationFinding>, Error> {
+    let what = "read open violations";
+    let mut open = BTreeMap::new();
+    let mut st = tx
+        .prepare(
+            "SELECT rule_id, securable_kind, securable, field, severity, expected, actual \
+             FROM open_violations WHERE environment = ?1",
+        )
+        .context(path, what)?;
+    let rows = st
+        .query_map([env], |row| {
+            Ok(ViolationFinding {
+                rule_id: row.get(0)?,
+                securable_kind: row.get(1)?,
+                securable: row.get(2)?,
+                field: row.get(3)?,
+                severity: row.get(4)?,
+                expected: row.get(5)?,
+                actual: row.get(6)?,
+            })
+        })
+        .context(path, what)?;
+    for f in rows {
+        let f = f.context(path, what)?;
+        open.insert(f.key(), f);
+    }
+    Ok(open)
+}
+
+fn append_violation_events(
+    tx: &Transaction,
+    path: &Path,
+    r: &DriftReport,
+    evs: &[ViolationEvent],
+) -> Result<(), Error> {
+    if evs.is_empty() {
+        return Ok(());
+    }
+    let at = r.snapshot.taken_at.to_rfc3339();
+    let day = day_of(r.snapshot.taken_at);
+    let mut ins = tx
+        .prepare(
+            "INSERT INTO violation_events (snapshot_id, environment, at_ms, occurred_at, day, \
+             event, rule_id, securable_kind, securable, field, severity, expected, actual, reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )
+        .context(path, "prepare")?;
+    for e in evs {
+        let v = e.violation;
+        ins.execute(params![
+            r.snapshot.id,
+            r.environment,
+            r.snapshot.taken_at.millis(),
+            at,
+            day,
+            e.kind.as_str(),
+            v.rule_id,
+            v.securable_kind,
+            v.securable,
+            v.field,
+            v.severity,
+            v.expected,
+            v.actual,
+            e.reason.map(|x| x.as_str()),
+        ])
+        .context(path, "append a violation event")?;
+    }
+    Ok(())
+}
+
+/// The run's violation row: rules evaluated, violations found, rule unknowns, the open
+/// violations after the run (by severity; `kept_unknown` of them not found but hidden from
+/// their rule) and the counts of this run's events.
+fn append_violation_run(
+    tx: &Transaction,
+    path: &Path,
+    r: &DriftReport,
+    cov: &RunCoverage,
+    open: &BTreeMap<ViolationKey, ViolationFinding>,
+    now: &BTreeMap<ViolationKey, ViolationFinding>,
+    evs: &[ViolationEvent],
+) -> Result<(), Error> {
+    let mut after = open.clone();
+    for e in evs {
+        crate::history::fold::apply_violation(&mut after, e.kind, e.violation.clone());
+    }
+    let kept = after.keys().filter(|k| !now.contains_key(*k)).count() as i64;
+    let sev = |s: &str| after.values().filter(|v| v.severity == s).count() as i64;
+    let count = |k: DriftEventKind| evs.iter().filter(|e| e.kind == k).count() as i64;
+    tx.execute(
+        "INSERT INTO violation_runs (snapshot_id, environment, at_ms, occurred_at, day, rules, \
+         found, unknown, kept_unknown, open_total, open_critical, open_warning, open_info, \
+         opened, changed, resolved) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            r.snapshot.id,
+            r.environment,
+            r.snapshot.taken_at.millis(),
+            r.snapshot.taken_at.to_rfc3339(),
+            day_of(r.snapshot.taken_at),
+            cov.rules.len() as i64,
+            now.len() as i64,
+            r.rule_unknown.len() as i64,
+            kept,
+            after.len() as i64,
+            sev("critical"),
+            sev("warning"),
+            sev("info"),
+            count(DriftEventKind::Opened),
+            count(DriftEventKind::Changed),
+            count(DriftEventKind::Resolved),
+        ],
+    )
+    .context(path, "append the violation run")?;
     Ok(())
 }

@@ -2,8 +2,9 @@
 //!
 //! Schema from `queries/schema/*.sql`; `PRAGMA application_id` marks the file as a brickkit
 //! history and `PRAGMA user_version` is the event-store version (unknown versions and
-//! foreign files are refused before anything is written; a version 1 file is upgraded in
-//! place to version 2 on open, in one transaction that only adds the plan and apply tables). Event tables are append-only
+//! foreign files are refused before anything is written; a version 1 or 2 file is upgraded
+//! in place to version 3 on open, in one transaction that only adds tables and views: plans
+//! and applies (v2), policy-rule violations (v3)). Event tables are append-only
 //! (triggers). One IMMEDIATE transaction per snapshot or drift run, with a busy timeout, so
 //! concurrent ingests serialise and lose nothing. `current_facts` / `current_digests` are a
 //! derived cache (the fold of the state events per lineage): ingest compares per-securable
@@ -11,7 +12,7 @@
 //!
 //! This file opens the database (schema, version checks) and maps SQLite errors to
 //! [`Error`] with what was being done (`SqlContext`); `ingest` appends snapshots and drift
-//! runs; `apply` records plans and the apply journal; `queries` reads (fold, ad-hoc
+//! runs (with their rule violations); `apply` records plans and the apply journal; `queries` reads (fold, ad-hoc
 //! queries, timeline, report data).
 
 mod apply;
@@ -46,14 +47,19 @@ pub fn is_history_file(path: &Path) -> bool {
     }
 }
 /// The event-store version this brickkit writes. Version 1 files (no plan or apply tables)
-/// are upgraded to it when opened; newer versions are refused.
-pub const EVENT_STORE_VERSION: i32 = 2;
+/// and version 2 files (no violation tables) are upgraded to it when opened; newer versions
+/// are refused.
+pub const EVENT_STORE_VERSION: i32 = 3;
 
 const SCHEMA: &str = include_str!("../../../queries/schema/001_events.sql");
 /// The version 2 tables: plans and applies.
 const APPLY_SCHEMA: &str = include_str!("../../../queries/schema/003_apply.sql");
 /// The portable projection views (also used over exported Parquet).
 pub const VIEWS: &str = include_str!("../../../queries/schema/002_views.sql");
+/// The version 3 tables: policy-rule violations.
+const VIOLATION_SCHEMA: &str = include_str!("../../../queries/schema/004_violations.sql");
+/// The portable projection views of violations (also used over exported Parquet).
+pub const VIOLATION_VIEWS: &str = include_str!("../../../queries/schema/005_violation_views.sql");
 
 /// Options of a snapshot ingest.
 #[derive(Debug, Clone, Copy, Default)]
@@ -92,19 +98,23 @@ pub struct QueryResult {
 pub struct TimelineEntry {
     pub at_ms: i64,
     pub at: String,
-    /// `snapshot`, `state`, `drift`, `plan`, `apply` or `op`.
+    /// `snapshot`, `state`, `drift`, `violation`, `violations` (a run's violation counts),
+    /// `plan`, `apply` or `op`.
     pub source: String,
     /// The event (`apply` also has `apply_refused` and `apply_unfinished`; `op` has
     /// `op_<status>` and `op_interrupted`, an intent without a result).
     pub event: String,
     pub securable_kind: String,
     pub securable: String,
-    /// Attribute and item (state), field and category (drift), lineage (snapshot), plan
+    /// Attribute and item (state), field and category (drift), field, rule and resolve
+    /// reason (violation), environment (violations), lineage (snapshot), plan
     /// digest (plan), apply id (apply), operation [column] and attribute (op).
     pub what: String,
-    /// Old value (state), expected value (drift), plan digest (apply), value before (op).
+    /// Old value (state), expected value (drift, violation), open count (violations), plan
+    /// digest (apply), value before (op).
     pub old: Option<String>,
-    /// New value (state), actual value (drift), counts (snapshot), summary (plan, apply),
+    /// New value (state), actual value (drift, violation), counts (snapshot, violations),
+    /// summary (plan, apply),
     /// value after or the error (op).
     pub new: Option<String>,
     pub severity: String,
@@ -181,8 +191,8 @@ impl History {
                 path: h.path.clone(),
                 found: app,
             });
-        } else if version == 1 {
-            h.upgrade_v1()?;
+        } else if version == 1 || version == 2 {
+            h.upgrade()?;
         } else if version != EVENT_STORE_VERSION {
             return Err(Error::Version {
                 path: h.path.clone(),
@@ -195,33 +205,39 @@ impl History {
 
     fn init(&self) -> Result<(), Error> {
         let batch = format!(
-            "PRAGMA journal_mode = WAL;\nBEGIN;\n{SCHEMA}\n{VIEWS}\n{APPLY_SCHEMA}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};\nCOMMIT;"
+            "PRAGMA journal_mode = WAL;\nBEGIN;\n{SCHEMA}\n{VIEWS}\n{APPLY_SCHEMA}\n{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};\nCOMMIT;"
         );
         self.conn
             .execute_batch(&batch)
             .context(&self.path, "create the schema")
     }
 
-    /// Version 1 → 2: add the plan and apply tables, in one IMMEDIATE transaction that
-    /// checks the version again (a concurrent open may have upgraded the file meanwhile).
-    /// Nothing that exists changes.
-    fn upgrade_v1(&mut self) -> Result<(), Error> {
+    /// Version 1 or 2 → 3: add what each later version added (1 → 2: the plan and apply
+    /// tables; 2 → 3: the violation tables and views), in one IMMEDIATE transaction that
+    /// reads the version again (a concurrent open may have upgraded the file meanwhile).
+    /// Nothing that exists changes, so an upgraded file has exactly a new file's schema.
+    fn upgrade(&mut self) -> Result<(), Error> {
         let path = &self.path;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .context(path, "begin the upgrade to event-store version 2")?;
+            .context(path, "begin the upgrade to event-store version 3")?;
         let version: i32 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .context(path, "read the event-store version")?;
-        if version == 1 {
+        let steps = match version {
+            1 => format!("{APPLY_SCHEMA}\n{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}"),
+            2 => format!("{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}"),
+            _ => String::new(),
+        };
+        if !steps.is_empty() {
             tx.execute_batch(&format!(
-                "{APPLY_SCHEMA}\nPRAGMA user_version = {EVENT_STORE_VERSION};"
+                "{steps}\nPRAGMA user_version = {EVENT_STORE_VERSION};"
             ))
-            .context(path, "upgrade the history to event-store version 2")?;
+            .context(path, "upgrade the history to event-store version 3")?;
         }
         tx.commit()
-            .context(path, "commit the upgrade to event-store version 2")
+            .context(path, "commit the upgrade to event-store version 3")
     }
 
     /// The file this history lives in.

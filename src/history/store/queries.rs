@@ -1,6 +1,7 @@
 //! Reading the history: a snapshot's content folded from state events, one read-only
-//! ad-hoc query, the `history show` timeline (snapshots, state and drift events, plans and
-//! applies) and the HTML report's data. Never writes.
+//! ad-hoc query, the `history show` timeline (snapshots, state, drift and violation events,
+//! plans and applies), the violations open after a run (folded from their events) and the
+//! HTML report's data. Never writes.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Cell, History, QueryResult, SqlContext, TimelineEntry};
 use crate::history::Error;
-use crate::history::events::FactKey;
+use crate::history::events::{DriftEventKind, FactKey, ViolationFinding, ViolationKey};
 use crate::history::fold;
 use crate::model::Timestamp;
 use crate::state::{Snapshot, store::manifest};
@@ -66,6 +67,63 @@ impl History {
         Ok(fold::rebuild(&fold::group(&state), m))
     }
 
+    /// Fold the violation events of `environment` up to and including the drift run on
+    /// `snapshot_id` into the violations open after that run (the violation invariant:
+    /// equal to what the run found, plus those it could not check).
+    pub fn violations_at(
+        &self,
+        environment: &str,
+        snapshot_id: &str,
+    ) -> Result<BTreeMap<ViolationKey, ViolationFinding>, Error> {
+        let what = "read violation events";
+        let seq: i64 = self
+            .conn
+            .query_row(
+                "SELECT seq FROM drift_runs WHERE environment = ?1 AND snapshot_id = ?2",
+                [environment, snapshot_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .context(&self.path, "look up the drift run")?
+            .ok_or_else(|| Error::NoSuchSnapshot {
+                path: self.path.clone(),
+                id: snapshot_id.to_string(),
+            })?;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT event, rule_id, securable_kind, securable, field, severity, expected, actual \
+                 FROM violation_events WHERE environment = ?1 AND snapshot_id IN \
+                 (SELECT snapshot_id FROM drift_runs WHERE environment = ?1 AND seq <= ?2) \
+                 ORDER BY seq",
+            )
+            .context(&self.path, what)?;
+        let rows = st
+            .query_map(params![environment, seq], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    ViolationFinding {
+                        rule_id: r.get(1)?,
+                        securable_kind: r.get(2)?,
+                        securable: r.get(3)?,
+                        field: r.get(4)?,
+                        severity: r.get(5)?,
+                        expected: r.get(6)?,
+                        actual: r.get(7)?,
+                    },
+                ))
+            })
+            .context(&self.path, what)?;
+        let mut open = BTreeMap::new();
+        for row in rows {
+            let (event, v) = row.context(&self.path, what)?;
+            if let Some(kind) = DriftEventKind::parse(&event) {
+                fold::apply_violation(&mut open, kind, v);
+            }
+        }
+        Ok(open)
+    }
+
     /// Run one read-only SQL statement (views included) and return its rows.
     pub fn query(&self, sql_text: &str) -> Result<QueryResult, Error> {
         let err = |e: rusqlite::Error| Error::Query {
@@ -99,7 +157,8 @@ impl History {
         Ok(QueryResult { columns, rows })
     }
 
-    /// Snapshot, state and drift events, plans and applies in time order, optionally from
+    /// Snapshot, state, drift and violation events (and each run's violation counts),
+    /// plans and applies in time order, optionally from
     /// `since_ms` on and for one securable only. Without a securable, the state events of
     /// each lineage's first snapshot (the baseline: everything "added") are summarised by
     /// its snapshot line, and an apply by its start, its failed and interrupted operations
@@ -129,8 +188,17 @@ impl History {
                  UNION ALL \
                  SELECT at_ms, occurred_at, 'drift', seq, 'drift_' || event, securable_kind, securable, field || ' [' || category || ']', expected, actual, severity, snapshot_id \
                    FROM drift_events WHERE ?2 IS NULL OR securable = ?2 \
+                 UNION ALL \
+                 SELECT at_ms, occurred_at, 'violations', seq, 'violation_run', '', '', environment, \
+                        CAST(open_total AS TEXT) || ' open' || CASE WHEN kept_unknown > 0 THEN ' (' || CAST(kept_unknown AS TEXT) || ' not checked: kept open)' ELSE '' END, \
+                        CAST(opened AS TEXT) || ' opened, ' || CAST(changed AS TEXT) || ' changed, ' || CAST(resolved AS TEXT) || ' resolved', '', snapshot_id \
+                   FROM violation_runs WHERE ?2 IS NULL AND (rules > 0 OR open_total > 0 OR opened + changed + resolved > 0) \
+                 UNION ALL \
+                 SELECT at_ms, occurred_at, 'violation', seq, 'violation_' || event, securable_kind, securable, \
+                        field || ' [' || rule_id || CASE WHEN reason IS NULL THEN '' ELSE ', ' || reason END || ']', expected, actual, severity, snapshot_id \
+                   FROM violation_events WHERE ?2 IS NULL OR securable = ?2 \
                  ) t WHERE at_ms >= ?1 \
-                 ORDER BY at_ms, CASE src WHEN 'snapshot' THEN 0 WHEN 'state' THEN 1 ELSE 2 END, ord",
+                 ORDER BY at_ms, CASE src WHEN 'snapshot' THEN 0 WHEN 'state' THEN 1 WHEN 'drift' THEN 2 WHEN 'violations' THEN 3 ELSE 4 END, ord",
             )
             .context(&self.path, "read the timeline")?;
         let rows = st
@@ -159,7 +227,8 @@ impl History {
         Ok(entries)
     }
 
-    /// The data of the HTML report: one point per snapshot, open drift, most drifting.
+    /// The data of the HTML report: one point per snapshot, open drift, most drifting,
+    /// violations per run and open violations.
     pub fn report_data(&self) -> Result<crate::history::html::ReportData, Error> {
         use crate::history::html::{Point, ReportData};
         let what = "read the report data";
@@ -219,6 +288,42 @@ impl History {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .context(&self.path, what)?;
         d.most = rows.collect::<Result<_, _>>().context(&self.path, what)?;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT occurred_at, environment, opened, resolved, open_total FROM violation_runs \
+                 WHERE rules > 0 OR open_total > 0 OR opened + resolved > 0 ORDER BY at_ms, seq",
+            )
+            .context(&self.path, what)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .context(&self.path, what)?;
+        d.violation_runs = rows.collect::<Result<_, _>>().context(&self.path, what)?;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT environment, severity, rule_id, securable_kind, securable, field, actual, opened_at \
+                 FROM open_violations ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, \
+                 environment, rule_id, securable_kind, securable, field",
+            )
+            .context(&self.path, what)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                ])
+            })
+            .context(&self.path, what)?;
+        d.open_violations = rows.collect::<Result<_, _>>().context(&self.path, what)?;
         Ok(d)
     }
 }
@@ -228,7 +333,7 @@ fn rank(e: &TimelineEntry) -> u8 {
     match (e.source.as_str(), e.event.as_str()) {
         ("snapshot", _) => 0,
         ("state", _) => 1,
-        ("drift", _) => 2,
+        ("drift" | "violations" | "violation", _) => 2,
         ("plan", _) => 3,
         ("apply", "apply_started") => 4,
         ("op", _) => 5,
