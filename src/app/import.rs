@@ -54,10 +54,24 @@ pub fn import_to_dir(
     let name = out
         .file_name()
         .map_or_else(|| "import".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
+    // One hidden working name per output: a second import to the same directory at the same
+    // time (or the leftover of an interrupted one) is refused, never clobbered.
+    let tmp = parent.join(format!(".{name}.importing"));
+    if let Err(source) = fs::create_dir(&tmp) {
+        return Err(if source.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::OutputExists {
+                path: tmp,
+                what: "another import to the same directory is running, or one was interrupted (remove it); import --out",
+            }
+        } else {
+            Error::Io {
+                path: tmp,
+                what: "cannot create directory",
+                source,
+            }
+        });
+    }
     let result = (|| {
-        fs::create_dir(&tmp).map_err(io(&tmp, "cannot create directory"))?;
         let mut bytes = 0u64;
         for f in &files {
             let p = tmp.join(&f.path);

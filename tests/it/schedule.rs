@@ -113,3 +113,59 @@ fn the_nightly_example_passes_on_a_partial_snapshot_as_exit_3() {
     assert_eq!(entries(&dir.path().join("reports")).len(), 1);
     assert!(err.contains("(partial"), "{err}");
 }
+
+/// Two scheduled runs sharing one new history store (dev and prd, started together) are
+/// both recorded: the store's creation and every ingest are serialised, never lost. Before,
+/// one run warned "cannot create the schema: table snapshots already exists" and its drift
+/// run was not recorded.
+#[test]
+fn concurrent_runs_on_one_new_history_are_all_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_brickkit");
+    for round in 0..6 {
+        let history = dir.path().join(format!("h{round}.sqlite"));
+        let spawn = |env: &str| {
+            Command::new(bin)
+                .args([
+                    "drift",
+                    "detect",
+                    "examples/governance",
+                    "--env",
+                    env,
+                    "--snapshot",
+                    "snapshots/example",
+                    "--history",
+                    history.to_str().unwrap(),
+                    "--format",
+                    "json",
+                ])
+                .current_dir(repo())
+                .env("NO_COLOR", "1")
+                .env_remove("BRICKKIT_ENV")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let children = [spawn("dev"), spawn("prd"), spawn("dev")];
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "round {round}: {err}");
+            assert!(!err.contains("not recorded"), "round {round}: {err}");
+        }
+        let q = crate::support::brickkit_with(
+            &[
+                "query",
+                "SELECT COUNT(*) AS n FROM drift_runs",
+                "--history",
+                history.to_str().unwrap(),
+                "--format",
+                "csv",
+            ],
+            &[],
+        );
+        assert_eq!(q.code, 0, "{}", q.stderr);
+        assert_eq!(q.stdout.lines().nth(1), Some("3"), "round {round}: {}", q.stdout);
+    }
+}

@@ -184,9 +184,22 @@ impl History {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(corrupt)?;
         let mut h = History { conn, path: p };
-        if app == 0 && version == 0 && tables == 0 {
+        let (app, version) = if app == 0 && version == 0 && tables == 0 {
             h.init()?;
-        } else if app != APPLICATION_ID {
+            // Made by this process or, meanwhile, by another: read what the file now is.
+            let app: i32 = h
+                .conn
+                .query_row("PRAGMA application_id", [], |r| r.get(0))
+                .context(&h.path, "read the application id")?;
+            let version: i32 = h
+                .conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .context(&h.path, "read the event-store version")?;
+            (app, version)
+        } else {
+            (app, version)
+        };
+        if app != APPLICATION_ID {
             return Err(Error::Foreign {
                 path: h.path.clone(),
                 found: app,
@@ -203,13 +216,32 @@ impl History {
         Ok(h)
     }
 
-    fn init(&self) -> Result<(), Error> {
-        let batch = format!(
-            "PRAGMA journal_mode = WAL;\nBEGIN;\n{SCHEMA}\n{VIEWS}\n{APPLY_SCHEMA}\n{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};\nCOMMIT;"
-        );
+    /// Create the schema of a new, empty file. Two processes may open the same new file at
+    /// once (two scheduled runs sharing a history): the schema is created in an IMMEDIATE
+    /// transaction that looks again whether the file is still empty, so the second waits
+    /// for the first (busy timeout) and then finds the schema made — instead of failing
+    /// with "table snapshots already exists" and losing its run.
+    fn init(&mut self) -> Result<(), Error> {
+        let path = &self.path;
+        // Not allowed inside a transaction; idempotent.
         self.conn
-            .execute_batch(&batch)
-            .context(&self.path, "create the schema")
+            .execute_batch("PRAGMA journal_mode = WAL;")
+            .context(path, "set the journal mode")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context(path, "begin creating the schema")?;
+        let tables: i64 = tx
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .context(path, "read the schema")?;
+        if tables == 0 {
+            let batch = format!(
+                "{SCHEMA}\n{VIEWS}\n{APPLY_SCHEMA}\n{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};"
+            );
+            tx.execute_batch(&batch)
+                .context(path, "create the schema")?;
+        }
+        tx.commit().context(path, "create the schema")
     }
 
     /// Version 1 or 2 → 3: add what each later version added (1 → 2: the plan and apply
