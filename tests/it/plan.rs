@@ -655,7 +655,9 @@ fn the_plan_json_is_documented_by_its_structure() {
     args.extend(["--format", "json"]);
     let (_, out, _) = crate::support::brickkit(&args);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
+    assert!(v["left_for_person"].is_array());
+    assert!(v["summary"]["left_for_person"].is_u64());
     let ops = v["operations"].as_array().unwrap();
     assert_eq!(
         v["summary"]["operations"].as_u64().unwrap() as usize,
