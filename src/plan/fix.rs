@@ -366,7 +366,7 @@ impl<'a> Builder<'a> {
             );
             if let Some((id, target, _)) = touched.get(&key) {
                 l.reason = format!(
-                    "{}; the plan's `{id}` sets it to {target}: check it meets the rule",
+                    "the declared tree's `{id}` sets it to {target}: check that meets the rule (the rule alone has no fix: {})",
                     l.reason
                 );
             }
