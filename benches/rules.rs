@@ -72,6 +72,7 @@ pub fn ten_rules() -> Vec<PolicyRule> {
             RuleCheck::RequiredTag {
                 key: "tag_0".into(),
                 allowed: Some(s(&["value_0", "value_1", "value_2", "value_3", "value_4"])),
+                default: None,
                 on_columns: false,
             },
         ),
@@ -82,6 +83,7 @@ pub fn ten_rules() -> Vec<PolicyRule> {
             RuleCheck::RequiredTag {
                 key: "data_owner".into(),
                 allowed: None,
+                default: None,
                 on_columns: false,
             },
         ),
@@ -96,6 +98,7 @@ pub fn ten_rules() -> Vec<PolicyRule> {
             RuleCheck::RequiredTag {
                 key: "classification".into(),
                 allowed: None,
+                default: None,
                 on_columns: true,
             },
         ),

@@ -131,6 +131,9 @@ pub enum RuleCheckJson {
     RequiredTag {
         key: String,
         allowed: Option<Vec<String>>,
+        /// Left out when the rule gives none.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        default: Option<String>,
         columns: bool,
     },
     Naming {
@@ -171,10 +174,12 @@ fn rule_json(r: &crate::declared::model::PolicyRule) -> RuleJson {
             C::RequiredTag {
                 key,
                 allowed,
+                default,
                 on_columns,
             } => RuleCheckJson::RequiredTag {
                 key: key.clone(),
                 allowed: allowed.clone(),
+                default: default.clone(),
                 columns: *on_columns,
             },
             C::Naming { pattern } => RuleCheckJson::Naming {

@@ -175,10 +175,13 @@ pub struct RuleScope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleCheck {
     /// A tag with `key` must be present — on the securable or, with `on_columns`, on every
-    /// column of a table in scope — with one of `allowed` values when given.
+    /// column of a table in scope — with one of `allowed` values when given. `default` is
+    /// the value `drift plan` sets where the tag is missing or not allowed (one of `allowed`
+    /// when both are given); without it, a single allowed value is the fix.
     RequiredTag {
         key: String,
         allowed: Option<Vec<String>>,
+        default: Option<String>,
         on_columns: bool,
     },
     /// The securable's own (last-part) name must match `pattern` (a Rust regex).

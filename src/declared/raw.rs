@@ -116,6 +116,9 @@ pub struct RuleRequiredTag {
     pub key: Str,
     #[serde(default)]
     pub allowed: Option<Vec<Spanned<Scalar>>>,
+    /// The value `drift plan` sets where the tag is missing or not allowed.
+    #[serde(default)]
+    pub default: Option<Spanned<Scalar>>,
     /// On every column of the tables in scope instead of on the securable.
     #[serde(default)]
     pub columns: bool,

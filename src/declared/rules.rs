@@ -2,7 +2,8 @@
 //! [`PolicyRule`](super::model::PolicyRule)s, with every problem reported at its
 //! `file:line:column` — a rule without an id or a check, two checks in one rule, a duplicate
 //! id, an unknown kind, severity or environment, a pattern that is not a regular
-//! expression, a check that cannot apply to its scope's kinds.
+//! expression, a check that cannot apply to its scope's kinds, a required tag's `default`
+//! that is not one of its `allowed` values.
 //!
 //! `{env}` in globs, patterns and owner names is replaced with the loaded environment; a
 //! rule whose `scope.environments` excludes it is validated and then left out.
@@ -233,12 +234,28 @@ fn compile_one(
             "a tag (catalogs, schemas, tables and volumes only)"
         };
         ok &= kinds_only(allowed_kinds, what, diags);
+        let allowed: Option<Vec<String>> = t
+            .allowed
+            .as_ref()
+            .map(|a| a.iter().map(|v| subst_env(&v.value.0, env)).collect());
+        let default = t.default.as_ref().map(|d| subst_env(&d.value.0, env));
+        if let (Some(d), Some(a), Some(at)) = (&default, &allowed, &t.default)
+            && !a.contains(d)
+        {
+            diags.push(Diagnostic::error(
+                origin(file, at),
+                "rule",
+                format!(
+                    "rule `{id}`: the default `{d}` is not one of the allowed values ({})",
+                    a.join(", ")
+                ),
+            ));
+            ok = false;
+        }
         RuleCheck::RequiredTag {
             key: t.key.value.clone(),
-            allowed: t
-                .allowed
-                .as_ref()
-                .map(|a| a.iter().map(|v| subst_env(&v.value.0, env)).collect()),
+            allowed,
+            default,
             on_columns: t.columns,
         }
     } else if let Some(n) = &raw.naming {

@@ -19,8 +19,8 @@ use crate::state::Snapshot;
 
 use super::request::{self, GrantChange};
 use super::{
-    AttributeChange, Cause, NotPlanned, OpKind, Operation, Plan, PlanOptions, Request,
-    SnapshotSource,
+    AttributeChange, Cause, LeftForPerson, NotPlanned, OpKind, Operation, Plan, PlanOptions,
+    Request, SnapshotSource,
 };
 
 /// Plan `declared` against `snapshot`, given their diff. Runs the drift classification
@@ -55,6 +55,8 @@ pub fn plan_report(
         created: HashSet::new(),
         ops: Vec::new(),
         not_planned: Vec::new(),
+        pending: BTreeMap::new(),
+        left: Vec::new(),
     };
 
     // What will be created first: every other operation may depend on it.
@@ -82,6 +84,12 @@ pub fn plan_report(
         b.drifted(&report.drifted[i..j]);
         i = j;
     }
+    // The rules' fixes join the securables' drift, then every present securable's changes
+    // become operations.
+    b.rule_fixes(snapshot, &report.violations);
+    for ((kind, _), slot) in std::mem::take(&mut b.pending) {
+        b.emit(kind, &slot.full_name, slot.decl, slot.p);
+    }
     for u in &report.unknown {
         b.not_planned.push(NotPlanned {
             kind: u.kind,
@@ -102,14 +110,18 @@ pub fn plan_report(
     }
     b.ignored(diffs, report, opts);
 
+    b.after_rules();
     let Builder {
         mut ops,
         mut not_planned,
+        mut left,
         ..
     } = b;
     order(&mut ops);
     not_planned.sort();
     not_planned.dedup();
+    left.sort();
+    left.dedup();
     Plan {
         project: declared.project.clone(),
         environment: declared.environment.clone(),
@@ -126,6 +138,7 @@ pub fn plan_report(
         brickkit_version: env!("CARGO_PKG_VERSION").to_string(),
         operations: ops,
         not_planned,
+        left_for_person: left,
     }
 }
 
@@ -162,38 +175,52 @@ fn order(ops: &mut [Operation]) {
     });
 }
 
-struct Builder<'a> {
-    declared: &'a DeclaredState,
-    grant_mode: GrantMode,
+pub(super) struct Builder<'a> {
+    pub(super) declared: &'a DeclaredState,
+    pub(super) grant_mode: GrantMode,
     /// Securables the plan creates: (kind, lower-case name).
     created: HashSet<(SecurableKind, String)>,
-    ops: Vec<Operation>,
-    not_planned: Vec<NotPlanned>,
+    pub(super) ops: Vec<Operation>,
+    pub(super) not_planned: Vec<NotPlanned>,
+    /// Changes of present securables, gathered from their drift and then from the rules'
+    /// fixes: (kind, lower-case name) -> securable.
+    pub(super) pending: BTreeMap<(SecurableKind, String), Slot<'a>>,
+    pub(super) left: Vec<LeftForPerson>,
+}
+
+/// One present securable's pending changes.
+pub(super) struct Slot<'a> {
+    /// As the declaration (else the snapshot's violation) spells it.
+    pub(super) full_name: String,
+    pub(super) decl: Option<&'a DeclaredSecurable>,
+    pub(super) p: Pending<'a>,
 }
 
 /// Per-securable accumulation of drifted fields.
 #[derive(Default)]
-struct Pending<'d> {
+pub(super) struct Pending<'d> {
     owner: Option<(Value, String)>,
     comment: Option<(Value, String)>,
     /// Column (`None` = the securable) -> key -> (precondition, target value).
-    set_tags: BTreeMap<Option<String>, BTreeMap<String, (Value, String)>>,
-    unset_tags: BTreeMap<Option<String>, BTreeMap<String, Value>>,
+    pub(super) set_tags: BTreeMap<Option<String>, BTreeMap<String, (Value, String)>>,
+    pub(super) unset_tags: BTreeMap<Option<String>, BTreeMap<String, Value>>,
     /// Principal -> its part of the permissions `PATCH`.
-    grants: BTreeMap<String, PendingGrant>,
+    pub(super) grants: BTreeMap<String, PendingGrant>,
     row_filter: Option<(Value, Value)>,
     /// Column -> (precondition, target, declared mask).
     masks: BTreeMap<String, (Value, Value, Option<&'d crate::declared::ColumnMask>)>,
+    /// Attribute -> the rules whose fixes its change carries.
+    pub(super) rules: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// One principal's pending grant change.
-struct PendingGrant {
+pub(super) struct PendingGrant {
     /// Privileges observed (the precondition).
-    have: Vec<String>,
+    pub(super) have: Vec<String>,
     /// Privileges after the change.
-    target: Vec<String>,
-    add: Vec<String>,
-    remove: Vec<String>,
+    pub(super) target: Vec<String>,
+    pub(super) add: Vec<String>,
+    pub(super) remove: Vec<String>,
 }
 
 fn set_of(v: &Value) -> Vec<String> {
@@ -216,7 +243,11 @@ fn taggable(kind: SecurableKind) -> bool {
 }
 
 impl<'a> Builder<'a> {
-    fn find(&self, kind: SecurableKind, full_name: &str) -> Option<&'a DeclaredSecurable> {
+    pub(super) fn find(
+        &self,
+        kind: SecurableKind,
+        full_name: &str,
+    ) -> Option<&'a DeclaredSecurable> {
         let s = &self.declared.securables;
         s.binary_search_by(|d| (d.kind, d.full_name.as_str()).cmp(&(kind, full_name)))
             .ok()
@@ -244,15 +275,10 @@ impl<'a> Builder<'a> {
 
     /// Ids of the creates an operation on `decl` needs first: the securable's own create,
     /// and the functions its filter and masks call when those are created too.
-    fn base_deps(&self, decl: &DeclaredSecurable) -> Vec<String> {
+    fn base_deps(&self, kind: SecurableKind, full_name: &str) -> Vec<String> {
         let mut deps = Vec::new();
-        if self.is_created(decl.kind, &decl.full_name) {
-            deps.push(Operation::id_of(
-                decl.kind,
-                &decl.full_name,
-                OpKind::Create,
-                None,
-            ));
+        if self.is_created(kind, full_name) {
+            deps.push(Operation::id_of(kind, full_name, OpKind::Create, None));
         }
         deps
     }
@@ -278,7 +304,8 @@ impl<'a> Builder<'a> {
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
-        decl: &DeclaredSecurable,
+        kind: SecurableKind,
+        full_name: &str,
         op: OpKind,
         column: Option<&str>,
         mut changes: Vec<AttributeChange>,
@@ -289,9 +316,9 @@ impl<'a> Builder<'a> {
         depends_on.sort();
         depends_on.dedup();
         self.ops.push(Operation {
-            id: Operation::id_of(decl.kind, &decl.full_name, op, column),
-            kind: decl.kind,
-            full_name: decl.full_name.clone(),
+            id: Operation::id_of(kind, full_name, op, column),
+            kind,
+            full_name: full_name.to_string(),
             op,
             column: column.map(str::to_string),
             changes,
@@ -350,15 +377,25 @@ impl<'a> Builder<'a> {
             attribute: FIELD_EXISTS.into(),
             precondition: Value::Bool(false),
             target: Value::Bool(true),
+            from_rules: Vec::new(),
         }];
         if let Some(c) = &decl.comment {
             changes.push(AttributeChange {
                 attribute: "comment".into(),
                 precondition: Value::Absent,
                 target: Value::text(c),
+                from_rules: Vec::new(),
             });
         }
-        self.push(decl, OpKind::Create, None, changes, deps, create);
+        self.push(
+            kind,
+            &decl.full_name,
+            OpKind::Create,
+            None,
+            changes,
+            deps,
+            create,
+        );
 
         // Everything the create request does not carry.
         let mut p = Pending::default();
@@ -400,7 +437,7 @@ impl<'a> Builder<'a> {
                 );
             }
         }
-        self.emit(decl, p);
+        self.emit(kind, &decl.full_name, Some(decl), p);
     }
 
     /// The drifted fields of one present securable.
@@ -527,7 +564,14 @@ impl<'a> Builder<'a> {
                 );
             }
         }
-        self.emit(decl, p);
+        self.pending.insert(
+            (kind, lower(&decl.full_name).into_owned()),
+            Slot {
+                full_name: decl.full_name.clone(),
+                decl: Some(decl),
+                p,
+            },
+        );
     }
 
     /// A drifted tag: set it to its declared value, unset an undeclared one, or say why a
@@ -562,9 +606,16 @@ impl<'a> Builder<'a> {
     }
 
     /// Turn one securable's pending changes into operations.
-    fn emit(&mut self, decl: &'a DeclaredSecurable, p: Pending<'_>) {
-        let (kind, name) = (decl.kind, decl.full_name.as_str());
-        let base = self.base_deps(decl);
+    pub(super) fn emit(
+        &mut self,
+        kind: SecurableKind,
+        name: &str,
+        decl: Option<&'a DeclaredSecurable>,
+        mut p: Pending<'_>,
+    ) {
+        let start = self.ops.len();
+        let rules = std::mem::take(&mut p.rules);
+        let base = self.base_deps(kind, name);
         let mut own_ids = Vec::new();
 
         if let Some((pre, target)) = p.comment
@@ -574,8 +625,9 @@ impl<'a> Builder<'a> {
                 attribute: "comment".into(),
                 precondition: pre,
                 target: Value::Text(target),
+                from_rules: Vec::new(),
             }];
-            self.push(decl, OpKind::SetComment, None, ch, base.clone(), req);
+            self.push(kind, name, OpKind::SetComment, None, ch, base.clone(), req);
             own_ids.push(self.last_id());
         }
 
@@ -587,6 +639,7 @@ impl<'a> Builder<'a> {
                     attribute: format!("grants.{principal}"),
                     precondition: Value::Set(g.have),
                     target: Value::Set(g.target),
+                    from_rules: Vec::new(),
                 });
                 req.push(GrantChange {
                     principal,
@@ -595,7 +648,15 @@ impl<'a> Builder<'a> {
                 });
             }
             let r = request::grants(kind, name, &req);
-            self.push(decl, OpKind::UpdateGrants, None, changes, base.clone(), r);
+            self.push(
+                kind,
+                name,
+                OpKind::UpdateGrants,
+                None,
+                changes,
+                base.clone(),
+                r,
+            );
             own_ids.push(self.last_id());
         }
 
@@ -610,12 +671,14 @@ impl<'a> Builder<'a> {
                     attribute: prefix(&col, k),
                     precondition: pre.clone(),
                     target: Value::text(v),
+                    from_rules: Vec::new(),
                 })
                 .collect();
             let pairs: Vec<(String, String)> = tags.into_iter().map(|(k, (_, v))| (k, v)).collect();
             let r = request::set_tags(kind, name, col.as_deref(), &pairs);
             self.push(
-                decl,
+                kind,
+                name,
                 OpKind::SetTags,
                 col.as_deref(),
                 changes,
@@ -631,12 +694,14 @@ impl<'a> Builder<'a> {
                     attribute: prefix(&col, k),
                     precondition: pre.clone(),
                     target: Value::Absent,
+                    from_rules: Vec::new(),
                 })
                 .collect();
             let keys: Vec<String> = keys.into_keys().collect();
             let r = request::unset_tags(kind, name, col.as_deref(), &keys);
             self.push(
-                decl,
+                kind,
+                name,
                 OpKind::UnsetTags,
                 col.as_deref(),
                 changes,
@@ -651,17 +716,18 @@ impl<'a> Builder<'a> {
                 attribute: "row_filter".into(),
                 precondition: pre,
                 target,
+                from_rules: Vec::new(),
             }];
-            match &decl.row_filter {
+            match decl.and_then(|d| d.row_filter.as_ref()) {
                 Some(f) => {
                     let mut deps = base.clone();
                     deps.extend(self.function_dep(&f.function));
                     let r = request::set_row_filter(name, f);
-                    self.push(decl, OpKind::SetRowFilter, None, ch, deps, r);
+                    self.push(kind, name, OpKind::SetRowFilter, None, ch, deps, r);
                 }
                 None => {
                     let r = request::drop_row_filter(name);
-                    self.push(decl, OpKind::DropRowFilter, None, ch, base.clone(), r);
+                    self.push(kind, name, OpKind::DropRowFilter, None, ch, base.clone(), r);
                 }
             }
             own_ids.push(self.last_id());
@@ -672,17 +738,26 @@ impl<'a> Builder<'a> {
                 attribute: format!("columns.{col}.mask"),
                 precondition: pre,
                 target,
+                from_rules: Vec::new(),
             }];
             match mask {
                 Some(m) => {
                     let mut deps = base.clone();
                     deps.extend(self.function_dep(&m.function));
                     let r = request::set_mask(name, &col, m);
-                    self.push(decl, OpKind::SetMask, Some(&col), ch, deps, r);
+                    self.push(kind, name, OpKind::SetMask, Some(&col), ch, deps, r);
                 }
                 None => {
                     let r = request::drop_mask(name, &col);
-                    self.push(decl, OpKind::DropMask, Some(&col), ch, base.clone(), r);
+                    self.push(
+                        kind,
+                        name,
+                        OpKind::DropMask,
+                        Some(&col),
+                        ch,
+                        base.clone(),
+                        r,
+                    );
                 }
             }
             own_ids.push(self.last_id());
@@ -694,11 +769,22 @@ impl<'a> Builder<'a> {
                 attribute: "owner".into(),
                 precondition: pre,
                 target: Value::text(&target),
+                from_rules: Vec::new(),
             }];
             let mut deps = base;
             deps.extend(own_ids);
             let r = request::owner(kind, name, &target);
-            self.push(decl, OpKind::SetOwner, None, ch, deps, r);
+            self.push(kind, name, OpKind::SetOwner, None, ch, deps, r);
+        }
+
+        if !rules.is_empty() {
+            for op in &mut self.ops[start..] {
+                for c in &mut op.changes {
+                    if let Some(r) = rules.get(&c.attribute) {
+                        c.from_rules = r.iter().cloned().collect();
+                    }
+                }
+            }
         }
     }
 

@@ -13,11 +13,15 @@ use crate::diff::Value;
 use crate::model::{SecurableKind, Timestamp};
 
 use super::{
-    AttributeChange, Cause, Method, NotPlanned, OpKind, Operation, Plan, Request, SnapshotSource,
+    AttributeChange, Cause, LeftCause, LeftForPerson, Method, NotPlanned, OpKind, Operation, Plan,
+    Request, SnapshotSource,
 };
 
 /// Version of the plan JSON and of the plan file's content. Readers refuse any other.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 added the policy rules' part: each change's `from_rules` and the plan's
+/// `left_for_person`.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 /// A plan, as printed in JSON and stored in a plan file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +39,8 @@ pub struct PlanDoc {
     pub summary: Option<SummaryDoc>,
     pub operations: Vec<OperationDoc>,
     pub not_planned: Vec<NotPlannedDoc>,
+    /// Policy rule violations no operation fixes.
+    pub left_for_person: Vec<LeftDoc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +62,9 @@ pub struct SummaryDoc {
     pub revoke: usize,
     pub unknown: usize,
     pub not_planned: usize,
+    /// Operations carrying a policy rule's fix.
+    pub from_rules: usize,
+    pub left_for_person: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +99,9 @@ pub struct ChangeDoc {
     pub before: Option<ValueDoc>,
     /// The target.
     pub after: Option<ValueDoc>,
+    /// The policy rules whose fix the change carries (left out when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from_rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +123,17 @@ pub struct NotPlannedDoc {
     pub kind: Option<String>,
     pub full_name: String,
     pub attribute: Option<String>,
+    pub cause: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeftDoc {
+    pub rule: String,
+    pub kind: String,
+    pub full_name: String,
+    pub field: String,
+    /// `no_fix` or `conflict`.
     pub cause: String,
     pub reason: String,
 }
@@ -165,6 +188,8 @@ impl PlanDoc {
                 revoke: s.revoke,
                 unknown: s.unknown,
                 not_planned: s.not_planned,
+                from_rules: s.from_rules,
+                left_for_person: s.left_for_person,
             }
         });
         PlanDoc {
@@ -200,6 +225,7 @@ impl PlanDoc {
                             attribute: c.attribute.clone(),
                             before: value_doc(&c.precondition),
                             after: value_doc(&c.target),
+                            from_rules: c.from_rules.clone(),
                         })
                         .collect(),
                     depends_on: o.depends_on.clone(),
@@ -228,6 +254,18 @@ impl PlanDoc {
                     attribute: n.attribute.clone(),
                     cause: n.cause.as_str().into(),
                     reason: n.reason.clone(),
+                })
+                .collect(),
+            left_for_person: plan
+                .left_for_person
+                .iter()
+                .map(|l| LeftDoc {
+                    rule: l.rule_id.clone(),
+                    kind: l.kind.as_str().into(),
+                    full_name: l.full_name.clone(),
+                    field: l.field.clone(),
+                    cause: l.cause.as_str().into(),
+                    reason: l.reason.clone(),
                 })
                 .collect(),
         }
@@ -277,6 +315,7 @@ impl PlanDoc {
                         attribute: c.attribute,
                         precondition: value_of(c.before),
                         target: value_of(c.after),
+                        from_rules: c.from_rules,
                     })
                     .collect(),
                 depends_on: o.depends_on,
@@ -291,6 +330,17 @@ impl PlanDoc {
                 attribute: n.attribute,
                 cause: Cause::parse(&n.cause).ok_or_else(|| unknown("cause", &n.cause))?,
                 reason: n.reason,
+            });
+        }
+        let mut left_for_person = Vec::with_capacity(self.left_for_person.len());
+        for l in self.left_for_person {
+            left_for_person.push(LeftForPerson {
+                rule_id: l.rule,
+                kind: kind(&l.kind)?,
+                full_name: l.full_name,
+                field: l.field,
+                cause: LeftCause::parse(&l.cause).ok_or_else(|| unknown("cause", &l.cause))?,
+                reason: l.reason,
             });
         }
         Ok(Plan {
@@ -309,6 +359,7 @@ impl PlanDoc {
             brickkit_version: self.brickkit_version,
             operations,
             not_planned,
+            left_for_person,
         })
     }
 }

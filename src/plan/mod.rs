@@ -9,6 +9,12 @@
 //! unknown (under a collection issue), ignored or undeclared — those are listed in
 //! [`Plan::not_planned`] with the reason. brickkit never drops a securable.
 //!
+//! Policy rule violations (the report's `violations`) with one unambiguous fix — a required
+//! tag's default or single allowed value, a forbidden grant to revoke — are planned too, on
+//! declared and undeclared securables alike, each change naming its rule
+//! ([`AttributeChange::from_rules`]); every other violation, and every one whose fix the
+//! declared tree contradicts (the tree wins), is in [`Plan::left_for_person`].
+//!
 //! Pure and synchronous: no IO, no clock, no environment. Secrets never enter a plan:
 //! connection options keep their `${env:VAR}` references, resolved only at apply time.
 //! Domain types here do not derive serde; `doc` holds the mirror the JSON output and the
@@ -17,6 +23,7 @@
 mod build;
 pub mod doc;
 pub mod file;
+mod fix;
 pub mod render;
 pub mod request;
 #[cfg(test)]
@@ -68,6 +75,9 @@ pub struct Plan {
     pub operations: Vec<Operation>,
     /// What the plan leaves alone, and why; sorted by (kind, name, attribute).
     pub not_planned: Vec<NotPlanned>,
+    /// Policy rule violations no operation fixes, for a person to decide; sorted by (rule,
+    /// kind, name, field).
+    pub left_for_person: Vec<LeftForPerson>,
 }
 
 /// What an operation does.
@@ -172,6 +182,9 @@ pub struct AttributeChange {
     pub precondition: Value,
     /// The value after the operation.
     pub target: Value,
+    /// Ids of the policy rules whose fix this change carries, sorted (empty: the declared
+    /// tree's change alone).
+    pub from_rules: Vec<String>,
 }
 
 /// HTTP method of a REST request.
@@ -231,6 +244,18 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The policy rules whose fixes the operation carries, sorted, once each.
+    pub fn rules(&self) -> Vec<&str> {
+        let mut r: Vec<&str> = self
+            .changes
+            .iter()
+            .flat_map(|c| c.from_rules.iter().map(String::as_str))
+            .collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    }
+
     /// The stable id of an operation.
     pub fn id_of(kind: SecurableKind, full_name: &str, op: OpKind, column: Option<&str>) -> String {
         match column {
@@ -314,6 +339,45 @@ pub struct NotPlanned {
     pub reason: String,
 }
 
+/// Why a rule violation is left for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LeftCause {
+    /// The rule has no single fix a plan can make (a mask, a row filter, a name, an owner,
+    /// a tag with several allowed values and no default).
+    NoFix,
+    /// The declared tree (or another rule) wants something else for the same attribute: the
+    /// tree wins, a person reconciles them.
+    Conflict,
+}
+
+impl LeftCause {
+    pub const ALL: [LeftCause; 2] = [LeftCause::NoFix, LeftCause::Conflict];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeftCause::NoFix => "no_fix",
+            LeftCause::Conflict => "conflict",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LeftCause> {
+        LeftCause::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// A policy rule violation the plan does not fix.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LeftForPerson {
+    pub rule_id: String,
+    pub kind: SecurableKind,
+    pub full_name: String,
+    /// The violation's field (`columns.email.mask`, `owner`, `tags.data_owner`, ...).
+    pub field: String,
+    pub cause: LeftCause,
+    /// Why, and what a person would do.
+    pub reason: String,
+}
+
 /// Counts for the summary line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PlanSummary {
@@ -324,6 +388,10 @@ pub struct PlanSummary {
     pub unknown: usize,
     /// Everything not planned, unknown included.
     pub not_planned: usize,
+    /// Operations carrying a policy rule's fix.
+    pub from_rules: usize,
+    /// Rule violations left for a person.
+    pub left_for_person: usize,
 }
 
 impl Plan {
@@ -336,9 +404,13 @@ impl Plan {
                 .iter()
                 .filter(|n| n.cause == Cause::Unknown)
                 .count(),
+            left_for_person: self.left_for_person.len(),
             ..PlanSummary::default()
         };
         for op in &self.operations {
+            if op.changes.iter().any(|c| !c.from_rules.is_empty()) {
+                s.from_rules += 1;
+            }
             match op.effect() {
                 Effect::Create => s.create += 1,
                 Effect::Change => s.change += 1,

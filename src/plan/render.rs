@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use super::doc::{PlanDoc, grant_mode_str};
-use super::{NotPlanned, Operation, Plan, Request};
+use super::{LeftForPerson, NotPlanned, Operation, Plan, Request};
 
 /// Output formats of a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,13 +27,38 @@ pub fn render(plan: &Plan, format: Format, out: &mut dyn Write) -> io::Result<()
     }
 }
 
-/// `Plan: 3 to create, 12 to change, 4 to revoke; 2 unknown not planned`.
+/// `Plan: 3 to create, 12 to change, 4 to revoke; 2 unknown not planned`, then — only when
+/// there are — `; 2 carrying rule fixes; 5 rule violations left for a person`.
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
-    format!(
+    let mut line = format!(
         "Plan: {} to create, {} to change, {} to revoke; {} unknown not planned",
         s.create, s.change, s.revoke, s.unknown
-    )
+    );
+    if s.from_rules > 0 {
+        line.push_str(&format!("; {} carrying rule fixes", s.from_rules));
+    }
+    if s.left_for_person > 0 {
+        line.push_str(&format!(
+            "; {} rule violation{} left for a person",
+            s.left_for_person,
+            if s.left_for_person == 1 { "" } else { "s" }
+        ));
+    }
+    line
+}
+
+/// ` (rule a)` / ` (rules a, b)`; empty for the tree's own change.
+fn rules_note(rules: &[String]) -> String {
+    match rules {
+        [] => String::new(),
+        [one] => format!(" (rule {one})"),
+        many => format!(" (rules {})", many.join(", ")),
+    }
+}
+
+fn left_target(l: &LeftForPerson) -> String {
+    format!("{} {} {}", l.kind, l.full_name, l.field)
 }
 
 fn securable(op: &Operation) -> String {
@@ -113,8 +138,11 @@ pub fn text(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         for c in &op.changes {
             writeln!(
                 out,
-                "    {}: {} → {}",
-                c.attribute, c.precondition, c.target
+                "    {}: {} → {}{}",
+                c.attribute,
+                c.precondition,
+                c.target,
+                rules_note(&c.from_rules)
             )?;
         }
         for r in &op.requests {
@@ -136,6 +164,24 @@ pub fn text(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 not_planned_target(n),
                 n.cause.as_str(),
                 n.reason
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !plan.left_for_person.is_empty() {
+        writeln!(
+            out,
+            "LEFT FOR A PERSON ({}): rule violations no operation fixes",
+            plan.left_for_person.len()
+        )?;
+        for l in &plan.left_for_person {
+            writeln!(
+                out,
+                "  {}: rule {}: {}: {}",
+                left_target(l),
+                l.rule_id,
+                l.cause.as_str(),
+                l.reason
             )?;
         }
         writeln!(out)?;
@@ -195,10 +241,11 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .map(|c| {
                     format!(
-                        "{}: {} → {}",
+                        "{}: {} → {}{}",
                         code(&c.attribute),
                         code(&c.precondition.to_string()),
-                        code(&c.target.to_string())
+                        code(&c.target.to_string()),
+                        cell(&rules_note(&c.from_rules))
                     )
                 })
                 .collect();
@@ -239,6 +286,29 @@ pub fn markdown(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 code(&not_planned_target(n)),
                 n.cause.as_str(),
                 cell(&n.reason)
+            )?;
+        }
+    }
+    if !plan.left_for_person.is_empty() {
+        if !plan.not_planned.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "#### Left for a person ({})",
+            plan.left_for_person.len()
+        )?;
+        writeln!(out)?;
+        writeln!(out, "| Rule | Securable | Cause | Reason |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for l in &plan.left_for_person {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                code(&l.rule_id),
+                code(&left_target(l)),
+                l.cause.as_str(),
+                cell(&l.reason)
             )?;
         }
     }

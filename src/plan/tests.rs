@@ -5,12 +5,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::declared::{
-    ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, GrantMode, Policy, RowFilter,
+    ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, GrantMode, Policy, PolicyRule,
+    RowFilter, RuleCheck, RuleScope,
 };
 use crate::diff::{self, DiffOptions, Value};
 use crate::drift::IgnoreRules;
-use crate::model::PolicyArg;
 use crate::model::SecurableKind as K;
+use crate::model::{PolicyArg, Severity};
 use crate::state::{
     CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, Snapshot,
     TagRow,
@@ -18,7 +19,7 @@ use crate::state::{
 
 use super::file::{self, FileError};
 use super::render::{self, Format};
-use super::{Cause, Effect, OpKind, Operation, Plan, PlanOptions, Request, plan};
+use super::{Cause, Effect, LeftCause, OpKind, Operation, Plan, PlanOptions, Request, plan};
 
 fn decl(kind: K, name: &str) -> DeclaredSecurable {
     DeclaredSecurable {
@@ -759,4 +760,306 @@ fn the_plan_file_round_trips_and_refuses_damage() {
         render::render(&file::decode(&bytes).unwrap(), f, &mut y).unwrap();
         assert_eq!(x, y);
     }
+}
+
+fn rule(id: &str, kinds: &[K], check: RuleCheck) -> PolicyRule {
+    PolicyRule {
+        id: id.into(),
+        message: format!("the {id} rule"),
+        severity: Severity::Warning,
+        scope: RuleScope {
+            kinds: kinds.to_vec(),
+            ..RuleScope::default()
+        },
+        check,
+        origin: None,
+    }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// A tree and a snapshot where policy rules have fixes, conflicts with the tree, and
+/// violations with no fix.
+fn rules_case() -> (DeclaredState, Snapshot) {
+    let mut schema = decl(K::Schema, "c.s");
+    schema.create = false;
+    schema.tags.insert("x".into(), "1".into());
+    let mut t = decl(K::Table, "c.s.decl");
+    t.create = false;
+    t.tags.insert("tier".into(), "platinum".into());
+    t.tags.insert("owner_team".into(), "t1".into());
+    t.grants = Some(BTreeMap::from([(
+        "account users".to_string(),
+        BTreeSet::from(["MODIFY".to_string()]),
+    )]));
+    let mut d = state(vec![decl(K::Catalog, "c"), schema, t]);
+    d.policy.rules = vec![
+        rule(
+            "col-class",
+            &[K::Table],
+            RuleCheck::RequiredTag {
+                key: "class".into(),
+                allowed: Some(strings(&["internal"])),
+                default: None,
+                on_columns: true,
+            },
+        ),
+        rule(
+            "env",
+            &[K::Schema],
+            RuleCheck::RequiredTag {
+                key: "env".into(),
+                allowed: Some(strings(&["dev"])),
+                default: None,
+                on_columns: false,
+            },
+        ),
+        rule(
+            "no-modify",
+            &[],
+            RuleCheck::ForbiddenGrant {
+                principals: strings(&["account users"]),
+                privileges: strings(&["MODIFY", "ALL_PRIVILEGES"]),
+                users: false,
+            },
+        ),
+        rule(
+            "owner-team",
+            &[K::Table],
+            RuleCheck::RequiredTag {
+                key: "owner_team".into(),
+                allowed: None,
+                default: None,
+                on_columns: false,
+            },
+        ),
+        rule(
+            "pii-masked",
+            &[K::Table],
+            RuleCheck::Protection {
+                column_tags: BTreeMap::from([("pii".to_string(), Some("true".to_string()))]),
+                require_mask: true,
+                require_row_filter: false,
+                allowed_tables: Vec::new(),
+            },
+        ),
+        rule(
+            "tier",
+            &[K::Table],
+            RuleCheck::RequiredTag {
+                key: "tier".into(),
+                allowed: Some(strings(&["bronze", "gold"])),
+                default: Some("bronze".into()),
+                on_columns: false,
+            },
+        ),
+    ];
+    let mut s = snapshot(vec![
+        row(K::Catalog, "c"),
+        row(K::Schema, "c.s"),
+        row(K::Table, "c.s.decl"),
+        row(K::Table, "c.s.und"),
+    ]);
+    s.tags.push(tag(K::Schema, "c.s", None, "x", "0"));
+    s.tags
+        .push(tag(K::Table, "c.s.decl", None, "tier", "platinum"));
+    s.tags
+        .push(tag(K::Table, "c.s.decl", None, "owner_team", "t1"));
+    s.tags
+        .push(tag(K::Table, "c.s.und", None, "tier", "platinum"));
+    s.tags
+        .push(tag(K::Table, "c.s.und", Some("email"), "pii", "true"));
+    for (i, c) in ["email", "id"].into_iter().enumerate() {
+        s.columns.push(ColumnRow {
+            table_full_name: "c.s.und".into(),
+            name: c.into(),
+            position: i as i32,
+            type_text: "string".into(),
+            nullable: true,
+            ..ColumnRow::default()
+        });
+    }
+    for (p, privs) in [
+        ("account users", &["SELECT", "MODIFY", "ALL PRIVILEGES"][..]),
+        ("analysts", &["MODIFY"][..]),
+    ] {
+        for x in privs {
+            s.grants.push(grant(K::Table, "c.s.und", p, x));
+        }
+    }
+    for x in ["MODIFY", "SELECT"] {
+        s.grants
+            .push(grant(K::Table, "c.s.decl", "account users", x));
+    }
+    (d, s)
+}
+
+#[test]
+fn rule_fixes_are_planned_marked_with_their_rule_and_the_rest_left_for_a_person() {
+    let (d, s) = rules_case();
+    let p = run(&d, &s);
+    let from = |id: &str, attr: &str| -> Vec<String> {
+        op(&p, id)
+            .changes
+            .iter()
+            .find(|c| c.attribute == attr)
+            .unwrap_or_else(|| panic!("{attr} not in {id}"))
+            .from_rules
+            .clone()
+    };
+
+    // A forbidden grant: exactly the matching privileges are revoked, the others kept; a
+    // principal the rule does not name is left alone.
+    let g = op(&p, "table:c.s.und:update_grants");
+    assert_eq!(g.changes.len(), 1);
+    assert_eq!(
+        (&g.changes[0].precondition, &g.changes[0].target),
+        (
+            &Value::Set(strings(&["ALL_PRIVILEGES", "MODIFY", "SELECT"])),
+            &Value::Set(strings(&["SELECT"]))
+        )
+    );
+    assert_eq!(
+        from("table:c.s.und:update_grants", "grants.account users"),
+        ["no-modify"]
+    );
+    assert_eq!(
+        rest(g),
+        (
+            "PATCH",
+            "/api/2.1/unity-catalog/permissions/table/c.s.und",
+            r#"{"changes":[{"principal":"account users","remove":["ALL_PRIVILEGES","MODIFY"]}]}"#
+        )
+    );
+    assert_eq!(g.effect(), Effect::Revoke);
+
+    // A required tag's default replaces a value it does not allow, on an undeclared table.
+    let t = op(&p, "table:c.s.und:set_tags");
+    assert_eq!(
+        sql(t),
+        "ALTER TABLE `c`.`s`.`und` SET TAGS ('tier' = 'bronze')"
+    );
+    assert_eq!(t.changes[0].precondition, Value::text("platinum"));
+    assert_eq!(from("table:c.s.und:set_tags", "tags.tier"), ["tier"]);
+
+    // A single allowed value, on every column.
+    for c in ["email", "id"] {
+        let id = format!("table:c.s.und:set_tags:{c}");
+        assert_eq!(
+            sql(op(&p, &id)),
+            format!("ALTER TABLE `c`.`s`.`und` ALTER COLUMN `{c}` SET TAGS ('class' = 'internal')")
+        );
+        assert_eq!(from(&id, &format!("columns.{c}.tags.class")), ["col-class"]);
+    }
+
+    // A rule's fix joins the tree's change on the same securable: one SET TAGS.
+    let st = op(&p, "schema:c.s:set_tags");
+    assert_eq!(
+        sql(st),
+        "ALTER SCHEMA `c`.`s` SET TAGS ('env' = 'dev', 'x' = '1')"
+    );
+    assert_eq!(from("schema:c.s:set_tags", "tags.env"), ["env"]);
+    assert!(from("schema:c.s:set_tags", "tags.x").is_empty());
+
+    // The tree wins: it declares MODIFY for account users and tier = platinum on `decl`;
+    // its own change (revoking SELECT) carries no rule.
+    let dg = op(&p, "table:c.s.decl:update_grants");
+    assert_eq!(dg.changes[0].target, Value::Set(strings(&["MODIFY"])));
+    assert!(dg.changes[0].from_rules.is_empty());
+    assert!(!ids(&p).contains(&"table:c.s.decl:set_tags"));
+
+    let left: Vec<(&str, &str, &str, LeftCause)> = p
+        .left_for_person
+        .iter()
+        .map(|l| {
+            (
+                l.rule_id.as_str(),
+                l.full_name.as_str(),
+                l.field.as_str(),
+                l.cause,
+            )
+        })
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (
+                "no-modify",
+                "c.s.decl",
+                "grants.account users",
+                LeftCause::Conflict
+            ),
+            ("owner-team", "c.s.und", "tags.owner_team", LeftCause::NoFix),
+            (
+                "pii-masked",
+                "c.s.und",
+                "columns.email.mask",
+                LeftCause::NoFix
+            ),
+            ("tier", "c.s.decl", "tags.tier", LeftCause::Conflict),
+        ]
+    );
+    assert!(
+        p.left_for_person[0].reason.contains("the tree wins"),
+        "{:?}",
+        p.left_for_person[0]
+    );
+    assert!(p.left_for_person[2].reason.contains("mask"));
+
+    // No attribute is touched by two operations.
+    let mut seen = BTreeSet::new();
+    for o in &p.operations {
+        for c in &o.changes {
+            assert!(
+                seen.insert((o.full_name.clone(), c.attribute.clone())),
+                "{} twice",
+                c.attribute
+            );
+        }
+    }
+    let sum = p.summary();
+    assert_eq!((sum.from_rules, sum.left_for_person), (5, 4));
+    assert!(render_text(&p).ends_with(
+        "Plan: 0 to create, 4 to change, 2 to revoke; 0 unknown not planned; 5 carrying rule fixes; 4 rule violations left for a person\n"
+    ), "{}", render_text(&p));
+
+    // The plan file keeps all of it; rendering a read-back plan prints the same bytes.
+    let bytes = file::encode(&p).unwrap();
+    let back = file::decode(&bytes).unwrap();
+    assert_eq!(back, p);
+    for f in [Format::Text, Format::Json, Format::Markdown] {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        render::render(&p, f, &mut a).unwrap();
+        render::render(&back, f, &mut b).unwrap();
+        assert_eq!(a, b);
+    }
+    assert_eq!(
+        file::encode(&back).unwrap(),
+        bytes,
+        "the digest is deterministic"
+    );
+}
+
+#[test]
+fn an_undeclared_securables_rule_fix_follows_ignore_rules() {
+    let (d, s) = rules_case();
+    let opts = PlanOptions {
+        ignore: IgnoreRules::from_specs(&[], &["table:c.s.und".to_string()]).unwrap(),
+        ..PlanOptions::default()
+    };
+    let p = run_with(&d, &s, &opts);
+    assert!(
+        p.operations.iter().all(|o| o.full_name != "c.s.und"),
+        "{:?}",
+        ids(&p)
+    );
+    assert!(p.left_for_person.iter().all(|l| l.full_name != "c.s.und"));
+}
+
+fn render_text(p: &Plan) -> String {
+    let mut out = Vec::new();
+    render::render(p, Format::Text, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
 }

@@ -799,3 +799,204 @@ fn without_a_warehouse_statements_are_refused_and_a_dry_run_reads_tags_over_rest
         "{paths:?}"
     );
 }
+
+/// A tree whose conventions carry policy rules with and without a fix (issue 15 item 4).
+fn rules_tree(dir: &Path) -> std::path::PathBuf {
+    let root = dir.join("tree");
+    std::fs::create_dir_all(root.join("conventions")).unwrap();
+    std::fs::write(
+        root.join("brickkit.yaml"),
+        "project: rulefix\ndefault_environment: dev\nenvironments:\n  dev: {warehouse_id: \"W\"}\nconventions: [conventions/rules.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("catalogs.yaml"),
+        "catalogs:\n  - name: rc\n    schemas:\n      - name: s\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("conventions/rules.yaml"),
+        r#"convention: rulefix
+rules:
+  - id: no-account-users-writes
+    message: nobody writes through account users
+    severity: critical
+    forbidden_grant: {principals: ["account users"], privileges: [MODIFY]}
+  - id: tables-have-a-tier
+    message: every table has a tier
+    scope: {kinds: [table]}
+    required_tag: {key: tier, allowed: [bronze, silver, gold], default: bronze}
+  - id: pii-is-masked
+    message: pii columns are masked
+    severity: critical
+    scope: {kinds: [table]}
+    protection: {column_tags: {pii: "true"}, require_mask: true}
+"#,
+    )
+    .unwrap();
+    root
+}
+
+/// `drift <verb> <tree> --snapshot <fresh collection of h> --format json`: code and JSON.
+fn rules_json(
+    h: &ucsim::Handle,
+    dir: &Path,
+    tree: &Path,
+    verb: &str,
+    extra: &[&str],
+) -> (i32, Value) {
+    let (run, _) = collect(h, dir, &[]);
+    let snap = run.path.unwrap();
+    let mut args = vec![
+        "drift",
+        verb,
+        tree.to_str().unwrap(),
+        "--env",
+        "dev",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-history",
+    ];
+    args.extend_from_slice(extra);
+    let r = brickkit_with(&args, &[]);
+    assert!(
+        r.code == 0 || r.code == 1,
+        "{verb}: {}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    (r.code, json_of(&r))
+}
+
+#[test]
+fn rule_fixes_are_planned_and_applied_and_a_missing_mask_is_left_for_a_person() {
+    let h = ucsim::Server::start(ucsim::Config {
+        tokens: vec![TOKEN.into()],
+        seed_json: Some(serde_json::json!({
+            "format_version": 1,
+            "principals": {"groups": [{"display_name": "analysts"}]},
+            "catalogs": [{
+                "name": "rc", "owner": "analysts",
+                "schemas": [{
+                    "name": "s", "owner": "analysts",
+                    "tables": [{
+                        "name": "t", "table_type": "MANAGED", "data_source_format": "DELTA",
+                        "owner": "analysts",
+                        "columns": [
+                            {"name": "email", "type_text": "string", "tags": {"pii": "true"}},
+                            {"name": "id", "type_text": "int"}
+                        ],
+                        "grants": {"account users": ["SELECT", "MODIFY"], "analysts": ["MODIFY"]}
+                    }]
+                }]
+            }]
+        })),
+        ..ucsim::Config::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tree = rules_tree(dir.path());
+    let file = dir.path().join("rules.bkplan");
+    let (_, before) = rules_json(&h, dir.path(), &tree, "detect", &[]);
+    let rules_of = |r: &Value| -> Vec<String> {
+        let mut v: Vec<String> = r["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} {}",
+                    v["rule"].as_str().unwrap(),
+                    v["field"].as_str().unwrap()
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        rules_of(&before),
+        [
+            "no-account-users-writes grants.account users",
+            "pii-is-masked columns.email.mask",
+            "tables-have-a-tier tags.tier",
+        ]
+    );
+
+    let (code, plan) = rules_json(
+        &h,
+        dir.path(),
+        &tree,
+        "plan",
+        &["--out", file.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{plan:#}");
+    let ops = plan["operations"].as_array().unwrap();
+    assert_eq!(ops.len(), 2, "{plan:#}");
+    let grants = ops
+        .iter()
+        .find(|o| o["operation"] == "update_grants")
+        .unwrap();
+    assert_eq!(grants["full_name"], "rc.s.t");
+    assert_eq!(
+        grants["changes"],
+        serde_json::json!([{
+            "attribute": "grants.account users",
+            "before": ["MODIFY", "SELECT"],
+            "after": ["SELECT"],
+            "from_rules": ["no-account-users-writes"]
+        }])
+    );
+    let tags = ops.iter().find(|o| o["operation"] == "set_tags").unwrap();
+    assert_eq!(tags["changes"][0]["after"], "bronze");
+    assert_eq!(
+        tags["changes"][0]["from_rules"],
+        serde_json::json!(["tables-have-a-tier"])
+    );
+    let left = plan["left_for_person"].as_array().unwrap();
+    assert_eq!(left.len(), 1, "{plan:#}");
+    assert_eq!(left[0]["rule"], "pii-is-masked");
+    assert_eq!(left[0]["field"], "columns.email.mask");
+    assert_eq!(left[0]["cause"], "no_fix");
+
+    let r = apply(
+        &h,
+        &[
+            "--plan",
+            file.to_str().unwrap(),
+            "--auto-approve",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["outcome"], "succeeded");
+    assert_eq!(v["summary"]["applied"], 2);
+    assert_eq!(v["residual"], serde_json::json!([]));
+
+    // Re-detected: the fixed violations are gone, the missing mask stays, and a new plan
+    // has nothing to do but still leaves it for a person. analysts keep MODIFY.
+    let (_, after) = rules_json(&h, dir.path(), &tree, "detect", &[]);
+    assert_eq!(rules_of(&after), ["pii-is-masked columns.email.mask"]);
+    let (_, again) = rules_json(&h, dir.path(), &tree, "plan", &[]);
+    assert_eq!(again["operations"], serde_json::json!([]));
+    assert_eq!(again["left_for_person"].as_array().unwrap().len(), 1);
+    let perms = call(
+        &h,
+        "GET",
+        "/api/2.1/unity-catalog/permissions/table/rc.s.t",
+        Value::Null,
+    );
+    let analysts = perms["privilege_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["principal"] == "analysts")
+        .unwrap()
+        .clone();
+    assert_eq!(analysts["privileges"], serde_json::json!(["MODIFY"]));
+}

@@ -40,6 +40,7 @@ pub fn op(
                 attribute: a.to_string(),
                 precondition: p,
                 target: t,
+                from_rules: Vec::new(),
             })
             .collect(),
         depends_on: Vec::new(),
@@ -84,6 +85,7 @@ pub fn plan(ops: Vec<Operation>) -> Plan {
         brickkit_version: "0.1.0".into(),
         operations: ops,
         not_planned: Vec::new(),
+        left_for_person: Vec::new(),
     }
 }
 

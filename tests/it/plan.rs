@@ -7,13 +7,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use brickkit::declared::{
-    ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, Policy, RowFilter,
+    ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, Policy, PolicyRule, RowFilter,
+    RuleCheck, RuleScope,
 };
 use brickkit::diff::{self, DiffOptions};
-use brickkit::model::PolicyArg;
 use brickkit::model::SecurableKind as K;
+use brickkit::model::{PolicyArg, Severity};
 use brickkit::plan::{self, OpKind, Operation, PlanOptions, Request};
-use brickkit::state::{ColumnMaskRow, ColumnRow, RowFilterRow, SecurableRow, Snapshot, TagRow};
+use brickkit::state::{
+    ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, Snapshot, TagRow,
+};
 use proptest::prelude::*;
 use ucsim::sql::parse::{Arg, Cmd, SqlKind, parse, string_literal};
 
@@ -655,7 +658,9 @@ fn the_plan_json_is_documented_by_its_structure() {
     args.extend(["--format", "json"]);
     let (_, out, _) = crate::support::brickkit(&args);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
+    assert!(v["left_for_person"].is_array());
+    assert!(v["summary"]["left_for_person"].is_u64());
     let ops = v["operations"].as_array().unwrap();
     assert_eq!(
         v["summary"]["operations"].as_u64().unwrap() as usize,
@@ -755,4 +760,200 @@ fn live_plan_collects_the_declared_scope_first_and_leaves_the_unknown_alone() {
             .any(|w| w == TOKEN.as_bytes())
     );
     assert_eq!(std::fs::read_dir(&snaps).unwrap().count(), 1);
+}
+
+// ------------------------------------------------------------------ policy rule fixes (golden)
+
+fn rc_state(mut securables: Vec<DeclaredSecurable>) -> DeclaredState {
+    securables.sort_by(|a, b| (a.kind, &a.full_name).cmp(&(b.kind, &b.full_name)));
+    DeclaredState {
+        project: "p".into(),
+        environment: "dev".into(),
+        securables,
+        policy: Policy::default(),
+        ignore: Vec::new(),
+    }
+}
+
+fn rc_snapshot(securables: Vec<SecurableRow>) -> Snapshot {
+    let mut s = Snapshot {
+        securables,
+        ..Snapshot::default()
+    };
+    s.manifest.snapshot_id = "20261201T000000000Z-00000001".into();
+    s.manifest.lineage = "lin".into();
+    s.manifest.scope = vec!["*".into()];
+    s
+}
+
+fn rc_tag(kind: K, name: &str, column: Option<&str>, k: &str, v: &str) -> TagRow {
+    TagRow {
+        securable_kind: Some(kind),
+        securable_full_name: name.into(),
+        column_name: column.map(str::to_string),
+        key: k.into(),
+        value: v.into(),
+    }
+}
+
+fn rc_grant(kind: K, name: &str, p: &str, privilege: &str) -> GrantRow {
+    GrantRow {
+        securable_kind: Some(kind),
+        securable_full_name: name.into(),
+        principal: p.into(),
+        privilege: privilege.into(),
+    }
+}
+
+/// The same case as the planner's unit test `rule_fixes_are_planned_marked_with_their_rule_...`:
+/// rule fixes on declared and undeclared securables, conflicts with the tree, no-fix violations.
+fn rc_rule(id: &str, kinds: &[K], check: RuleCheck) -> PolicyRule {
+    PolicyRule {
+        id: id.into(),
+        message: format!("the {id} rule"),
+        severity: Severity::Warning,
+        scope: RuleScope {
+            kinds: kinds.to_vec(),
+            ..RuleScope::default()
+        },
+        check,
+        origin: None,
+    }
+}
+
+fn rc_strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// A tree and a snapshot where policy rules have fixes, conflicts with the tree, and
+/// violations with no fix.
+fn rc_case() -> (DeclaredState, Snapshot) {
+    let mut schema = decl(K::Schema, "c.s");
+    schema.create = false;
+    schema.tags.insert("x".into(), "1".into());
+    let mut t = decl(K::Table, "c.s.decl");
+    t.create = false;
+    t.tags.insert("tier".into(), "platinum".into());
+    t.tags.insert("owner_team".into(), "t1".into());
+    t.grants = Some(BTreeMap::from([(
+        "account users".to_string(),
+        BTreeSet::from(["MODIFY".to_string()]),
+    )]));
+    let mut d = rc_state(vec![decl(K::Catalog, "c"), schema, t]);
+    d.policy.rules = vec![
+        rc_rule(
+            "col-class",
+            &[K::Table],
+            RuleCheck::RequiredTag {
+                key: "class".into(),
+                allowed: Some(rc_strings(&["internal"])),
+                default: None,
+                on_columns: true,
+            },
+        ),
+        rc_rule(
+            "env",
+            &[K::Schema],
+            RuleCheck::RequiredTag {
+                key: "env".into(),
+                allowed: Some(rc_strings(&["dev"])),
+                default: None,
+                on_columns: false,
+            },
+        ),
+        rc_rule(
+            "no-modify",
+            &[],
+            RuleCheck::ForbiddenGrant {
+                principals: rc_strings(&["account users"]),
+                privileges: rc_strings(&["MODIFY", "ALL_PRIVILEGES"]),
+                users: false,
+            },
+        ),
+        rc_rule(
+            "owner-team",
+            &[K::Table],
+            RuleCheck::RequiredTag {
+                key: "owner_team".into(),
+                allowed: None,
+                default: None,
+                on_columns: false,
+            },
+        ),
+        rc_rule(
+            "pii-masked",
+            &[K::Table],
+            RuleCheck::Protection {
+                column_tags: BTreeMap::from([("pii".to_string(), Some("true".to_string()))]),
+                require_mask: true,
+                require_row_filter: false,
+                allowed_tables: Vec::new(),
+            },
+        ),
+        rc_rule(
+            "tier",
+            &[K::Table],
+            RuleCheck::RequiredTag {
+                key: "tier".into(),
+                allowed: Some(rc_strings(&["bronze", "gold"])),
+                default: Some("bronze".into()),
+                on_columns: false,
+            },
+        ),
+    ];
+    let mut s = rc_snapshot(vec![
+        row(K::Catalog, "c"),
+        row(K::Schema, "c.s"),
+        row(K::Table, "c.s.decl"),
+        row(K::Table, "c.s.und"),
+    ]);
+    s.tags.push(rc_tag(K::Schema, "c.s", None, "x", "0"));
+    s.tags
+        .push(rc_tag(K::Table, "c.s.decl", None, "tier", "platinum"));
+    s.tags
+        .push(rc_tag(K::Table, "c.s.decl", None, "owner_team", "t1"));
+    s.tags
+        .push(rc_tag(K::Table, "c.s.und", None, "tier", "platinum"));
+    s.tags
+        .push(rc_tag(K::Table, "c.s.und", Some("email"), "pii", "true"));
+    for (i, c) in ["email", "id"].into_iter().enumerate() {
+        s.columns.push(ColumnRow {
+            table_full_name: "c.s.und".into(),
+            name: c.into(),
+            position: i as i32,
+            type_text: "string".into(),
+            nullable: true,
+            ..ColumnRow::default()
+        });
+    }
+    for (p, privs) in [
+        ("account users", &["SELECT", "MODIFY", "ALL PRIVILEGES"][..]),
+        ("analysts", &["MODIFY"][..]),
+    ] {
+        for x in privs {
+            s.grants.push(rc_grant(K::Table, "c.s.und", p, x));
+        }
+    }
+    for x in ["MODIFY", "SELECT"] {
+        s.grants
+            .push(rc_grant(K::Table, "c.s.decl", "account users", x));
+    }
+    (d, s)
+}
+
+#[test]
+fn a_plan_with_rule_fixes_matches_its_goldens_in_every_format() {
+    let (d, mut s) = rc_case();
+    s.sort();
+    let diffs = diff::diff(&d, &s, &DiffOptions::default());
+    let p = plan::plan(&d, &s, &diffs, &PlanOptions::default());
+    for (f, name) in [
+        (plan::render::Format::Text, "rules.txt"),
+        (plan::render::Format::Json, "rules.json"),
+        (plan::render::Format::Markdown, "rules.md"),
+    ] {
+        let mut out = Vec::new();
+        plan::render::render(&p, f, &mut out).unwrap();
+        crate::drift::check_golden(&golden(name), &String::from_utf8(out).unwrap());
+    }
 }

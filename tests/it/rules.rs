@@ -55,6 +55,7 @@ fn required(key: &str, allowed: Option<&[&str]>, on_columns: bool) -> RuleCheck 
     RuleCheck::RequiredTag {
         key: key.into(),
         allowed: allowed.map(strings),
+        default: None,
         on_columns,
     }
 }

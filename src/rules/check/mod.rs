@@ -74,6 +74,7 @@ impl Check {
                 key,
                 allowed,
                 on_columns,
+                ..
             } => Check::RequiredTag(required_tag::RequiredTag::new(
                 key,
                 allowed.as_deref(),
