@@ -37,20 +37,6 @@ pub fn segment(s: &str) -> String {
     out
 }
 
-/// The REST collection of a kind (`catalogs`, `storage-credentials`, ...).
-pub fn collection(kind: SecurableKind) -> &'static str {
-    match kind {
-        SecurableKind::Catalog => "catalogs",
-        SecurableKind::Schema => "schemas",
-        SecurableKind::Table => "tables",
-        SecurableKind::Volume => "volumes",
-        SecurableKind::Function => "functions",
-        SecurableKind::StorageCredential => "storage-credentials",
-        SecurableKind::ExternalLocation => "external-locations",
-        SecurableKind::Connection => "connections",
-    }
-}
-
 /// The quoted name of a securable (each dotted part quoted).
 pub fn sql_name(kind: SecurableKind, full_name: &str) -> String {
     dotted(full_name, kind.name_parts())
@@ -99,7 +85,7 @@ pub fn create(decl: &DeclaredSecurable) -> Option<Request> {
     if let Some(c) = &decl.comment {
         body.insert("comment", text(c));
     }
-    let path = format!("{UC}/{}", collection(decl.kind));
+    let path = format!("{UC}/{}", decl.kind.rest_collection());
     match decl.kind {
         SecurableKind::Catalog => {
             body.insert("name", text(&decl.full_name));
@@ -324,7 +310,7 @@ pub fn owner(kind: SecurableKind, full_name: &str, owner: &str) -> Request {
     body.insert("owner", text(owner));
     rest(
         Method::Patch,
-        format!("{UC}/{}/{}", collection(kind), segment(full_name)),
+        format!("{UC}/{}/{}", kind.rest_collection(), segment(full_name)),
         body,
     )
 }
@@ -345,7 +331,7 @@ pub fn comment(kind: SecurableKind, full_name: &str, comment: &str) -> Option<Re
             body.insert("comment", text(comment));
             Some(rest(
                 Method::Patch,
-                format!("{UC}/{}/{}", collection(kind), segment(full_name)),
+                format!("{UC}/{}/{}", kind.rest_collection(), segment(full_name)),
                 body,
             ))
         }

@@ -147,7 +147,9 @@ fn concurrent_runs_on_one_new_history_are_all_recorded() {
                 .spawn()
                 .unwrap()
         };
-        let children = [spawn("dev"), spawn("prd"), spawn("dev")];
+        // (A second run of one environment against the same snapshot is recorded once: an
+        // ingest of the same drift run is a no-op, so two environments.)
+        let children = [spawn("dev"), spawn("prd")];
         for c in children {
             let out = c.wait_with_output().unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
@@ -166,6 +168,71 @@ fn concurrent_runs_on_one_new_history_are_all_recorded() {
             &[],
         );
         assert_eq!(q.code, 0, "{}", q.stderr);
-        assert_eq!(q.stdout.lines().nth(1), Some("3"), "round {round}: {}", q.stdout);
+        assert_eq!(
+            q.stdout.lines().nth(1),
+            Some("2"),
+            "round {round}: {}",
+            q.stdout
+        );
     }
+}
+
+/// Two collections into one `--out` (and so one new history store), started together: both
+/// snapshots are written whole and listed, and both are recorded.
+#[test]
+fn concurrent_collections_into_one_directory_are_both_kept_and_recorded() {
+    let h = example_workspace();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snapshots");
+    let bin = env!("CARGO_BIN_EXE_brickkit");
+    let spawn = || {
+        Command::new(bin)
+            .args([
+                "snapshot",
+                "collect",
+                "--host",
+                &h.base_url,
+                "--token",
+                TOKEN,
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .env("NO_COLOR", "1")
+            .env("DATABRICKS_CONFIG_FILE", "/nonexistent/databrickscfg")
+            .env_remove("DATABRICKS_HOST")
+            .env_remove("DATABRICKS_TOKEN")
+            .env_remove("DATABRICKS_WAREHOUSE_ID")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children = [spawn(), spawn()];
+    let mut paths = Vec::new();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert!(!err.contains("not recorded"), "{err}");
+        paths.push(String::from_utf8_lossy(&o.stdout).trim().to_string());
+    }
+    assert_ne!(paths[0], paths[1]);
+    for p in &paths {
+        brickkit::state::store::read(Path::new(p)).unwrap();
+    }
+    let listed = crate::support::brickkit_with(&["snapshot", "list", out.to_str().unwrap()], &[]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert_eq!(listed.stdout.lines().count(), 3, "{}", listed.stdout);
+    let q = crate::support::brickkit_with(
+        &[
+            "query",
+            "SELECT COUNT(*) AS n FROM snapshots",
+            "--history",
+            out.join("history.sqlite").to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+        &[],
+    );
+    assert_eq!(q.stdout.lines().nth(1), Some("2"), "{}{}", q.stdout, q.stderr);
 }
