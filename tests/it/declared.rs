@@ -193,8 +193,19 @@ catalogs:
         r.diagnostics
     );
     assert!(r.diagnostics[2].message.contains("unknown field `colums`"));
-    // nothing of a broken file is lowered, so nothing else is reported
-    assert!(r.state.as_ref().unwrap().securables.is_empty());
+    // The rest of the file is lowered (for its semantic checks) without the blanked items;
+    // nothing is guessed for them, and the tree is refused.
+    let mut names: Vec<&str> = r
+        .state
+        .as_ref()
+        .unwrap()
+        .securables
+        .iter()
+        .map(|s| s.full_name.as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["hr_dev", "hr_dev.people", "ok_dev"]);
+    assert!(r.has_errors() && r.valid_state().is_none());
 }
 
 #[test]
