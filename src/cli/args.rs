@@ -78,11 +78,36 @@ pub enum Command {
         after_help = "Example:\n  brickkit import --snapshot snapshots/example --unmanaged-in examples/governance --env dev > imported.yaml"
     )]
     Import(ImportArgs),
+    /// Print the JSON Schema of the declaration files (for editors).
+    #[command(
+        after_help = "Editors with the YAML language server read it from a first line such as\n  # yaml-language-server: $schema=../docs/schema/brickkit.schema.json\n\nExample:\n  brickkit schema all > docs/schema/brickkit.schema.json"
+    )]
+    Schema(SchemaArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  brickkit completions bash > /etc/bash_completion.d/brickkit"
     )]
     Completions(CompletionsArgs),
+}
+
+/// Which declaration files `brickkit schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaWhich {
+    /// `brickkit.yaml`.
+    Project,
+    /// Convention files.
+    Conventions,
+    /// Resource files (catalogs, schemas, tables, infrastructure).
+    Resources,
+    /// Any of the three (one schema; what the examples point at).
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The files to describe.
+    #[arg(value_enum, default_value_t = SchemaWhich::All)]
+    pub which: SchemaWhich,
 }
 
 /// Output format of `validate` and `declared show`.

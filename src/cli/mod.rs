@@ -69,6 +69,7 @@ pub fn run(cli: Cli) -> u8 {
         },
         Command::Query(a) => cmd::query::run(&a, &globals),
         Command::Import(a) => cmd::import::run(&a, &globals),
+        Command::Schema(a) => cmd::schema::run(&a),
         Command::Completions(a) => cmd::completions::run(&a),
     };
     match result {

@@ -8,7 +8,8 @@
 //! Map: `walk` (find and read files) → `yaml` (the only file naming the YAML crate) →
 //! `raw` (serde mirror of the documents) → `lower` (environments, names, checks) with
 //! `conventions` (one function per rule) → `model` (the effective state). `json` holds the
-//! printed mirrors used by `brickkit declared show` and `brickkit validate --format json`.
+//! printed mirrors used by `brickkit declared show` and `brickkit validate --format json`;
+//! `schema` the JSON Schema of the files, derived from `raw`, for `brickkit schema`.
 
 pub mod connection;
 mod conventions;
@@ -18,6 +19,7 @@ mod lower;
 pub mod model;
 mod raw;
 mod rules;
+pub mod schema;
 mod walk;
 mod yaml;
 

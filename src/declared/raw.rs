@@ -3,10 +3,12 @@
 //! Owns the file format only, key for key (`docs/declared-format.md`). Every value that a
 //! later check may point at is wrapped in [`Spanned`]. It must never hold meaning: no
 //! defaults from conventions, no name resolution, no validation beyond types. No
-//! `untagged` enums and no `flatten` here: both lose locations.
+//! `untagged` enums and no `flatten` here: both lose locations. The same types derive the
+//! JSON Schema of the files (`super::schema`), so the serde attributes are its source too.
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::yaml::{Argument, Scalar, Spanned};
@@ -17,7 +19,7 @@ pub type Str = Spanned<String>;
 pub type ScalarMap = BTreeMap<String, Spanned<Scalar>>;
 
 /// `brickkit.yaml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFile {
     pub project: Str,
@@ -35,7 +37,7 @@ pub struct ProjectFile {
 
 /// One entry of `environments:`. Connection settings are for the commands that talk to a
 /// workspace; the loader only checks their shape.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {
     #[serde(default)]
@@ -47,7 +49,7 @@ pub struct Environment {
 }
 
 /// A convention file. `convention:` names it for people; the loader only requires it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConventionFile {
     /// Required so that a file without it is refused (`missing-key`) and kept for its type
@@ -74,7 +76,7 @@ pub struct ConventionFile {
 }
 
 /// One policy rule: an id, a message, a severity, a scope and exactly one check.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: Str,
@@ -95,7 +97,7 @@ pub struct Rule {
     pub protection: Option<Spanned<RuleProtection>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleScope {
     #[serde(default)]
@@ -110,7 +112,7 @@ pub struct RuleScope {
     pub environments: Vec<Str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleRequiredTag {
     pub key: Str,
@@ -124,13 +126,13 @@ pub struct RuleRequiredTag {
     pub columns: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleNaming {
     pub pattern: Str,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleOwner {
     #[serde(default)]
@@ -141,7 +143,7 @@ pub struct RuleOwner {
     pub not_user: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleForbiddenGrant {
     #[serde(default)]
@@ -152,7 +154,7 @@ pub struct RuleForbiddenGrant {
     pub users: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleProtection {
     /// Tag key -> required value (`null` or absent value: any value).
@@ -165,7 +167,7 @@ pub struct RuleProtection {
     pub allowed_tables: Vec<Str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Naming {
     #[serde(default)]
@@ -174,7 +176,7 @@ pub struct Naming {
     pub pattern: Option<Str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConventionTags {
     #[serde(default)]
@@ -185,7 +187,7 @@ pub struct ConventionTags {
     pub sensitive: Vec<Str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefaultTag {
     pub key: Str,
@@ -198,7 +200,7 @@ pub struct DefaultTag {
     pub applies_to: Vec<Str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredTag {
     pub key: Str,
@@ -210,13 +212,13 @@ pub struct RequiredTag {
     pub message: Option<Str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConventionGrants {
     pub mode: Str,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeverityOverride {
     pub field: Str,
@@ -225,7 +227,7 @@ pub struct SeverityOverride {
 
 /// A resource file: any `*.yaml` / `*.yml` of the tree that is neither `brickkit.yaml` nor
 /// a convention file.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceFile {
     #[serde(default)]
@@ -251,7 +253,7 @@ pub struct ResourceFile {
 }
 
 /// One `{principal, privileges}` entry of a `grants:` list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grant {
     pub principal: Str,
@@ -261,7 +263,7 @@ pub struct Grant {
 /// `grants:` of a securable; `None` when the key is absent (grants not governed).
 pub type Grants = Option<Spanned<Vec<Spanned<Grant>>>>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     pub name: Str,
@@ -281,7 +283,7 @@ pub struct Catalog {
     pub schemas: Vec<Spanned<Schema>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
     pub name: Str,
@@ -308,7 +310,7 @@ pub struct Schema {
     pub functions: Vec<Spanned<Function>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Table {
     pub name: Str,
@@ -343,7 +345,7 @@ pub struct Table {
     pub columns: Vec<Spanned<Column>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RowFilter {
     pub function: Str,
@@ -352,7 +354,7 @@ pub struct RowFilter {
     pub columns: Vec<Spanned<Argument>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
     pub name: Str,
@@ -368,7 +370,7 @@ pub struct Column {
     pub mask: Option<Spanned<Mask>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mask {
     pub function: Str,
@@ -377,7 +379,7 @@ pub struct Mask {
     pub using: Vec<Spanned<Argument>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Volume {
     pub name: Str,
@@ -402,7 +404,7 @@ pub struct Volume {
     pub storage_location: Option<Str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Function {
     pub name: Str,
@@ -429,7 +431,7 @@ pub struct Function {
     pub body: Option<Str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
     pub name: Str,
@@ -437,7 +439,7 @@ pub struct Param {
     pub data_type: Str,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StorageCredential {
     pub name: Str,
@@ -459,13 +461,13 @@ pub struct StorageCredential {
     pub databricks_gcp_service_account: Option<Spanned<GcpServiceAccount>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwsIamRole {
     pub role_arn: Str,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AzureManagedIdentity {
     pub access_connector_id: Str,
@@ -474,11 +476,11 @@ pub struct AzureManagedIdentity {
 }
 
 /// `databricks_gcp_service_account: {}`: Databricks creates the account, nothing to set.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GcpServiceAccount {}
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalLocation {
     pub name: Str,
@@ -497,7 +499,7 @@ pub struct ExternalLocation {
     pub read_only: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Connection {
     pub name: Str,

@@ -4,15 +4,54 @@
 //! scalar-as-text type [`Scalar`] and the filter/mask [`Argument`] (a string or a
 //! `{constant: ...}` mapping, told apart by YAML type only). It must never interpret what it parses: meaning belongs to
 //! `lower`. Swapping the YAML crate is a change to this file only.
+//!
+//! Each of these types also describes itself as JSON Schema (`brickkit schema`): a located
+//! value is its value's schema, a [`Scalar`] a string, number or boolean, an [`Argument`] a
+//! column name or `{constant: ...}`. The schemas must accept what `Deserialize` accepts.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_saphyr::MessageFormatter;
 
 /// A value with the location (1-based line and column) of the YAML node it came from.
-pub type Spanned<T> = serde_saphyr::Spanned<T>;
+/// Wraps the YAML crate's own located value, so that it can describe itself as JSON Schema
+/// (the schema of `T`: the location is not written in the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    /// Where the node is used (for an alias, the alias).
+    referenced: serde_saphyr::Location,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
+        Ok(Spanned {
+            value: s.value,
+            referenced: s.referenced,
+        })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Spanned<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        g.subschema_for::<T>()
+    }
+}
 
 /// A YAML problem: where and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +240,18 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+impl JsonSchema for Scalar {
+    fn schema_name() -> Cow<'static, str> {
+        "Scalar".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A string, number or boolean, kept as text.",
+            "type": ["string", "number", "boolean"]
+        })
+    }
+}
+
 /// One argument of a row filter `columns:` or mask `using:` list, as written: a string (a
 /// column name) or a mapping `{constant: <string or number>}`. Anything else is kept as
 /// [`Argument::Invalid`] with what was wrong, for `lower` to report at the item's location.
@@ -248,6 +299,26 @@ impl<'de> Deserialize<'de> for Argument {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Argument {
+    fn schema_name() -> Cow<'static, str> {
+        "Argument".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A column name, or {constant: <string or number>}.",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "properties": {"constant": {"type": ["string", "number"]}},
+                    "required": ["constant"],
+                    "additionalProperties": false
+                }
+            ]
+        })
     }
 }
 

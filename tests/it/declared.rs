@@ -193,8 +193,19 @@ catalogs:
         r.diagnostics
     );
     assert!(r.diagnostics[2].message.contains("unknown field `colums`"));
-    // nothing of a broken file is lowered, so nothing else is reported
-    assert!(r.state.as_ref().unwrap().securables.is_empty());
+    // The rest of the file is lowered (for its semantic checks) without the blanked items;
+    // nothing is guessed for them, and the tree is refused.
+    let mut names: Vec<&str> = r
+        .state
+        .as_ref()
+        .unwrap()
+        .securables
+        .iter()
+        .map(|s| s.full_name.as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["hr_dev", "hr_dev.people", "ok_dev"]);
+    assert!(r.has_errors() && r.valid_state().is_none());
 }
 
 #[test]
@@ -933,4 +944,72 @@ catalogs:
         "{:#?}",
         r.diagnostics
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Editors: the JSON Schema of the declaration files.
+
+#[test]
+fn checked_in_schema_is_what_brickkit_schema_prints() {
+    let (code, out, err) = brickkit(&["schema"]);
+    assert_eq!(code, 0, "{err}");
+    let mut failures = Vec::new();
+    check_golden(
+        &repo().join("docs/schema/brickkit.schema.json"),
+        &out,
+        &mut failures,
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let all: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(all["anyOf"].as_array().map(Vec::len), Some(3), "{out}");
+    // Each kind on its own: closed objects (unknown keys refused, as the loader does).
+    for (kind, required) in [
+        ("project", "project"),
+        ("conventions", "convention"),
+        ("resources", ""),
+    ] {
+        let (code, out, err) = brickkit(&["schema", kind]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["additionalProperties"], false, "{kind}: {out}");
+        let req: Vec<&str> = v["required"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            req.contains(&required),
+            !required.is_empty(),
+            "{kind}: {req:?}"
+        );
+    }
+}
+
+#[test]
+fn every_example_file_names_the_schema() {
+    let mut files = Vec::new();
+    let mut dirs = vec![repo().join("examples/governance")];
+    while let Some(d) = dirs.pop() {
+        for e in fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 5, "{files:?}");
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# yaml-language-server: $schema="))
+            .unwrap_or_else(|| panic!("{} has no $schema line", f.display()));
+        let target = f.parent().unwrap().join(line.trim());
+        assert!(
+            target.ends_with("docs/schema/brickkit.schema.json") && target.is_file(),
+            "{}: {line}",
+            f.display()
+        );
+    }
 }

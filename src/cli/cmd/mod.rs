@@ -9,5 +9,6 @@ pub mod history;
 pub mod import;
 pub mod plan;
 pub mod query;
+pub mod schema;
 pub mod snapshot;
 pub mod validate;

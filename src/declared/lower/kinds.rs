@@ -39,6 +39,8 @@ impl Lowerer<'_> {
                         }
                         // Its catalog exists only in other environments: so does it.
                         None if self.other_env_catalogs.contains(&declared) => {}
+                        // Its catalog was blanked by error recovery (already reported).
+                        None if self.blanked(&declared) => {}
                         None => self.diags.push(Diagnostic::error(
                             at(file, cat),
                             "unknown-catalog",
@@ -336,7 +338,7 @@ impl Lowerer<'_> {
             let Argument::Column(col) = &item.value else {
                 continue;
             };
-            if !declared.contains_key(&col.trim().to_lowercase()) {
+            if !declared.contains_key(&col.trim().to_lowercase()) && !self.blanked(col) {
                 self.diags.push(Diagnostic::error(
                     at(file, item),
                     "unknown-column",

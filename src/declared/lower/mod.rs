@@ -35,7 +35,7 @@ use super::raw::{self, Str};
 use super::walk::SourceFile;
 use super::yaml::{Spanned, position};
 use crate::model::SecurableKind;
-use recover::parse_file;
+use recover::{parse_file, touches_blanked};
 
 /// The project file's name at the root of a governance tree.
 pub const PROJECT_FILE: &str = "brickkit.yaml";
@@ -73,12 +73,17 @@ fn first_at(o: Option<&Origin>) -> String {
 /// project's `default_environment`).
 pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
     let mut diags = Vec::new();
-    let project = read_project(files, &mut diags);
+    let mut blanked = BTreeSet::new();
+    let project = read_project(files, &mut diags, &mut blanked);
+    // Items blanked from brickkit.yaml may be `conventions:` entries: then files that look
+    // like convention files are read as such, not reported as bad resource files.
+    let project_complete = project.is_some() && blanked.is_empty();
     let conv_paths = match &project {
         Some(p) => project::convention_paths(p, &mut diags),
         None => Vec::new(),
     };
-    let sources = parse_sources(files, &conv_paths, project.is_some(), &mut diags);
+    let sources = parse_sources(files, &conv_paths, project_complete, &mut diags);
+    blanked.extend(sources.blanked.iter().cloned());
     project::report_missing_conventions(files, &conv_paths, &mut diags);
 
     let Some(project) = project else {
@@ -94,6 +99,7 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
     let ignore = project::ignore_rules(&project, &mut diags);
 
     let mut l = Lowerer::new(&env_name, &environments, &project.principals, &conv, diags);
+    l.blanked = blanked;
     l.register_names(&sources.resources);
     for (path, doc) in &sources.resources {
         l.resource_file(path, doc);
@@ -112,7 +118,11 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
 }
 
 /// `brickkit.yaml`, parsed; `None` (with a diagnostic) when it is missing or invalid.
-fn read_project(files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> Option<raw::ProjectFile> {
+fn read_project(
+    files: &[SourceFile],
+    diags: &mut Vec<Diagnostic>,
+    blanked: &mut BTreeSet<String>,
+) -> Option<raw::ProjectFile> {
     match files.iter().find(|f| f.path == Path::new(PROJECT_FILE)) {
         None => {
             diags.push(Diagnostic::error(
@@ -122,7 +132,7 @@ fn read_project(files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> Option<raw
             ));
             None
         }
-        Some(f) => parse_file(f, "project", diags),
+        Some(f) => parse_file(f, "project", diags, blanked),
     }
 }
 
@@ -131,12 +141,15 @@ fn read_project(files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> Option<raw
 struct Sources {
     conventions: BTreeMap<PathBuf, raw::ConventionFile>,
     resources: Vec<(PathBuf, raw::ResourceFile)>,
+    /// Names that error recovery blanked out of some file (see [`recover`]).
+    blanked: BTreeSet<String>,
 }
 
 /// Parse every other file, in parallel (files are independent); results are gathered in
 /// path order so the outcome does not depend on the thread count. A file is a convention
 /// file when `brickkit.yaml` lists it or, without a usable `brickkit.yaml`, when it looks
-/// like one; otherwise a resource file. A file with problems contributes only diagnostics.
+/// like one; otherwise a resource file. A file with key or type problems contributes its
+/// diagnostics and, when recovery could blank them, the rest of its document.
 fn parse_sources(
     files: &[SourceFile],
     conv_paths: &[(PathBuf, Option<Origin>)],
@@ -149,30 +162,33 @@ fn parse_sources(
         Resource(raw::ResourceFile),
     }
     let project_path = Path::new(PROJECT_FILE);
-    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = files
+    let parsed: Vec<(Parsed, Vec<Diagnostic>, BTreeSet<String>)> = files
         .par_iter()
         .map(|f| {
             let mut d = Vec::new();
+            let mut b = BTreeSet::new();
             if f.path == project_path {
-                return (Parsed::Skip, d);
+                return (Parsed::Skip, d, b);
             }
             let listed = conv_paths.iter().any(|(p, _)| *p == f.path);
             let doc = if listed || (!have_project && looks_like_convention(f)) {
-                parse_file::<raw::ConventionFile>(f, "convention", &mut d)
+                parse_file::<raw::ConventionFile>(f, "convention", &mut d, &mut b)
                     .map_or(Parsed::Skip, Parsed::Convention)
             } else {
-                parse_file::<raw::ResourceFile>(f, "resource", &mut d)
+                parse_file::<raw::ResourceFile>(f, "resource", &mut d, &mut b)
                     .map_or(Parsed::Skip, Parsed::Resource)
             };
-            (doc, d)
+            (doc, d, b)
         })
         .collect();
     let mut sources = Sources {
         conventions: BTreeMap::new(),
         resources: Vec::new(),
+        blanked: BTreeSet::new(),
     };
-    for (f, (doc, d)) in files.iter().zip(parsed) {
+    for (f, (doc, d, mut b)) in files.iter().zip(parsed) {
         diags.extend(d);
+        sources.blanked.append(&mut b);
         match doc {
             Parsed::Skip => {}
             Parsed::Convention(c) => {
@@ -234,6 +250,9 @@ struct Lowerer<'a> {
     diags: Vec<Diagnostic>,
     /// Function references into declared catalogs: (resolved name, where, as written).
     fn_refs: Vec<(String, Option<Origin>, String)>,
+    /// Names error recovery blanked out (lower case): a reference touching one of them is
+    /// not reported as dangling (see [`recover`]).
+    blanked: BTreeSet<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -257,7 +276,13 @@ impl<'a> Lowerer<'a> {
             out: Vec::new(),
             diags,
             fn_refs: Vec::new(),
+            blanked: BTreeSet::new(),
         }
+    }
+
+    /// True when `reference` may point at something error recovery blanked.
+    fn blanked(&self, reference: &str) -> bool {
+        touches_blanked(&self.blanked, reference)
     }
 
     /// Apply default tags, check required tags, keep the securable.
@@ -300,7 +325,7 @@ impl<'a> Lowerer<'a> {
             .map(|s| s.full_name.as_str())
             .collect();
         for (full, origin, written) in &self.fn_refs {
-            if !functions.contains(full.as_str()) {
+            if !functions.contains(full.as_str()) && !touches_blanked(&self.blanked, written) {
                 self.diags.push(Diagnostic::error(
                     origin.clone(),
                     "function",

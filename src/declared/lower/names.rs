@@ -111,7 +111,8 @@ impl Lowerer<'_> {
         if let Some(scope) = self.schemas.get(&key) {
             return Some(scope.clone());
         }
-        if !self.unlowered_schemas.contains(&key) {
+        if !self.unlowered_schemas.contains(&key) && !self.blanked(&format!("{}.{}", key.0, key.1))
+        {
             self.diags.push(Diagnostic::error(
                 at(file, sch),
                 "unknown-schema",
