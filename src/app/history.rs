@@ -14,6 +14,17 @@ use crate::model::Timestamp;
 use crate::plan::Plan;
 use crate::state::{Snapshot, store};
 
+/// Take the writer lock of the history at `path` for a run that collects a snapshot and
+/// records it: taken before the snapshot's time is read, held until it is recorded, so
+/// concurrent collections reach the history in `taken_at` order and none is refused as late.
+/// `waiting` is called when another run holds it (then this waits for it).
+pub fn lock_for_collection(
+    path: &Path,
+    waiting: impl FnOnce(),
+) -> Result<history::WriterLock, history::Error> {
+    history::lock_writer(path, waiting)
+}
+
 /// Record a snapshot alone (after `snapshot collect`).
 pub fn record_snapshot(path: &Path, snapshot: &Snapshot) -> Result<Ingested, history::Error> {
     History::open_or_create(path)?.ingest_snapshot(snapshot, IngestOptions::default())

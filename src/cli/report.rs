@@ -101,3 +101,29 @@ pub fn warn_collection_issues(snap: &Snapshot, quiet: bool) {
         ));
     }
 }
+
+/// The history's writer lock for a collect-and-record run; `None` (with a warning) when it
+/// cannot be taken — recording is a side record, so the run goes on without it.
+pub fn writer_lock(
+    history: &std::path::Path,
+    quiet: bool,
+) -> Option<brickkit::history::WriterLock> {
+    let waiting = || {
+        if !quiet {
+            term::info(&format!(
+                "another run is collecting into history {}; waiting for it to finish",
+                history.display()
+            ));
+        }
+    };
+    match brickkit::app::history::lock_for_collection(history, waiting) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            term::warn(&format!(
+                "cannot lock history {}: {e}; collecting without the lock",
+                history.display()
+            ));
+            None
+        }
+    }
+}

@@ -22,8 +22,8 @@ pub mod store;
 use std::path::PathBuf;
 
 pub use store::{
-    ApplyJournal, Cell, History, IngestOptions, Ingested, QueryResult, TimelineEntry, apply_id,
-    is_history_file,
+    ApplyJournal, Cell, History, IngestOptions, Ingested, QueryResult, TimelineEntry, WriterLock,
+    apply_id, is_history_file, lock_writer,
 };
 
 /// Default location of the history file.

@@ -9,7 +9,7 @@ use brickkit::app::{self, CollectRequest};
 
 use crate::cli::args::{Globals, SnapshotCollectArgs};
 use crate::cli::progress::Bar;
-use crate::cli::report::{warn_collection_issues, workflow_error};
+use crate::cli::report::{warn_collection_issues, workflow_error, writer_lock};
 use crate::cli::{clock, env, exit, term};
 
 pub fn run(args: &SnapshotCollectArgs, g: &Globals) -> anyhow::Result<u8> {
@@ -21,6 +21,14 @@ pub fn run(args: &SnapshotCollectArgs, g: &Globals) -> anyhow::Result<u8> {
             return Ok(exit::ERROR);
         }
     };
+    let history = (!args.no_history).then(|| {
+        args.history
+            .clone()
+            .unwrap_or_else(|| args.out.join("history.sqlite"))
+    });
+    // Held from before the snapshot's time is read until it is recorded (see
+    // `app::history::lock_for_collection`); released when this function returns.
+    let _lock = history.as_deref().and_then(|h| writer_lock(h, g.quiet));
     let req = CollectRequest {
         catalogs: args.catalogs.clone(),
         mode: args.mode.into(),
@@ -50,17 +58,13 @@ pub fn run(args: &SnapshotCollectArgs, g: &Globals) -> anyhow::Result<u8> {
         ));
     }
     // History is a side record: failing to write it warns, never changes the exit code.
-    if !args.no_history {
-        let history = args
-            .history
-            .clone()
-            .unwrap_or_else(|| args.out.join("history.sqlite"));
-        if let Err(e) = app::history::record_snapshot(&history, &collected.snapshot) {
-            term::warn(&format!(
-                "snapshot not recorded in history {}: {e} (pass --no-history to skip)",
-                history.display()
-            ));
-        }
+    if let Some(history) = &history
+        && let Err(e) = app::history::record_snapshot(history, &collected.snapshot)
+    {
+        term::warn(&format!(
+            "snapshot not recorded in history {}: {e} (pass --no-history to skip)",
+            history.display()
+        ));
     }
     let issues = collected.snapshot.collection_issues.len();
     if !g.quiet {

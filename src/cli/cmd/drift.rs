@@ -16,7 +16,7 @@ use brickkit::app::{self, DetectOptions};
 use brickkit::report::{self, Format, RenderOptions};
 
 use crate::cli::args::{DriftDetectArgs, Globals};
-use crate::cli::report::{workflow_error, workflow_error_then};
+use crate::cli::report::{workflow_error, workflow_error_then, writer_lock};
 use crate::cli::source::{self, SourceArgs};
 use crate::cli::{clock, exit, output, term};
 
@@ -35,6 +35,11 @@ pub fn detect(args: &DriftDetectArgs, g: &Globals) -> anyhow::Result<u8> {
             tree.violations.len()
         ));
     }
+    // A live run records the snapshot it takes: hold the history's writer lock from before
+    // its time is read until it is recorded (see `snapshot collect`).
+    let _lock = (args.snapshot.is_none() && !args.no_history)
+        .then(|| writer_lock(&args.history, g.quiet))
+        .flatten();
     let opts = DetectOptions {
         timestamp: clock::now(),
         unmanaged: args.unmanaged.into(),

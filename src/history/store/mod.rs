@@ -17,6 +17,7 @@
 
 mod apply;
 mod ingest;
+mod lock;
 mod queries;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::history::Error;
 
 pub use apply::{ApplyJournal, apply_id};
+pub use lock::{WriterLock, lock_path, lock_writer};
 
 /// `PRAGMA application_id` of a brickkit history ("BKHS").
 pub const APPLICATION_ID: i32 = 0x424B_4853;
