@@ -6,12 +6,16 @@
 -- Run: sqlite3 snapshots/history.sqlite < queries/grants_outside_brickkit.sql
 --      brickkit query queries/grants_outside_brickkit.sql [--history PATH] [--format table|csv|json]
 SELECT e.occurred_at, e.securable_kind, e.securable, e.item AS principal, e.sub_item AS privilege
-FROM state_events e
-WHERE e.attribute = 'grant'
-  AND e.event = 'attribute_added'
-  AND e.snapshot_id <> (SELECT s.snapshot_id FROM snapshots s
-                         WHERE s.lineage = e.lineage
-                         ORDER BY s.seq LIMIT 1)
+FROM (
+    SELECT g.*, (SELECT MAX(p.taken_at_ms) FROM snapshots p
+                  WHERE p.lineage = g.lineage AND p.taken_at_ms < g.at_ms) AS previous_ms
+    FROM state_events g
+    WHERE g.attribute = 'grant' AND g.event = 'attribute_added'
+) e
+JOIN (SELECT lineage, MIN(seq) AS seq FROM snapshots GROUP BY lineage) f
+  ON f.lineage = e.lineage
+JOIN snapshots first_snapshot ON first_snapshot.seq = f.seq
+WHERE e.snapshot_id <> first_snapshot.snapshot_id
   AND e.at_ms >= (SELECT MAX(taken_at_ms) FROM snapshots) - CAST(30 AS BIGINT) * 86400000
   AND NOT EXISTS (SELECT 1 FROM op_changes c
                    WHERE c.operation = 'update_grants'
@@ -19,6 +23,5 @@ WHERE e.attribute = 'grant'
                      AND c.securable = e.securable
                      AND lower(c.attribute) = lower('grants.' || e.item)
                      AND c.at_ms <= e.at_ms
-                     AND c.at_ms > (SELECT MAX(p.taken_at_ms) FROM snapshots p
-                                     WHERE p.lineage = e.lineage AND p.taken_at_ms < e.at_ms))
+                     AND c.at_ms > e.previous_ms)
 ORDER BY e.at_ms, e.securable, e.item, e.sub_item;

@@ -1,5 +1,6 @@
--- brickkit history projections (portable SQL: SQLite and DuckDB). Applied by brickkit to
--- every history file, and by scripts/check_history_duckdb.py over the exported Parquet.
+-- brickkit history projections (portable SQL: SQLite, DuckDB and Spark SQL). Applied by
+-- brickkit to every history file, and over the exported Parquet by
+-- scripts/check_history_duckdb.py and scripts/check_spark.py (docs/spark.md).
 
 -- Current state: the last value of every fact, per lineage (the fold of state_events).
 CREATE VIEW current_state AS
@@ -36,17 +37,17 @@ FROM (
 ) t
 WHERE t.rn = 1 AND t.event <> 'resolved';
 
--- Time to resolve: one row per resolved drift, paired with the opening it closes.
+-- Time to resolve: one row per resolved drift, paired with the opening it closes (the key's
+-- last `opened` before it: a window, not a correlated subquery, so Spark runs it too).
 CREATE VIEW drift_resolutions AS
 SELECT r.environment, r.securable_kind, r.securable, r.field, r.category, r.severity,
        o.occurred_at AS opened_at, r.occurred_at AS resolved_at,
        (r.at_ms - o.at_ms) / 1000.0 AS seconds_to_resolve
-FROM drift_events r
-JOIN drift_events o
-  ON o.environment = r.environment AND o.securable_kind = r.securable_kind
- AND o.securable = r.securable AND o.field = r.field
- AND o.seq = (SELECT MAX(x.seq) FROM drift_events x
-               WHERE x.environment = r.environment AND x.securable_kind = r.securable_kind
-                 AND x.securable = r.securable AND x.field = r.field
-                 AND x.event = 'opened' AND x.seq < r.seq)
+FROM (
+    SELECT d.*, MAX(CASE WHEN d.event = 'opened' THEN d.seq END) OVER (
+        PARTITION BY environment, securable_kind, securable, field
+        ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS opened_seq
+    FROM drift_events d
+) r
+JOIN drift_events o ON o.seq = r.opened_seq
 WHERE r.event = 'resolved';

@@ -1,6 +1,6 @@
--- brickkit history projections of policy-rule violations (version 3; portable SQL: SQLite
--- and DuckDB). Applied by brickkit to every history file of version 3, and by
--- scripts/check_history_duckdb.py over the exported Parquet.
+-- brickkit history projections of policy-rule violations (version 3; portable SQL: SQLite,
+-- DuckDB and Spark SQL). Applied by brickkit to every history file of version 3, and over
+-- the exported Parquet by scripts/check_history_duckdb.py and scripts/check_spark.py.
 
 -- Violation timeline: every opened / changed / resolved event, in order.
 CREATE VIEW violation_timeline AS
@@ -25,18 +25,18 @@ FROM (
 ) t
 WHERE t.rn = 1 AND t.event <> 'resolved';
 
--- Resolutions: one row per resolved violation, paired with the opening it closes.
+-- Resolutions: one row per resolved violation, paired with the opening it closes (the
+-- key's last `opened` before it: a window, not a correlated subquery, so Spark runs it too).
 CREATE VIEW violation_resolutions AS
 SELECT r.environment, r.rule_id, r.securable_kind, r.securable, r.field, r.severity,
        r.reason, o.occurred_at AS opened_at, r.occurred_at AS resolved_at,
        o.at_ms AS opened_at_ms, r.at_ms AS resolved_at_ms,
        (r.at_ms - o.at_ms) / 1000.0 AS seconds_to_resolve
-FROM violation_events r
-JOIN violation_events o
-  ON o.environment = r.environment AND o.rule_id = r.rule_id
- AND o.securable_kind = r.securable_kind AND o.securable = r.securable AND o.field = r.field
- AND o.seq = (SELECT MAX(x.seq) FROM violation_events x
-               WHERE x.environment = r.environment AND x.rule_id = r.rule_id
-                 AND x.securable_kind = r.securable_kind AND x.securable = r.securable
-                 AND x.field = r.field AND x.event = 'opened' AND x.seq < r.seq)
+FROM (
+    SELECT v.*, MAX(CASE WHEN v.event = 'opened' THEN v.seq END) OVER (
+        PARTITION BY environment, rule_id, securable_kind, securable, field
+        ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS opened_seq
+    FROM violation_events v
+) r
+JOIN violation_events o ON o.seq = r.opened_seq
 WHERE r.event = 'resolved';

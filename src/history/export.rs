@@ -1,7 +1,10 @@
 //! Parquet export of the history's event tables, partitioned by date:
 //! `<dir>/<table>/day=<YYYY-MM-DD>/part-0.parquet` (an empty table gets one empty file
 //! under `day=none/` so that readers still see its schema). The `day` column stays in the
-//! files; read them without hive partitioning. Written under a temporary name beside
+//! files; read them without hive partitioning. Every table also gets one extra last column,
+//! `at_ts` (`Timestamp(ms, "UTC")`, from `at_ms`, or `taken_at_ms` for `snapshots`), so
+//! Spark and DuckDB see a real timestamp (additive: the SQLite columns come first, in their
+//! order, unchanged). Written under a temporary name beside
 //! `dir` and renamed into place; an existing `dir` is refused, never overwritten.
 //! Never touches SQLite itself: rows come from [`History::query`].
 
@@ -10,8 +13,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Array, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::{ArrayRef, Int64Array, StringArray, TimestampMillisecondArray};
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -48,6 +51,9 @@ fn io<'a>(path: &'a Path, what: &'static str) -> impl Fn(std::io::Error) -> Erro
         source: e,
     }
 }
+
+/// The extra timestamp column every exported table ends with (see the module doc).
+pub const TIMESTAMP_COLUMN: &str = "at_ts";
 
 /// Export every event table; returns the number of files written.
 pub fn export(h: &History, dir: &Path) -> Result<usize, Error> {
@@ -90,21 +96,33 @@ fn write_all(h: &History, root: &Path) -> Result<usize, Error> {
                 _ => (String::new(), false),
             })
             .collect();
-        let schema = Arc::new(Schema::new(
-            cols.iter()
-                .map(|(n, int)| {
-                    Field::new(
-                        n,
-                        if *int {
-                            DataType::Int64
-                        } else {
-                            DataType::Utf8
-                        },
-                        true,
-                    )
-                })
-                .collect::<Vec<_>>(),
-        ));
+        // The epoch-ms column `at_ts` is computed from (`at_ms`, else `taken_at_ms`).
+        let ts_idx = cols
+            .iter()
+            .position(|(n, _)| n == "at_ms")
+            .or_else(|| cols.iter().position(|(n, _)| n == "taken_at_ms"));
+        let mut fields = cols
+            .iter()
+            .map(|(n, int)| {
+                Field::new(
+                    n,
+                    if *int {
+                        DataType::Int64
+                    } else {
+                        DataType::Utf8
+                    },
+                    true,
+                )
+            })
+            .collect::<Vec<_>>();
+        if ts_idx.is_some() {
+            fields.push(Field::new(
+                TIMESTAMP_COLUMN,
+                DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+                true,
+            ));
+        }
+        let schema = Arc::new(Schema::new(fields));
         let day_idx = cols.iter().position(|(n, _)| n == "day");
         let data = h.query(&format!("SELECT * FROM {table} ORDER BY seq"))?;
         let mut parts: BTreeMap<String, Vec<&Vec<Cell>>> = BTreeMap::new();
@@ -121,7 +139,7 @@ fn write_all(h: &History, root: &Path) -> Result<usize, Error> {
         for (day, rows) in parts {
             let d = root.join(table).join(format!("day={day}"));
             fs::create_dir_all(&d).map_err(io(&d, "create directory"))?;
-            let arrays: Vec<ArrayRef> = cols
+            let mut arrays: Vec<ArrayRef> = cols
                 .iter()
                 .enumerate()
                 .map(|(i, (_, int))| -> ArrayRef {
@@ -140,6 +158,15 @@ fn write_all(h: &History, root: &Path) -> Result<usize, Error> {
                     }
                 })
                 .collect();
+            if let Some(i) = ts_idx {
+                arrays.push(Arc::new(
+                    TimestampMillisecondArray::from_iter(rows.iter().map(|r| match &r[i] {
+                        Cell::Int(x) => Some(*x),
+                        _ => None,
+                    }))
+                    .with_timezone("UTC"),
+                ));
+            }
             let path = d.join("part-0.parquet");
             let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| perr(&path, e))?;
             let f = fs::File::create(&path).map_err(io(&path, "create"))?;

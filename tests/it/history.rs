@@ -683,6 +683,38 @@ pub mod queries {
             out.join("operation_events/day=none/part-0.parquet")
                 .is_file()
         );
+        // Every table ends with `at_ts`, a UTC millisecond timestamp of `at_ms` (of
+        // `taken_at_ms` for snapshots), after the SQLite columns (docs/formats/history.md).
+        for (table, ms) in [("snapshots", "taken_at_ms"), ("drift_events", "at_ms")] {
+            let f = std::fs::File::open(out.join(format!("{table}/day=2026-01-01/part-0.parquet")))
+                .unwrap();
+            let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                .unwrap()
+                .build()
+                .unwrap();
+            let batch = r.into_iter().next().unwrap().unwrap();
+            let schema = batch.schema();
+            let last = schema.fields().last().unwrap();
+            assert_eq!(last.name(), "at_ts");
+            assert_eq!(
+                last.data_type(),
+                &arrow::datatypes::DataType::Timestamp(
+                    arrow::datatypes::TimeUnit::Millisecond,
+                    Some("UTC".into())
+                )
+            );
+            let ts = batch
+                .column(schema.fields().len() - 1)
+                .as_any()
+                .downcast_ref::<arrow::array::TimestampMillisecondArray>()
+                .unwrap();
+            let at = batch
+                .column(schema.index_of(ms).unwrap())
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .unwrap();
+            assert_eq!(ts.values(), at.values());
+        }
         let e = brickkit::history::export::export(&h, &out)
             .unwrap_err()
             .to_string();
