@@ -575,6 +575,15 @@ const ONLY: &[(&str, &[&str])] = &[
     ),
     // YAML: one file.
     ("serde_saphyr", &["src/declared/yaml.rs"]),
+    // JSON Schema generation: the raw document types and the schema builder.
+    (
+        "schemars",
+        &[
+            "src/declared/raw.rs",
+            "src/declared/yaml.rs",
+            "src/declared/schema.rs",
+        ],
+    ),
     // MessagePack and its compression: the plan file only.
     ("rmp_serde", &["src/plan/file.rs"]),
     ("zstd", &["src/plan/file.rs"]),
