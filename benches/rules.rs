@@ -15,6 +15,9 @@
 //!
 //! Targets: evaluation ≤ 1 s, whole process ≤ 5 s, peak ≤ 2.5 GB (1M tables, 2 cores).
 //! Run: `cargo bench --bench rules` (1M) or `cargo bench --bench rules -- 100000`.
+//! For profiling: `-- --write <dir>` keeps the Parquet snapshot; then run the bench binary
+//! with `--child <dir> <0|10> <report.json>` (one detection) or `--eval <dir> <threads>
+//! <runs>` (evaluation alone, on an index built once), e.g. under `perf record`.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
@@ -283,8 +286,10 @@ fn child(args: &[String]) {
     };
     let declared = tree(rules);
     let t = Instant::now();
+    let c0 = cpu_seconds();
     let snap = store::read(dir).unwrap();
     let read = t.elapsed();
+    let c1 = cpu_seconds();
     let opts = DriftOptions {
         timestamp: Timestamp(0),
         unmanaged: UnmanagedScope::All,
@@ -292,6 +297,7 @@ fn child(args: &[String]) {
     };
     let report = drift::detect(&declared, &snap, &DiffOptions::default(), &opts);
     let detected = t.elapsed();
+    let c2 = cpu_seconds();
     let file = std::fs::File::create(out).unwrap();
     report::render(
         &report,
@@ -301,20 +307,72 @@ fn child(args: &[String]) {
     )
     .unwrap();
     let total = t.elapsed();
+    let c3 = cpu_seconds();
     let sm = report.summary();
     eprintln!(
-        "child rules={n_rules}: read {:.2}s, detect {:.2}s, json {:.2}s; {} unmanaged, {} violations, {} rule unknown; report {:.1} MiB",
+        "child rules={n_rules}: read {:.2}s, detect {:.2}s, json {:.2}s (CPU {:.2} / {:.2} / {:.2}s); {} unmanaged, {} violations, {} rule unknown; report {:.1} MiB",
         read.as_secs_f64(),
         (detected - read).as_secs_f64(),
         (total - detected).as_secs_f64(),
+        c1 - c0,
+        c2 - c1,
+        c3 - c2,
         sm.unmanaged,
         sm.violations,
         sm.rule_unknown,
         std::fs::metadata(out).map_or(0, |m| m.len()) as f64 / 1_048_576.0
     );
+    // As `brickkit drift detect` does: the process ends here, nothing is freed row by row.
+    std::mem::forget(report);
+    std::mem::forget(snap);
 }
 
-/// Run the child under `/usr/bin/time -v`: `(wall seconds, peak RSS MiB)`.
+/// `--eval <snapshot dir> <threads> <runs>`: read a snapshot written by `--write`, build
+/// the index once and time `rules::evaluate_indexed` (for profiling evaluation alone).
+fn eval_only(args: &[String]) {
+    let dir = Path::new(&args[0]);
+    let threads: usize = args[1].parse().unwrap();
+    let runs: usize = args[2].parse().unwrap();
+    let snap = store::read(dir).unwrap();
+    let declared = tree(ten_rules());
+    let p = pool(threads);
+    let index = p.install(|| brickkit::diff::SnapshotIndex::build(&snap));
+    let mut cpu = Vec::new();
+    let (b, m, found) = p.install(|| {
+        best(runs, || {
+            let c = cpu_seconds();
+            let f = rules::evaluate_indexed(&declared.policy.rules, &index, &snap, &declared);
+            cpu.push(cpu_seconds() - c);
+            f
+        })
+    });
+    cpu.sort_by(f64::total_cmp);
+    println!(
+        "evaluate_indexed threads={threads}: best {:.3}s median {:.3}s wall, CPU best {:.2}s median {:.2}s; {} violations, {} unknown",
+        b.as_secs_f64(),
+        m.as_secs_f64(),
+        cpu[0],
+        cpu[cpu.len() / 2],
+        found.violations.len(),
+        found.unknown.len()
+    );
+}
+
+/// CPU time (user + system) of this process so far, from `/proc/self/stat` (Linux; 10 ms
+/// ticks); 0 elsewhere.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // Fields 14 and 15 of the file (utime, stime) are the 12th and 13th after the name.
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+/// Run the child under `/usr/bin/time -v`: `(wall seconds, peak RSS MiB)`; prints the
+/// child's CPU time (user + sys) too.
 fn timed_child(dir: &Path, n_rules: usize, out: &Path) -> (f64, f64) {
     let exe = std::env::current_exe().unwrap();
     let o = Command::new("/usr/bin/time")
@@ -329,10 +387,16 @@ fn timed_child(dir: &Path, n_rules: usize, out: &Path) -> (f64, f64) {
     let err = String::from_utf8_lossy(&o.stderr);
     let mut wall = 0.0;
     let mut peak = 0.0;
+    let mut cpu = 0.0;
     for line in err.lines() {
         let l = line.trim();
         if l.starts_with("child ") {
             println!("  {l}");
+        } else if let Some(v) = l
+            .strip_prefix("User time (seconds): ")
+            .or_else(|| l.strip_prefix("System time (seconds): "))
+        {
+            cpu += v.parse::<f64>().unwrap_or(0.0);
         } else if let Some(v) = l.strip_prefix("Elapsed (wall clock) time (h:mm:ss or m:ss): ") {
             wall = v
                 .split(':')
@@ -342,6 +406,7 @@ fn timed_child(dir: &Path, n_rules: usize, out: &Path) -> (f64, f64) {
         }
     }
     assert!(o.status.success(), "child failed: {err}");
+    println!("  child CPU (user+sys) {cpu:.2}s");
     (wall, peak)
 }
 
@@ -349,6 +414,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--child") {
         return child(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("--eval") {
+        return eval_only(&args[1..]);
     }
     let n: usize = args
         .iter()
@@ -364,6 +432,16 @@ fn main() {
         snap.grants.len(),
         snap.tags.len()
     );
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--write")
+        .and_then(|i| args.get(i + 1))
+    {
+        // `--write <dir> [n]`: keep the Parquet snapshot for `--child` / `--eval` runs.
+        store::write(&snap, Path::new(dir)).unwrap();
+        println!("written to {dir}");
+        return;
+    }
     let declared = tree(ten_rules());
 
     // 1. Evaluation alone: with the index build (`rules::evaluate`, what `drift::classify`

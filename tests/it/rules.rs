@@ -888,6 +888,17 @@ fn all_checks() -> Vec<PolicyRule> {
             required("k1", None, true),
         ),
         rule(
+            "b-cols-narrow",
+            Severity::Warning,
+            RuleScope {
+                catalogs: strings(&["C1", "c2"]),
+                schemas: strings(&["s*"]),
+                names: strings(&["T1", "t?"]),
+                ..RuleScope::default()
+            },
+            required("k0", Some(&["v1"]), true),
+        ),
+        rule(
             "c-name",
             Severity::Info,
             RuleScope::default(),
