@@ -431,10 +431,20 @@ mod tests {
     fn row(i: usize) -> [String; 8] {
         [
             "dev".into(),
-            if i % 10 == 0 { "warning" } else { "info" }.into(),
+            if i.is_multiple_of(10) {
+                "warning"
+            } else {
+                "info"
+            }
+            .into(),
             "table".into(),
             format!("raw_{}.s{:03}.t{i:06}", i % 3, i % 400),
-            if i % 10 == 0 { "owner" } else { "exists" }.into(),
+            if i.is_multiple_of(10) {
+                "owner"
+            } else {
+                "exists"
+            }
+            .into(),
             "<absent>".into(),
             "present".into(),
             "2026-01-01T00:00:00Z".into(),
