@@ -444,6 +444,7 @@ pub enum ReportFormat {
     Markdown,
     Sarif,
     Junit,
+    Html,
 }
 
 /// Lowest severity that makes `drift detect` exit 1.
@@ -655,6 +656,7 @@ impl From<ReportFormat> for brickkit::report::Format {
             ReportFormat::Markdown => Self::Markdown,
             ReportFormat::Sarif => Self::Sarif,
             ReportFormat::Junit => Self::Junit,
+            ReportFormat::Html => Self::Html,
         }
     }
 }

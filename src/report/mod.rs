@@ -1,5 +1,5 @@
 //! Renderers of a [`DriftReport`]: one file per format (`text`, `json`, `markdown`,
-//! `sarif`, `junit`), each a pure function writing to `&mut dyn io::Write`.
+//! `sarif`, `junit`, `html`), each a pure function writing to `&mut dyn io::Write`.
 //!
 //! Renderers never read the clock, the environment or the terminal: the report carries its
 //! timestamp and [`RenderOptions`] says whether to colour. Output is byte-for-byte
@@ -13,6 +13,7 @@
 //! results, the most severe first. JSON always lists everything.
 
 mod group;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -35,16 +36,18 @@ pub enum Format {
     Markdown,
     Sarif,
     Junit,
+    Html,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Text,
         Format::Json,
         Format::Markdown,
         Format::Sarif,
         Format::Junit,
+        Format::Html,
     ];
 
     /// The name used on the command line.
@@ -55,6 +58,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 
@@ -66,6 +70,7 @@ impl Format {
             Format::Markdown => "md",
             Format::Sarif => "sarif",
             Format::Junit => "xml",
+            Format::Html => "html",
         }
     }
 }
@@ -85,8 +90,9 @@ impl FromStr for Format {
             "markdown" | "md" => Ok(Format::Markdown),
             "sarif" => Ok(Format::Sarif),
             "junit" | "xml" => Ok(Format::Junit),
+            "html" | "htm" => Ok(Format::Html),
             _ => Err(format!(
-                "unknown report format `{s}` (expected text, json, markdown, sarif or junit)"
+                "unknown report format `{s}` (expected text, json, markdown, sarif, junit or html)"
             )),
         }
     }
@@ -149,6 +155,7 @@ pub fn render(
         Format::Markdown => markdown::render(report, opts, out),
         Format::Sarif => sarif::render(report, opts, out),
         Format::Junit => junit::render(report, opts, out),
+        Format::Html => html::render(report, opts, out),
     }
 }
 
@@ -373,7 +380,7 @@ mod tests {
         }
         assert_eq!("MD".parse::<Format>(), Ok(Format::Markdown));
         assert!(
-            "html"
+            "pdf"
                 .parse::<Format>()
                 .unwrap_err()
                 .contains("unknown report format")

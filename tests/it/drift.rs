@@ -566,7 +566,13 @@ fn large_reports_collapse_for_people_and_cap_sarif() {
         sarif_max_results: 20,
         ..test_opts()
     };
-    for format in [Format::Text, Format::Markdown, Format::Junit, Format::Sarif] {
+    for format in [
+        Format::Text,
+        Format::Markdown,
+        Format::Junit,
+        Format::Sarif,
+        Format::Html,
+    ] {
         let out = render_with(&report, format, &capped);
         let path = root()
             .join("tests/golden/report")
@@ -883,10 +889,10 @@ fn cli_bad_input_exits_2_with_a_clear_message() {
     assert!(err.contains("no/such/tree"), "{err}");
 
     let mut args = MAIN_JOB.to_vec();
-    args.extend(["--format", "html"]);
+    args.extend(["--format", "pdf"]);
     let (code, _, err) = brickkit(&args);
     assert_eq!(code, 2);
-    assert!(err.contains("html"), "{err}");
+    assert!(err.contains("pdf"), "{err}");
 
     let mut args = MAIN_JOB.to_vec();
     args.extend(["--ignore", "nonsense"]);
@@ -1288,4 +1294,43 @@ fn the_example_report_matches_its_goldens_in_every_format() {
             assert_well_formed_xml(&out);
         }
     }
+}
+
+#[test]
+fn html_report_escapes_every_name_and_stays_small_at_scale() {
+    let mut report = mixed_report();
+    let hostile = "evil.s.<img src=x onerror=alert(1)>\"'`&";
+    report.unmanaged.push(Unmanaged {
+        kind: SecurableKind::Table,
+        full_name: hostile.to_string(),
+        severity: Severity::Info,
+    });
+    report.environment = "<script>alert(1)</script>".into();
+    let html = render(&report, Format::Html);
+    assert!(!html.contains("<img"), "{html}");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&#96;&amp;"));
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the filter script"
+    );
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("//cdn"));
+
+    // 200,000 unmanaged tables: groups, a ranking, a page of a few kilobytes.
+    let mut big = in_sync_report();
+    for i in 0..200_000 {
+        big.unmanaged.push(Unmanaged {
+            kind: SecurableKind::Table,
+            full_name: format!("raw.s{:03}.t{i:06}", i % 500),
+            severity: Severity::Info,
+        });
+    }
+    big.unmanaged.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    let html = render(&big, Format::Html);
+    assert!(html.len() < 64 * 1024, "{} bytes", html.len());
+    assert!(html.contains("200,000 tables in 500 schemas"), "{html}");
+    assert!(
+        html.contains("and 490 more with 196,000 finding(s)"),
+        "{html}"
+    );
 }

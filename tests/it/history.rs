@@ -1080,7 +1080,10 @@ mod cli {
             !text.contains("http://") || text.matches("http://").count() == 1,
             "only the SVG namespace"
         );
-        assert!(!text.contains("https://") && !text.contains("<script") && !text.contains("<link"));
+        assert!(!text.contains("https://") && !text.contains("<link"));
+        // One inline script (the filter box), nothing loaded from anywhere.
+        assert_eq!(text.matches("<script").count(), 1);
+        assert!(text.contains("<script>") && !text.contains(" src="));
     }
 
     #[test]
