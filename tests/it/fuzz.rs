@@ -252,9 +252,12 @@ proptest! {
 
 // ------------------------------------------------------------------ snapshot readers
 
-/// A kept directory with a valid Parquet snapshot `p` and a valid SQLite one `s.sqlite`.
-fn snapshots() -> &'static (tempfile::TempDir, Vec<(String, Vec<u8>)>, Vec<u8>) {
-    static CELL: OnceLock<(tempfile::TempDir, Vec<(String, Vec<u8>)>, Vec<u8>)> = OnceLock::new();
+/// A kept directory with a valid Parquet snapshot `p` and a valid SQLite one `s.sqlite`,
+/// the table files of `p` and the bytes of `s.sqlite`.
+type Valid = (tempfile::TempDir, Vec<(String, Vec<u8>)>, Vec<u8>);
+
+fn snapshots() -> &'static Valid {
+    static CELL: OnceLock<Valid> = OnceLock::new();
     CELL.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let s = example_snapshot();
