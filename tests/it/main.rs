@@ -12,6 +12,7 @@ mod collect;
 mod declared;
 mod describe_fallback;
 mod drift;
+mod fuzz;
 mod history;
 mod history_apply;
 mod history_violations;

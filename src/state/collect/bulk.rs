@@ -97,6 +97,44 @@ impl Query {
     }
 }
 
+/// The statement reading `q`'s view of `catalog`'s `information_schema`: the catalog is
+/// quoted as an identifier and as a literal (`model::sql`), never pasted. With
+/// `direct_only`, grant views keep direct grants only (inherited rows repeat a parent's
+/// grant on every child).
+pub(super) fn catalog_query(q: Query, catalog: &str, direct_only: bool) -> String {
+    let direct = if direct_only && matches!(q, Query::Grants(..)) {
+        " AND (inherited_from IS NULL OR inherited_from = 'NONE')"
+    } else {
+        ""
+    };
+    format!(
+        "SELECT * FROM {}.information_schema.{} WHERE {} = {}{direct}",
+        ident(catalog),
+        q.view(),
+        q.catalog_column(),
+        literal(catalog)
+    )
+}
+
+/// Every statement collection sends for `catalog` (bulk and scoped), for tests that read
+/// them back with a SQL parser.
+pub fn catalog_statements(catalog: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for q in QUERIES {
+        out.push(catalog_query(q, catalog, true));
+        out.push(catalog_query(q, catalog, false));
+    }
+    out
+}
+
+/// The statements the `DESCRIBE` fallback sends for the table `c.s.t` (`AS JSON`, text).
+pub fn describe_statements(table: &str) -> Vec<String> {
+    vec![
+        fallback::describe_statement(table, true),
+        fallback::describe_statement(table, false),
+    ]
+}
+
 pub async fn collect(
     client: &Client,
     opts: &CollectOptions,
@@ -113,19 +151,7 @@ pub async fn collect(
     let mut set = JoinSet::new();
     for c in &catalogs {
         for q in QUERIES {
-            // Direct grants only: inherited rows repeat a parent's grant on every child.
-            let direct = if matches!(q, Query::Grants(..)) {
-                " AND (inherited_from IS NULL OR inherited_from = 'NONE')"
-            } else {
-                ""
-            };
-            let stmt = format!(
-                "SELECT * FROM {}.information_schema.{} WHERE {} = {}{direct}",
-                ident(c),
-                q.view(),
-                q.catalog_column(),
-                literal(c)
-            );
+            let stmt = catalog_query(q, c, true);
             let client = client.clone();
             let warehouse = warehouse.clone();
             let c = c.clone();

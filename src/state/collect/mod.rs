@@ -26,6 +26,7 @@ use crate::model::{SecurableKind, Timestamp};
 
 use crate::state::id::new_snapshot_id;
 use crate::state::{CollectionIssue, Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
+pub use bulk::{catalog_statements, describe_statements};
 pub use scoped::{Target, scoped};
 
 /// How tags, grants, filters and masks are read.

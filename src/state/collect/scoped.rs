@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
 
-use crate::api::sql::{self, ident, literal};
+use crate::api::sql::{self, ident};
 use crate::api::transport::seg;
 use crate::api::wire::{
     CatalogInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo, SchemaInfo,
@@ -265,13 +265,7 @@ async fn tags_by_sql(
         .collect();
     let mut set = JoinSet::new();
     for ((catalog, _), q) in wanted {
-        let stmt = format!(
-            "SELECT * FROM {}.information_schema.{} WHERE {} = {}",
-            ident(&catalog),
-            q.view(),
-            q.catalog_column(),
-            literal(&catalog)
-        );
+        let stmt = bulk::catalog_query(q, &catalog, false);
         let client = client.clone();
         let warehouse = warehouse.to_string();
         set.spawn(async move {

@@ -170,9 +170,26 @@ fn kv<'a>(meta: &'a ArrowReaderMetadata, key: &str) -> Option<&'a str> {
         .and_then(|k| k.value.as_deref())
 }
 
+/// Read one table file. Everything that parses the file — footer, Thrift metadata, schema,
+/// row groups — runs inside the panic guard: the parquet crate can panic on some corrupt
+/// footers and pages instead of returning an error, and a corrupt snapshot must be a clear
+/// error naming the file, never a crash.
 fn read_table<R: Table>(dir: &Path, m: &Manifest) -> Result<parts::TableRead<R>, Error> {
+    let path = dir.join(format!("{}.parquet", R::DEF.name));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_table_unguarded(&path, m)
+    }))
+    .unwrap_or_else(|_| {
+        Err(Error::parquet(
+            &path,
+            "the file is corrupt (the Parquet reader failed on its footer or metadata)",
+        ))
+    })
+}
+
+fn read_table_unguarded<R: Table>(path: &Path, m: &Manifest) -> Result<parts::TableRead<R>, Error> {
     let def = &R::DEF;
-    let path = dir.join(format!("{}.parquet", def.name));
+    let path = path.to_path_buf();
     let file = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
     let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
         .map_err(|e| Error::parquet(&path, e))?;

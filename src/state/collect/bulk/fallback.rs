@@ -15,9 +15,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::JoinSet;
 
 use super::describe::{self, Controls, ParseError};
-use crate::api::sql::{self, ident};
+use crate::api::sql;
 use crate::api::{self, Client};
 use crate::model::SecurableKind;
+use crate::model::sql::dotted;
 use crate::state::collect::issue;
 use crate::state::{CollectionIssue, Snapshot};
 
@@ -95,6 +96,17 @@ enum Failure {
     Parse(ParseError),
 }
 
+/// The `DESCRIBE` statement for the table `c.s.t` (`AS JSON` or the text layout), its
+/// name quoted part by part (a dot inside the table's own name stays in its last part).
+pub(in crate::state::collect) fn describe_statement(table: &str, json: bool) -> String {
+    let quoted = dotted(table, 3);
+    if json {
+        format!("DESCRIBE TABLE EXTENDED {quoted} AS JSON")
+    } else {
+        format!("DESCRIBE TABLE EXTENDED {quoted}")
+    }
+}
+
 /// `DESCRIBE` one table: `AS JSON` while supported, else (or when it fails as a statement) the
 /// text layout.
 async fn describe_table(
@@ -103,10 +115,9 @@ async fn describe_table(
     table: &str,
     json: &JsonSupport,
 ) -> Result<Controls, Failure> {
-    let quoted = table.split('.').map(ident).collect::<Vec<_>>().join(".");
     let mut json_failed = false;
     if json.supported() {
-        let stmt = format!("DESCRIBE TABLE EXTENDED {quoted} AS JSON");
+        let stmt = describe_statement(table, true);
         match sql::execute(client, warehouse, &stmt).await {
             Ok(res) => {
                 let i = res.col(&["json_metadata"]).unwrap_or(0);
@@ -129,7 +140,7 @@ async fn describe_table(
             Err(e) => return Err(Failure::Api(e)),
         }
     }
-    let stmt = format!("DESCRIBE TABLE EXTENDED {quoted}");
+    let stmt = describe_statement(table, false);
     let res = sql::execute(client, warehouse, &stmt)
         .await
         .map_err(Failure::Api)?;
