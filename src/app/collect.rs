@@ -87,6 +87,13 @@ pub fn collect_to_disk(
         path: path.clone(),
         source,
     })?;
+    // The manifest as written (format version, counts, content digest filled in): the one
+    // the history records, so that its fold is this snapshot.
+    let mut snapshot = snapshot;
+    snapshot.manifest = store::read_manifest(&path).map_err(|source| Error::WriteSnapshot {
+        path: path.clone(),
+        source,
+    })?;
     Ok(Collected {
         path,
         snapshot,

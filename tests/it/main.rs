@@ -8,7 +8,9 @@
 )]
 
 mod apply;
+mod chaos;
 mod collect;
+mod crash;
 mod declared;
 mod describe_fallback;
 mod drift;
@@ -22,6 +24,7 @@ mod plan;
 mod replay;
 mod rules;
 mod schedule;
+mod secrets;
 mod snapshot;
 mod support;
 mod tidy;
