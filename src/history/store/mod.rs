@@ -124,6 +124,10 @@ pub struct TimelineEntry {
     pub snapshot_id: String,
 }
 
+/// How long a write waits for another process's transaction (and for a new file's WAL
+/// switch) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// An open history file.
 pub struct History {
     conn: Connection,
@@ -174,16 +178,18 @@ impl History {
             path: p.clone(),
             source: e,
         };
-        conn.busy_timeout(Duration::from_secs(30))
-            .map_err(corrupt)?;
-        let app: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        let version: i32 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(corrupt)?;
+        // One statement, so one read snapshot: read one by one, the three could straddle
+        // another process's schema creation (no id yet, but tables) and a new history
+        // would be refused as foreign.
+        let (app, version, tables): (i32, i32, i64) = conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id), \
+                        (SELECT user_version FROM pragma_user_version), \
+                        (SELECT count(*) FROM sqlite_master)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .map_err(corrupt)?;
         let mut h = History { conn, path: p };
         let (app, version) = if app == 0 && version == 0 && tables == 0 {
@@ -218,17 +224,56 @@ impl History {
         Ok(h)
     }
 
+    /// Put the file in WAL mode (not allowed inside a transaction; idempotent). Switching
+    /// needs an exclusive lock and SQLite does not wait for it with the busy timeout: when
+    /// another process opens the same new file at the same moment, the switch fails with
+    /// "database is locked". So: look first (the other process may have switched it), and
+    /// retry a busy switch for up to the busy timeout.
+    fn set_wal(&self) -> Result<(), Error> {
+        let path = &self.path;
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            let mode: String = self
+                .conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .context(path, "read the journal mode")?;
+            if mode.eq_ignore_ascii_case("wal") {
+                return Ok(());
+            }
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            {
+                Ok(m) if m.eq_ignore_ascii_case("wal") => return Ok(()),
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Ok(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Ok(m) => {
+                    return Err(Error::Io {
+                        path: path.clone(),
+                        what: "switch to WAL journal mode",
+                        source: std::io::Error::other(format!("SQLite kept journal mode `{m}`")),
+                    });
+                }
+                Err(e) => return Err(e).context(path, "set the journal mode"),
+            }
+        }
+    }
+
     /// Create the schema of a new, empty file. Two processes may open the same new file at
     /// once (two scheduled runs sharing a history): the schema is created in an IMMEDIATE
     /// transaction that looks again whether the file is still empty, so the second waits
     /// for the first (busy timeout) and then finds the schema made — instead of failing
     /// with "table snapshots already exists" and losing its run.
     fn init(&mut self) -> Result<(), Error> {
+        self.set_wal()?;
         let path = &self.path;
-        // Not allowed inside a transaction; idempotent.
-        self.conn
-            .execute_batch("PRAGMA journal_mode = WAL;")
-            .context(path, "set the journal mode")?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
