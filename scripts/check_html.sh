@@ -3,10 +3,11 @@
 # `chromium`, installed with apt-get when missing) loads the example's `drift detect
 # --format html` page, a `history report --html` page of three drift runs on three
 # snapshots, and a `drift detect --format html` page of a synthetic metastore with
-# HTML_SCALE_TABLES (default 1,000,000) undeclared tables (`--unmanaged all`), and checks
+# HTML_SCALE_TABLES (default 1,000,000) undeclared tables (`--unmanaged all`) with the
+# `history report --html` page of the history that run recorded (as many open drift), and checks
 # each (scripts/check_html.py): no console error, no network request but the page itself,
 # no horizontal overflow at 375 px, the filter box filters, the chart has one point per
-# snapshot; the big page must stay under 3 MB. Installs websocket-client into .venv-html.
+# snapshot; the big pages must stay under 3 MB. Installs websocket-client into .venv-html.
 # Skips with a printed reason only when Chromium cannot be installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,8 +57,17 @@ done
 
 # At scale: one synthetic metastore, every table undeclared.
 "$synth" "$tables" "$work/big" >/dev/null
-detect --snapshot "$work/big" --unmanaged all --no-history --format html -o "$work/scale.html" 2>/dev/null
+# The same run records its snapshot and its ~1M open drift in a history, whose page must
+# stay small and usable too.
+detect --snapshot "$work/big" --unmanaged all --history "$work/big-history.sqlite" \
+  --format html -o "$work/scale.html" 2>/dev/null
+"$bk" history report --history "$work/big-history.sqlite" --html "$work/scale-history.html" >/dev/null
+rm -f "$work/big-history.sqlite"*
 size=$(wc -c < "$work/scale.html")
+hsize=$(wc -c < "$work/scale-history.html")
+if [ "$hsize" -gt "$max_bytes" ]; then
+  echo "html: the history page of $tables open drift is $hsize bytes (limit $max_bytes)" >&2; exit 1
+fi
 if ! grep -q "UNMANAGED (" "$work/scale.html"; then
   echo "html: the scale page has no UNMANAGED section" >&2; exit 1
 fi
@@ -68,5 +78,6 @@ fi
 .venv-html/bin/python scripts/check_html.py "$chromium" \
   "$work/example.html:filter=orders" \
   "$work/history.html:points=3:filter=dev" \
-  "$work/scale.html:filter=table"
-echo "html: example, history (3 snapshots) and $tables unmanaged tables ($size bytes) render in $("$chromium" --version 2>/dev/null | head -1)"
+  "$work/scale.html:filter=table" \
+  "$work/scale-history.html:points=1:filter=dev"
+echo "html: example, history (3 snapshots), $tables unmanaged tables ($size bytes) and their history ($hsize bytes) render in $("$chromium" --version 2>/dev/null | head -1)"
