@@ -22,7 +22,7 @@ use super::group::{Group, Style, walk};
 use super::text::{unknown_line, violation_group_line};
 use super::{
     Finding, RenderOptions, RuleKey, SEVERITIES, drift_rule, field_shape, findings, human_time,
-    rule_place, rule_unknown_what, summary_line, thousands,
+    per_rule, rule_place, rule_unknown_what, summary_line, thousands,
 };
 
 /// Rows of the "most findings" rankings (rules, schemas).
@@ -479,11 +479,9 @@ fn write_violations(
         "<h2>VIOLATIONS ({})</h2>",
         thousands(report.violations.len())
     )?;
-    for chunk in report.violations.chunk_by(|a, b| a.rule_id == b.rule_id) {
-        let Some(first) = chunk.first() else { continue };
-        let rule = report.rule(&first.rule_id);
+    for (rule_id, rule, chunk) in per_rule(report, &report.violations, |v| &v.rule_id) {
         let what = format!("{} violation(s)", thousands(chunk.len()));
-        rule_heading(out, &first.rule_id, rule, &what)?;
+        rule_heading(out, rule_id, rule, &what)?;
         let mut open = false;
         walk(
             out,
@@ -532,11 +530,9 @@ fn write_rule_unknown(
         "<h2>RULE UNKNOWN ({})</h2>",
         thousands(report.rule_unknown.len())
     )?;
-    for chunk in report.rule_unknown.chunk_by(|a, b| a.rule_id == b.rule_id) {
-        let Some(first) = chunk.first() else { continue };
-        let rule = report.rule(&first.rule_id);
+    for (rule_id, rule, chunk) in per_rule(report, &report.rule_unknown, |u| &u.rule_id) {
         let what = format!("{} not checked", thousands(chunk.len()));
-        rule_heading(out, &first.rule_id, rule, &what)?;
+        rule_heading(out, rule_id, rule, &what)?;
         let mut open = false;
         walk(
             out,

@@ -14,8 +14,8 @@ use crate::model::SecurableKind;
 use super::group::{Group, Style, walk};
 use super::text::{unknown_line, violation_group_line};
 use super::{
-    RenderOptions, SEVERITIES, drift_rule, field_shape, human_time, rule_place, rule_unknown_what,
-    summary_line, thousands,
+    RenderOptions, SEVERITIES, drift_rule, field_shape, human_time, per_rule, rule_place,
+    rule_unknown_what, summary_line, thousands,
 };
 
 /// Escape text for a table cell or list item.
@@ -249,11 +249,9 @@ fn write_violations(
     }
     writeln!(out)?;
     writeln!(out, "### VIOLATIONS ({})", report.violations.len())?;
-    for chunk in report.violations.chunk_by(|a, b| a.rule_id == b.rule_id) {
-        let Some(first) = chunk.first() else { continue };
-        let rule = report.rule(&first.rule_id);
+    for (rule_id, rule, chunk) in per_rule(report, &report.violations, |v| &v.rule_id) {
         let what = format!("{} violation(s)", thousands(chunk.len()));
-        rule_heading(out, &first.rule_id, rule, &what)?;
+        rule_heading(out, rule_id, rule, &what)?;
         let mut header = false;
         walk(
             out,
@@ -295,11 +293,9 @@ fn write_rule_unknown(
     }
     writeln!(out)?;
     writeln!(out, "### RULE UNKNOWN ({})", report.rule_unknown.len())?;
-    for chunk in report.rule_unknown.chunk_by(|a, b| a.rule_id == b.rule_id) {
-        let Some(first) = chunk.first() else { continue };
-        let rule = report.rule(&first.rule_id);
+    for (rule_id, rule, chunk) in per_rule(report, &report.rule_unknown, |u| &u.rule_id) {
         let what = format!("{} not checked", thousands(chunk.len()));
-        rule_heading(out, &first.rule_id, rule, &what)?;
+        rule_heading(out, rule_id, rule, &what)?;
         walk(
             out,
             opts,

@@ -280,21 +280,26 @@ pub(crate) fn findings(report: &DriftReport) -> impl Iterator<Item = Finding<'_>
 /// a violation or rule-unknown entry names without the report listing it.
 pub(crate) fn policy_rule_ids(report: &DriftReport) -> Vec<&str> {
     let mut ids: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
-    ids.extend(
-        report
-            .violations
-            .chunk_by(|a, b| a.rule_id == b.rule_id)
-            .filter_map(|c| c.first().map(|v| v.rule_id.as_str())),
-    );
-    ids.extend(
-        report
-            .rule_unknown
-            .chunk_by(|a, b| a.rule_id == b.rule_id)
-            .filter_map(|c| c.first().map(|u| u.rule_id.as_str())),
-    );
+    ids.extend(per_rule(report, &report.violations, |v| &v.rule_id).map(|(id, ..)| id));
+    ids.extend(per_rule(report, &report.rule_unknown, |u| &u.rule_id).map(|(id, ..)| id));
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// `items` (violations or rule unknowns, sorted by rule id) one rule at a time: its id, the
+/// report's description of it, its entries. What every per-rule section walks.
+pub(crate) fn per_rule<'a, T>(
+    report: &'a DriftReport,
+    items: &'a [T],
+    id: fn(&T) -> &str,
+) -> impl Iterator<Item = (&'a str, Option<&'a RuleRef>, &'a [T])> + 'a {
+    items
+        .chunk_by(move |a, b| id(a) == id(b))
+        .filter_map(move |chunk| {
+            let rule_id = id(chunk.first()?);
+            Some((rule_id, report.rule(rule_id), chunk))
+        })
 }
 
 /// The entries of one rule in a list sorted by rule id (violations, rule unknowns).

@@ -19,8 +19,8 @@ use crate::rules::Violation;
 
 use super::group::{Group, Style, walk};
 use super::{
-    RenderOptions, SEVERITIES, drift_rule, field_shape, human_time, rule_place, rule_unknown_what,
-    summary_line, thousands,
+    RenderOptions, SEVERITIES, drift_rule, field_shape, human_time, per_rule, rule_place,
+    rule_unknown_what, summary_line, thousands,
 };
 
 const RESET: &str = "\x1b[0m";
@@ -304,10 +304,8 @@ fn write_violations(
         .unwrap_or(Severity::Info);
     let head = format!("VIOLATIONS ({}):", report.violations.len());
     writeln!(out, "{}", paint(opts, severity_colour(worst), &head))?;
-    for chunk in report.violations.chunk_by(|a, b| a.rule_id == b.rule_id) {
-        let Some(first) = chunk.first() else { continue };
-        let rule = report.rule(&first.rule_id);
-        writeln!(out, "  {}", rule_header(&first.rule_id, rule))?;
+    for (rule_id, rule, chunk) in per_rule(report, &report.violations, |v| &v.rule_id) {
+        writeln!(out, "  {}", rule_header(rule_id, rule))?;
         let mut last: Option<(SecurableKind, &str)> = None;
         walk(
             out,
@@ -340,12 +338,10 @@ fn write_rule_unknown(
     writeln!(out)?;
     let head = format!("RULE UNKNOWN ({}):", report.rule_unknown.len());
     writeln!(out, "{}", paint(opts, "1;35", &head))?;
-    for chunk in report.rule_unknown.chunk_by(|a, b| a.rule_id == b.rule_id) {
-        let Some(first) = chunk.first() else { continue };
-        let rule = report.rule(&first.rule_id);
+    for (rule_id, rule, chunk) in per_rule(report, &report.rule_unknown, |u| &u.rule_id) {
         match rule_place(rule) {
-            Some(place) => writeln!(out, "  {} ({place}):", first.rule_id)?,
-            None => writeln!(out, "  {}:", first.rule_id)?,
+            Some(place) => writeln!(out, "  {} ({place}):", rule_id)?,
+            None => writeln!(out, "  {}:", rule_id)?,
         }
         walk(
             out,
