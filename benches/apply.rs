@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use brickkit::api::{AuthInputs, Client, ClientOptions, Secret, resolve};
 use brickkit::apply::{self, ApplyOptions, ApplyReport, NoJournal, Progress, Status};
 use brickkit::diff::{self, DiffOptions};
-use brickkit::model::{SecurableKind, Timestamp};
+use brickkit::model::{SecurableKind, Text, Timestamp};
 use brickkit::plan::{self, OpKind, Plan, PlanOptions, Request};
 use brickkit::state::collect::{CollectOptions, Mode, NoProgress, collect};
 use brickkit::state::{GrantRow, TagRow};
@@ -65,7 +65,7 @@ fn drifted_workspace(spec: &SynthSpec) -> (brickkit::declared::DeclaredState, Va
     let (declared, mut snap) = synth::generate(spec);
     // Every declared principal exists in the account, whether it holds a grant or not.
     let directory = sim_seed(&snap)["principals"].clone();
-    let tables: Vec<String> = snap
+    let tables: Vec<Text> = snap
         .securables
         .iter()
         .filter(|s| s.kind == Some(SecurableKind::Table))
@@ -77,7 +77,7 @@ fn drifted_workspace(spec: &SynthSpec) -> (brickkit::declared::DeclaredState, Va
         .map(|(i, t)| (t.as_str(), i))
         .collect();
     // Grants: the first two principals of every table lose theirs; two intruders arrive.
-    let mut first_two: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    let mut first_two: HashMap<&str, BTreeSet<Text>> = HashMap::new();
     for g in &snap.grants {
         if g.securable_kind == Some(SecurableKind::Table) {
             let e = first_two.entry(g.securable_full_name.as_str()).or_default();
@@ -86,9 +86,9 @@ fn drifted_workspace(spec: &SynthSpec) -> (brickkit::declared::DeclaredState, Va
             }
         }
     }
-    let drop: BTreeSet<(String, String)> = first_two
+    let drop: BTreeSet<(Text, Text)> = first_two
         .into_iter()
-        .flat_map(|(t, ps)| ps.into_iter().map(move |p| (t.to_string(), p)))
+        .flat_map(|(t, ps)| ps.into_iter().map(move |p| (Text::from(t), p)))
         .collect();
     snap.grants.retain(|g| {
         !(g.securable_kind == Some(SecurableKind::Table)
@@ -127,7 +127,7 @@ fn drifted_workspace(spec: &SynthSpec) -> (brickkit::declared::DeclaredState, Va
                     securable_kind: Some(SecurableKind::Table),
                     securable_full_name: t.clone(),
                     column_name: None,
-                    key: format!("extra_{k}"),
+                    key: format!("extra_{k}").into(),
                     value: "x".into(),
                 });
             }

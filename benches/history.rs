@@ -52,11 +52,11 @@ fn mutate(s: &mut Snapshot, tables: &[usize], i: usize, n: usize) {
         let t = tables[(k * stride + i * 7919) % tables.len()];
         let name = s.securables[t].full_name.clone();
         match (k + i) % 3 {
-            0 => s.securables[t].owner = Some(format!("owner_{i}_{k}")),
+            0 => s.securables[t].owner = Some(format!("owner_{i}_{k}").into()),
             1 => s.grants.push(GrantRow {
                 securable_kind: Some(SecurableKind::Table),
                 securable_full_name: name,
-                principal: format!("grp_adhoc_{i}"),
+                principal: format!("grp_adhoc_{i}").into(),
                 privilege: "SELECT".into(),
             }),
             _ => {
@@ -65,7 +65,7 @@ fn mutate(s: &mut Snapshot, tables: &[usize], i: usize, n: usize) {
                     .iter_mut()
                     .find(|g| g.securable_full_name == name && g.column_name.is_none())
                 {
-                    tag.value = format!("value_{i}");
+                    tag.value = format!("value_{i}").into();
                 }
             }
         }

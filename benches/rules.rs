@@ -227,7 +227,7 @@ fn snapshot(n: usize) -> Snapshot {
     let masked: Vec<(String, String)> = snap
         .column_masks
         .iter()
-        .map(|m| (m.table_full_name.clone(), m.column_name.clone()))
+        .map(|m| (m.table_full_name.to_string(), m.column_name.to_string()))
         .collect();
     for (table, column) in masked {
         snap.tags.push(pii(&table, &column));
@@ -236,7 +236,7 @@ fn snapshot(n: usize) -> Snapshot {
         .securables
         .iter()
         .filter(|r| r.kind == Some(SecurableKind::Table))
-        .map(|r| r.full_name.clone())
+        .map(|r| r.full_name.to_string())
         .collect();
     for t in tables.iter().step_by(250) {
         snap.tags.push(pii(t, "col_2"));

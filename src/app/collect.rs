@@ -73,7 +73,7 @@ pub fn collect_to_disk(
             issues: snapshot
                 .collection_issues
                 .iter()
-                .map(|i| i.message.clone())
+                .map(|i| i.message.to_string())
                 .collect(),
         });
     }

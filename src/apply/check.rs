@@ -135,7 +135,7 @@ impl<'a> Issues<'a> {
                         })
                 }
             })
-            .map(|i| i.message.clone())
+            .map(|i| i.message.to_string())
     }
 }
 

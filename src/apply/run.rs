@@ -268,7 +268,7 @@ fn unreadable_all(ops: &[crate::plan::Operation]) -> crate::state::Snapshot {
     for op in ops {
         s.collection_issues.push(crate::state::CollectionIssue {
             securable_kind: Some(op.kind),
-            full_name: op.full_name.clone(),
+            full_name: op.full_name.clone().into(),
             attribute: None,
             subtree: false,
             error_code: Some("verify".into()),

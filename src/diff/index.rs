@@ -382,7 +382,7 @@ mod tests {
             idx.observed(id)
                 .unwrap()
                 .grants()
-                .map(|g| g.principal.clone())
+                .map(|g| g.principal.to_string())
                 .collect()
         };
         // A kind-less one-part name goes to the first kind in listing order (catalog).

@@ -188,7 +188,7 @@ mod tests {
             kind: Some(SecurableKind::Table),
             full_name: t.into(),
             owner: Some("Data-Eng".into()),
-            comment: Some(String::new()),
+            comment: Some(String::new().into()),
             ..SecurableRow::default()
         });
         s.grants.push(GrantRow {

@@ -136,7 +136,7 @@ pub fn classify_with(
             report.unknown.push(Unknown {
                 kind: issue.securable_kind,
                 full_name: lower(issue.full_name.trim()).into_owned(),
-                attribute: issue.attribute.clone(),
+                attribute: issue.attribute.as_deref().map(str::to_string),
                 reason: reason.text,
             });
         }

@@ -93,12 +93,12 @@ pub fn facts(s: &Snapshot) -> Facts {
             r.securable_type.clone(),
             r.format.clone(),
             r.location.clone(),
-            r.created_at.map(|t| t.millis().to_string()),
-            r.updated_at.map(|t| t.millis().to_string()),
+            r.created_at.map(|t| t.millis().to_string().into()),
+            r.updated_at.map(|t| t.millis().to_string().into()),
         ];
         for (attr, v) in SCALAR_ATTRIBUTES.iter().zip(scalars) {
             if let Some(v) = v {
-                put(k, n, attr, "", "", v);
+                put(k, n, attr, "", "", v.to_string());
             }
         }
         for (key, v) in &r.properties {
@@ -124,7 +124,7 @@ pub fn facts(s: &Snapshot) -> Facts {
             "grant",
             &g.principal,
             &g.privilege,
-            g.privilege.clone(),
+            g.privilege.to_string(),
         );
     }
     for t in &s.tags {
@@ -134,7 +134,7 @@ pub fn facts(s: &Snapshot) -> Facts {
             "tag",
             &t.key,
             t.column_name.as_deref().unwrap_or(""),
-            t.value.clone(),
+            t.value.to_string(),
         );
     }
     for r in &s.row_filters {

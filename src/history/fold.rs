@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 use crate::history::events::{
     DriftEventKind, FactKey, Facts, SCALAR_ATTRIBUTES, ViolationFinding, ViolationKey,
 };
-use crate::model::{PolicyArg, SecurableKind, Timestamp};
+use crate::model::{PolicyArg, SecurableKind, Text, Timestamp};
 use crate::state::{
     CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, Manifest, RowFilterRow, SecurableRow,
     Snapshot, TagRow,
@@ -105,7 +105,7 @@ pub fn rebuild(facts: &Facts, manifest: Manifest) -> Snapshot {
         if items.contains_key(&("securable".to_string(), String::new(), String::new())) {
             let mut row = SecurableRow {
                 kind: kind_v,
-                full_name: name.clone(),
+                full_name: name.clone().into(),
                 ..SecurableRow::default()
             };
             for attr in SCALAR_ATTRIBUTES {
@@ -113,12 +113,12 @@ pub fn rebuild(facts: &Facts, manifest: Manifest) -> Snapshot {
                     .get(&(attr.to_string(), String::new(), String::new()))
                     .cloned();
                 match attr {
-                    "parent" => row.parent = v,
-                    "owner" => row.owner = v,
-                    "comment" => row.comment = v,
-                    "securable_type" => row.securable_type = v,
-                    "format" => row.format = v,
-                    "location" => row.location = v,
+                    "parent" => row.parent = v.map(Text::from),
+                    "owner" => row.owner = v.map(Text::from),
+                    "comment" => row.comment = v.map(Text::from),
+                    "securable_type" => row.securable_type = v.map(Text::from),
+                    "format" => row.format = v.map(Text::from),
+                    "location" => row.location = v.map(Text::from),
                     "created_at" => row.created_at = v.and_then(|x| x.parse().ok()).map(Timestamp),
                     _ => row.updated_at = v.and_then(|x| x.parse().ok()).map(Timestamp),
                 }
@@ -142,44 +142,44 @@ pub fn rebuild(facts: &Facts, manifest: Manifest) -> Snapshot {
                 "column" => {
                     let j = j();
                     s.columns.push(ColumnRow {
-                        table_full_name: name.clone(),
-                        name: item.clone(),
+                        table_full_name: name.clone().into(),
+                        name: item.clone().into(),
                         position: j["position"]
                             .as_i64()
                             .and_then(|p| i32::try_from(p).ok())
                             .unwrap_or(0),
-                        type_text: j["type"].as_str().unwrap_or("").to_string(),
+                        type_text: j["type"].as_str().unwrap_or("").into(),
                         nullable: j["nullable"].as_bool().unwrap_or(false),
-                        comment: opt_str(&j["comment"]),
+                        comment: opt_str(&j["comment"]).map(Text::from),
                     });
                 }
                 "grant" => s.grants.push(GrantRow {
                     securable_kind: kind_v,
-                    securable_full_name: name.clone(),
-                    principal: item.clone(),
-                    privilege: sub.clone(),
+                    securable_full_name: name.clone().into(),
+                    principal: item.clone().into(),
+                    privilege: sub.clone().into(),
                 }),
                 "tag" => s.tags.push(TagRow {
                     securable_kind: kind_v,
-                    securable_full_name: name.clone(),
-                    column_name: (!sub.is_empty()).then(|| sub.clone()),
-                    key: item.clone(),
-                    value: v.clone(),
+                    securable_full_name: name.clone().into(),
+                    column_name: (!sub.is_empty()).then(|| sub.as_str().into()),
+                    key: item.clone().into(),
+                    value: v.clone().into(),
                 }),
                 "row_filter" => {
                     let j = j();
                     s.row_filters.push(RowFilterRow {
-                        table_full_name: name.clone(),
-                        function_full_name: j["function"].as_str().unwrap_or("").to_string(),
+                        table_full_name: name.clone().into(),
+                        function_full_name: j["function"].as_str().unwrap_or("").into(),
                         input_arguments: args(&j["input_columns"]),
                     });
                 }
                 "mask" => {
                     let j = j();
                     s.column_masks.push(ColumnMaskRow {
-                        table_full_name: name.clone(),
-                        column_name: item.clone(),
-                        function_full_name: j["function"].as_str().unwrap_or("").to_string(),
+                        table_full_name: name.clone().into(),
+                        column_name: item.clone().into(),
+                        function_full_name: j["function"].as_str().unwrap_or("").into(),
                         using_arguments: args(&j["using_columns"]),
                     });
                 }
@@ -187,11 +187,11 @@ pub fn rebuild(facts: &Facts, manifest: Manifest) -> Snapshot {
                     let j = j();
                     s.collection_issues.push(CollectionIssue {
                         securable_kind: kind_v,
-                        full_name: name.clone(),
-                        attribute: (!item.is_empty()).then(|| item.clone()),
+                        full_name: name.clone().into(),
+                        attribute: (!item.is_empty()).then(|| item.as_str().into()),
                         subtree: j["subtree"].as_bool().unwrap_or(false),
-                        error_code: opt_str(&j["error_code"]),
-                        message: j["message"].as_str().unwrap_or("").to_string(),
+                        error_code: opt_str(&j["error_code"]).map(Text::from),
+                        message: j["message"].as_str().unwrap_or("").into(),
                     });
                 }
                 _ => {}

@@ -396,7 +396,7 @@ pub fn render(snap: &Snapshot, opts: &ImportOptions) -> String {
                 }
                 let schema = opts
                     .declared_schema_names
-                    .get(&s.full_name)
+                    .get(s.full_name.as_str())
                     .map_or(short(&s.full_name), String::as_str);
                 for r in ix.kids(&s.full_name, kind) {
                     if !declared(kind, &r.full_name) {
@@ -467,7 +467,7 @@ pub fn render_files(snap: &Snapshot, opts: &ImportOptions) -> Vec<ImportFile> {
         let catalog_ref = if catalog_declared {
             q(opts
                 .declared_catalog_names
-                .get(&c.full_name)
+                .get(c.full_name.as_str())
                 .map_or(c.full_name.as_str(), String::as_str))
         } else {
             ix.name(c)
@@ -494,11 +494,11 @@ pub fn render_files(snap: &Snapshot, opts: &ImportOptions) -> Vec<ImportFile> {
             } else {
                 let schema = opts
                     .declared_schema_names
-                    .get(&s.full_name)
+                    .get(s.full_name.as_str())
                     .map_or(short(&s.full_name), String::as_str);
                 let catalog = opts
                     .declared_catalog_names
-                    .get(&c.full_name)
+                    .get(c.full_name.as_str())
                     .map_or(c.full_name.as_str(), String::as_str);
                 let mut any = false;
                 for kind in SCHEMA_CHILDREN {

@@ -11,7 +11,7 @@ use crate::declared::{
 use crate::diff::{self, DiffOptions, Value};
 use crate::drift::IgnoreRules;
 use crate::model::SecurableKind as K;
-use crate::model::{PolicyArg, Severity};
+use crate::model::{PolicyArg, Severity, Text};
 use crate::state::{
     CollectionIssue, ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, Snapshot,
     TagRow,
@@ -65,7 +65,7 @@ fn row(kind: K, name: &str) -> SecurableRow {
     SecurableRow {
         kind: Some(kind),
         full_name: name.into(),
-        parent: name.rsplit_once('.').map(|(p, _)| p.to_string()),
+        parent: (name.rsplit_once('.').map(|(p, _)| p.to_string())).map(Into::into),
         ..SecurableRow::default()
     }
 }
@@ -83,7 +83,7 @@ fn tag(kind: K, name: &str, column: Option<&str>, k: &str, v: &str) -> TagRow {
     TagRow {
         securable_kind: Some(kind),
         securable_full_name: name.into(),
-        column_name: column.map(str::to_string),
+        column_name: column.map(Text::from),
         key: k.into(),
         value: v.into(),
     }

@@ -22,7 +22,7 @@ impl Reason {
     fn of(issue: &CollectionIssue) -> Reason {
         let text = match &issue.error_code {
             Some(code) if !code.is_empty() => format!("{code}: {}", issue.message),
-            _ => issue.message.clone(),
+            _ => issue.message.to_string(),
         };
         Reason { text }
     }
@@ -121,7 +121,7 @@ impl<'a> Coverage<'a> {
             .iter()
             .filter_map(|(i, n)| {
                 let attr = i.attribute.as_ref()?;
-                Self::covers(i, n, kind, name).then(|| (attr.clone(), Reason::of(i)))
+                Self::covers(i, n, kind, name).then(|| (attr.to_string(), Reason::of(i)))
             })
             .collect()
     }
@@ -162,6 +162,7 @@ pub fn attribute_covers(attribute: &str, field: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Text;
 
     fn snap(issues: Vec<CollectionIssue>, scope: &[&str]) -> Snapshot {
         let mut s = Snapshot {
@@ -181,7 +182,7 @@ mod tests {
         CollectionIssue {
             securable_kind: Some(kind),
             full_name: name.into(),
-            attribute: attr.map(str::to_string),
+            attribute: attr.map(Text::from),
             subtree,
             error_code: Some("403".into()),
             message: "permission denied".into(),

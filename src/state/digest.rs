@@ -347,7 +347,7 @@ mod tests {
                 securable_kind: Some(SecurableKind::Catalog),
                 securable_full_name: "c".into(),
                 column_name: None,
-                key: format!("k{i:05}"),
+                key: format!("k{i:05}").into(),
                 value: "v".into(),
             });
         }

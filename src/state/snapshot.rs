@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{SecurableKind, Timestamp};
+use crate::model::{SecurableKind, Text, Timestamp};
 
 /// The current snapshot format version. Readers refuse any other.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
@@ -57,18 +57,18 @@ pub struct Manifest {
 pub struct SecurableRow {
     pub kind: Option<SecurableKind>,
     /// Full dotted name, as the API returns it (lower case for UC objects).
-    pub full_name: String,
+    pub full_name: Text,
     /// Full name of the parent securable (`None` for catalogs and infrastructure).
-    pub parent: Option<String>,
-    pub owner: Option<String>,
-    pub comment: Option<String>,
+    pub parent: Option<Text>,
+    pub owner: Option<Text>,
+    pub comment: Option<Text>,
     /// Subtype: catalog_type, table_type (`MANAGED`, `EXTERNAL`, `VIEW`, ...), volume_type,
     /// connection_type, credential kind.
-    pub securable_type: Option<String>,
+    pub securable_type: Option<Text>,
     /// `data_source_format` for tables (`DELTA`, ...).
-    pub format: Option<String>,
+    pub format: Option<Text>,
     /// Storage location / URL where the kind has one.
-    pub location: Option<String>,
+    pub location: Option<Text>,
     /// Properties as the API returns them (server-added ones included).
     pub properties: BTreeMap<String, String>,
     /// Other non-secret kind-specific attributes (function `routine_definition`,
@@ -82,43 +82,43 @@ pub struct SecurableRow {
 /// A column of a table or view.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ColumnRow {
-    pub table_full_name: String,
-    pub name: String,
+    pub table_full_name: Text,
+    pub name: Text,
     /// 0-based position.
     pub position: i32,
     /// SQL type text as the API gives it (`decimal(18,2)`).
-    pub type_text: String,
+    pub type_text: Text,
     pub nullable: bool,
-    pub comment: Option<String>,
+    pub comment: Option<Text>,
 }
 
 /// One direct privilege of one principal on one securable.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct GrantRow {
     pub securable_kind: Option<SecurableKind>,
-    pub securable_full_name: String,
-    pub principal: String,
+    pub securable_full_name: Text,
+    pub principal: Text,
     /// As returned by the API (canonical spelling expected, but readers normalise).
-    pub privilege: String,
+    pub privilege: Text,
 }
 
 /// One tag on a securable (`column_name` = `None`) or on a column of a table.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct TagRow {
     pub securable_kind: Option<SecurableKind>,
-    pub securable_full_name: String,
-    pub column_name: Option<String>,
-    pub key: String,
+    pub securable_full_name: Text,
+    pub column_name: Option<Text>,
+    pub key: Text,
     /// Tags may have no value (key-only tags): empty string.
-    pub value: String,
+    pub value: Text,
 }
 
 /// The row filter of a table.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct RowFilterRow {
-    pub table_full_name: String,
+    pub table_full_name: Text,
     /// Three-part function name as reported.
-    pub function_full_name: String,
+    pub function_full_name: Text,
     /// The `ON (...)` arguments, each as SQL text ([`crate::model::PolicyArg::to_sql`]: a
     /// column backtick-quoted, a constant as its literal). Stored as `input_columns`.
     pub input_arguments: Vec<String>,
@@ -127,9 +127,9 @@ pub struct RowFilterRow {
 /// The mask of one column.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct ColumnMaskRow {
-    pub table_full_name: String,
-    pub column_name: String,
-    pub function_full_name: String,
+    pub table_full_name: Text,
+    pub column_name: Text,
+    pub function_full_name: Text,
     /// The `USING COLUMNS (...)` arguments, as [`RowFilterRow::input_arguments`]. Stored as
     /// `using_columns`.
     pub using_arguments: Vec<String>,
@@ -141,16 +141,16 @@ pub struct CollectionIssue {
     /// Kind of the securable the failed read was about (`None` = metastore level).
     pub securable_kind: Option<SecurableKind>,
     /// Full name of that securable (empty for the metastore).
-    pub full_name: String,
+    pub full_name: Text,
     /// Which attribute could not be read (`grants`, `tags`, `columns`, ...), or `None` when
     /// the securable itself (and, with `subtree`, everything under it) could not be read.
-    pub attribute: Option<String>,
+    pub attribute: Option<Text>,
     /// True when everything under the securable is unknown (e.g. listing tables failed).
     pub subtree: bool,
     /// HTTP status or SQL state, when there was one (`403`, `PERMISSION_DENIED`, ...).
-    pub error_code: Option<String>,
+    pub error_code: Option<Text>,
     /// Human-readable reason, free of secrets.
-    pub message: String,
+    pub message: Text,
 }
 
 impl Snapshot {

@@ -183,50 +183,50 @@ fn assert_matches_seed(snap: &Snapshot) {
     let got_kinds = set(snap
         .securables
         .iter()
-        .map(|r| (r.kind.unwrap(), r.full_name.clone())));
+        .map(|r| (r.kind.unwrap(), r.full_name.to_string())));
     assert_eq!(got_kinds, kinds);
     let got_grants = set(snap.grants.iter().map(|g| {
         (
             g.securable_kind.unwrap(),
-            g.securable_full_name.clone(),
-            g.principal.clone(),
-            g.privilege.clone(),
+            g.securable_full_name.to_string(),
+            g.principal.to_string(),
+            g.privilege.to_string(),
         )
     }));
     assert_eq!(got_grants, grants);
     let got_tags = set(snap.tags.iter().map(|t| {
         (
             t.securable_kind.unwrap(),
-            t.securable_full_name.clone(),
-            t.column_name.clone(),
-            t.key.clone(),
-            t.value.clone(),
+            t.securable_full_name.to_string(),
+            t.column_name.as_deref().map(str::to_string),
+            t.key.to_string(),
+            t.value.to_string(),
         )
     }));
     assert_eq!(got_tags, tags);
     let got_columns = set(snap.columns.iter().map(|c| {
         (
-            c.table_full_name.clone(),
-            c.name.clone(),
+            c.table_full_name.to_string(),
+            c.name.to_string(),
             c.position,
-            c.type_text.clone(),
+            c.type_text.to_string(),
             c.nullable,
-            c.comment.clone(),
+            c.comment.as_deref().map(str::to_string),
         )
     }));
     assert_eq!(got_columns, columns);
     let got_masks = set(snap.column_masks.iter().map(|m| {
         (
-            m.table_full_name.clone(),
-            m.column_name.clone(),
-            m.function_full_name.clone(),
+            m.table_full_name.to_string(),
+            m.column_name.to_string(),
+            m.function_full_name.to_string(),
         )
     }));
     assert_eq!(got_masks, masks);
     let got_filters = set(snap.row_filters.iter().map(|f| {
         (
-            f.table_full_name.clone(),
-            f.function_full_name.clone(),
+            f.table_full_name.to_string(),
+            f.function_full_name.to_string(),
             f.input_arguments.clone(),
         )
     }));

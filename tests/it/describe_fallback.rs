@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use brickkit::model::SecurableKind;
+use brickkit::model::{SecurableKind, Text};
 use serde_json::{Value, json};
 
 use crate::support::sim::{bulk, content, set, start_controls, statements};
@@ -97,7 +97,7 @@ fn a_table_whose_describe_fails_is_an_issue_on_that_table_only() {
     let h = start_controls(json!({ "rules": rules }));
     let got = bulk(&h, dir.path());
     let orders = "main.sales.orders";
-    let issues: BTreeSet<(String, Option<String>, bool)> = got
+    let issues: BTreeSet<(Text, Option<Text>, bool)> = got
         .collection_issues
         .iter()
         .map(|i| (i.full_name.clone(), i.attribute.clone(), i.subtree))
@@ -105,8 +105,8 @@ fn a_table_whose_describe_fails_is_an_issue_on_that_table_only() {
     assert_eq!(
         issues,
         set([
-            (orders.to_string(), Some("column_masks".to_string()), false),
-            (orders.to_string(), Some("row_filter".to_string()), false),
+            (Text::from(orders), Some(Text::from("column_masks")), false),
+            (Text::from(orders), Some(Text::from("row_filter")), false),
         ])
     );
     assert!(
@@ -142,7 +142,7 @@ fn a_fallback_that_cannot_start_keeps_the_catalog_issue() {
         .push(json!({"statement_contains": "DESCRIBE", "status": 403}));
     let h = start_controls(json!({ "rules": rules }));
     let got = bulk(&h, dir.path());
-    let issues: BTreeSet<(Option<SecurableKind>, String, Option<String>, bool)> = got
+    let issues: BTreeSet<(Option<SecurableKind>, Text, Option<Text>, bool)> = got
         .collection_issues
         .iter()
         .map(|i| {
@@ -157,8 +157,8 @@ fn a_fallback_that_cannot_start_keeps_the_catalog_issue() {
     let cat = |c: &str, a: &str| {
         (
             Some(SecurableKind::Catalog),
-            c.to_string(),
-            Some(a.to_string()),
+            Text::from(c),
+            Some(Text::from(a)),
             true,
         )
     };

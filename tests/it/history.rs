@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use brickkit::history::{Cell, History, IngestOptions, Ingested};
-use brickkit::model::{SecurableKind, Timestamp};
+use brickkit::model::{SecurableKind, Text, Timestamp};
 use brickkit::state::id::new_snapshot_id;
 use brickkit::state::{
     ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, Snapshot, TagRow,
@@ -40,13 +40,13 @@ pub fn stamp(s: &mut Snapshot, i: u32) {
 
 /// One random change, chosen by `op` on the securable picked by `idx`.
 pub fn mutate(s: &mut Snapshot, op: u8, idx: usize, val: u8) {
-    let tables: Vec<String> = s
+    let tables: Vec<Text> = s
         .securables
         .iter()
         .filter(|r| r.kind == Some(SecurableKind::Table))
         .map(|r| r.full_name.clone())
         .collect();
-    let pick = |v: &[String]| -> Option<String> {
+    let pick = |v: &[Text]| -> Option<Text> {
         if v.is_empty() {
             None
         } else {
@@ -60,15 +60,15 @@ pub fn mutate(s: &mut Snapshot, op: u8, idx: usize, val: u8) {
     match op % 12 {
         0 => {
             if let Some(r) = s.securables.iter_mut().find(|r| r.full_name == t) {
-                r.owner = Some(format!("owner_{v}"));
+                r.owner = Some(format!("owner_{v}").into());
             }
         }
         1 => {
             if let Some(r) = s.securables.iter_mut().find(|r| r.full_name == t) {
                 r.comment = match val % 3 {
                     0 => None,
-                    1 => Some(String::new()),
-                    _ => Some(format!("comment {v}")),
+                    1 => Some(String::new().into()),
+                    _ => Some(format!("comment {v}").into()),
                 };
             }
         }
@@ -77,8 +77,10 @@ pub fn mutate(s: &mut Snapshot, op: u8, idx: usize, val: u8) {
             let g = GrantRow {
                 securable_kind: Some(SecurableKind::Table),
                 securable_full_name: t,
-                principal: format!("group_{}", val % 4),
-                privilege: ["SELECT", "MODIFY", "ALL_PRIVILEGES"][usize::from(val % 3)].to_string(),
+                principal: format!("group_{}", val % 4).into(),
+                privilege: ["SELECT", "MODIFY", "ALL_PRIVILEGES"][usize::from(val % 3)]
+                    .to_string()
+                    .into(),
             };
             if !s.grants.contains(&g) {
                 s.grants.push(g);
@@ -92,14 +94,16 @@ pub fn mutate(s: &mut Snapshot, op: u8, idx: usize, val: u8) {
         4 => {
             let column = val.is_multiple_of(2).then(|| "c0".to_string());
             s.tags.retain(|g| {
-                !(g.securable_full_name == t && g.key == "pii" && g.column_name == column)
+                !(g.securable_full_name == t
+                    && g.key == "pii"
+                    && g.column_name.as_deref() == column.as_deref())
             });
             s.tags.push(TagRow {
                 securable_kind: Some(SecurableKind::Table),
                 securable_full_name: t,
-                column_name: column,
-                key: "pii".to_string(),
-                value: v,
+                column_name: column.map(Into::into),
+                key: "pii".into(),
+                value: v.into(),
             });
         }
         5 => s.tags.retain(|g| g.securable_full_name != t),
@@ -119,25 +123,25 @@ pub fn mutate(s: &mut Snapshot, op: u8, idx: usize, val: u8) {
             let parent = t.rsplit_once('.').map(|(p, _)| p.to_string());
             s.securables.push(SecurableRow {
                 kind: Some(SecurableKind::Table),
-                full_name: name.clone(),
-                parent,
+                full_name: name.clone().into(),
+                parent: parent.map(Into::into),
                 owner: Some("someone".into()),
                 properties: [("k".to_string(), v.clone())].into_iter().collect(),
                 created_at: Some(Timestamp(i64::from(val))),
                 ..SecurableRow::default()
             });
             s.columns.push(ColumnRow {
-                table_full_name: name,
+                table_full_name: name.into(),
                 name: "id".into(),
                 position: 0,
                 type_text: "bigint".into(),
                 nullable: val.is_multiple_of(2),
-                comment: val.is_multiple_of(3).then(|| v.clone()),
+                comment: (val.is_multiple_of(3).then(|| v.clone())).map(Into::into),
             });
         }
         8 => {
             if let Some(c) = s.columns.iter_mut().find(|c| c.table_full_name == t) {
-                c.type_text = format!("decimal({val},2)");
+                c.type_text = format!("decimal({val},2)").into();
             }
         }
         9 => {
@@ -145,7 +149,7 @@ pub fn mutate(s: &mut Snapshot, op: u8, idx: usize, val: u8) {
             if val.is_multiple_of(2) {
                 s.row_filters.push(RowFilterRow {
                     table_full_name: t,
-                    function_full_name: format!("c.s.f_{v}"),
+                    function_full_name: format!("c.s.f_{v}").into(),
                     input_arguments: vec!["`a`".into(), format!("`{v}`")],
                 });
             }
@@ -414,7 +418,7 @@ pub mod queries {
         let t = applied_table();
         s0.tags.push(TagRow {
             securable_kind: Some(SecurableKind::Table),
-            securable_full_name: t.clone(),
+            securable_full_name: t.clone().into(),
             column_name: None,
             key: "pii".into(),
             value: "true".into(),
@@ -423,13 +427,13 @@ pub mod queries {
         let mut s1 = s0.clone();
         s1.grants.push(GrantRow {
             securable_kind: Some(SecurableKind::Table),
-            securable_full_name: t.clone(),
+            securable_full_name: t.clone().into(),
             principal: "intruder".into(),
             privilege: "MODIFY".into(),
         });
         s1.grants.push(GrantRow {
             securable_kind: Some(SecurableKind::Table),
-            securable_full_name: t.clone(),
+            securable_full_name: t.clone().into(),
             principal: "svc_brickkit".into(),
             privilege: "SELECT".into(),
         });
@@ -563,7 +567,7 @@ pub mod queries {
             .find(|r| r.kind == Some(SecurableKind::Table))
             .unwrap()
             .full_name
-            .clone()
+            .to_string()
     }
 
     fn record_applies(path: &Path, t: &str) {

@@ -12,7 +12,7 @@ use brickkit::declared::{
 };
 use brickkit::diff::{self, DiffOptions};
 use brickkit::model::SecurableKind as K;
-use brickkit::model::{PolicyArg, Severity};
+use brickkit::model::{PolicyArg, Severity, Text};
 use brickkit::plan::{self, OpKind, Operation, PlanOptions, Request};
 use brickkit::state::{
     ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, Snapshot, TagRow,
@@ -233,8 +233,8 @@ fn drifted(w: &World) -> (DeclaredState, Snapshot) {
     s.manifest.scope = vec!["*".into()];
     for (i, c) in [&w.col_a, &w.col_b].into_iter().enumerate() {
         s.columns.push(ColumnRow {
-            table_full_name: table.clone(),
-            name: c.clone(),
+            table_full_name: table.clone().into(),
+            name: c.clone().into(),
             position: i as i32,
             type_text: "string".into(),
             nullable: true,
@@ -245,26 +245,26 @@ fn drifted(w: &World) -> (DeclaredState, Snapshot) {
     // filter to replace.
     s.tags.push(TagRow {
         securable_kind: Some(K::Table),
-        securable_full_name: table.clone(),
+        securable_full_name: table.clone().into(),
         column_name: None,
-        key: w.old_key.clone(),
-        value: w.value.clone(),
+        key: w.old_key.clone().into(),
+        value: w.value.clone().into(),
     });
     s.tags.push(TagRow {
         securable_kind: Some(K::Table),
-        securable_full_name: table.clone(),
-        column_name: Some(w.col_b.clone()),
-        key: w.old_key.clone(),
+        securable_full_name: table.clone().into(),
+        column_name: Some(w.col_b.clone().into()),
+        key: w.old_key.clone().into(),
         value: "x".into(),
     });
     s.column_masks.push(ColumnMaskRow {
-        table_full_name: table.clone(),
-        column_name: w.col_b.clone(),
+        table_full_name: table.clone().into(),
+        column_name: w.col_b.clone().into(),
         function_full_name: "other.fn.old".into(),
         using_arguments: vec![],
     });
     s.row_filters.push(RowFilterRow {
-        table_full_name: table.clone(),
+        table_full_name: table.clone().into(),
         function_full_name: "other.fn.old".into(),
         input_arguments: vec![],
     });
@@ -790,7 +790,7 @@ fn rc_tag(kind: K, name: &str, column: Option<&str>, k: &str, v: &str) -> TagRow
     TagRow {
         securable_kind: Some(kind),
         securable_full_name: name.into(),
-        column_name: column.map(str::to_string),
+        column_name: column.map(Text::from),
         key: k.into(),
         value: v.into(),
     }

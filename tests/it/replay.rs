@@ -225,14 +225,14 @@ fn declared_values_read_back(snap: &Snapshot) -> Vec<String> {
             ));
             continue;
         };
-        if d.comment.is_some() && row.comment != d.comment {
+        if d.comment.is_some() && row.comment.as_deref() != d.comment.as_deref() {
             wrong.push(format!("{:?}: comment {:?}", d.full_name, row.comment));
         }
         let tags_of = |col: Option<&str>| -> BTreeMap<String, String> {
             snap.tags
                 .iter()
                 .filter(|t| t.securable_full_name == d.full_name && t.column_name.as_deref() == col)
-                .map(|t| (t.key.clone(), t.value.clone()))
+                .map(|t| (t.key.to_string(), t.value.to_string()))
                 .collect()
         };
         if d.kind.in_catalog() && d.kind != SecurableKind::Function && tags_of(None) != d.tags {

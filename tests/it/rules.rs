@@ -12,7 +12,7 @@ use brickkit::declared::{
 };
 use brickkit::diff::DiffOptions;
 use brickkit::drift::{self, DriftOptions, IgnoreRules, UnmanagedScope};
-use brickkit::model::{SecurableKind, Severity, Timestamp};
+use brickkit::model::{SecurableKind, Severity, Text, Timestamp};
 use brickkit::report::{self, Format, RenderOptions};
 use brickkit::rules::{self, Findings, RuleUnknown, Violation};
 use brickkit::state::{
@@ -104,7 +104,9 @@ impl Snap {
         self.0.securables.push(SecurableRow {
             kind: Some(kind),
             full_name: name.into(),
-            owner: (!owner.is_empty()).then(|| owner.to_string()),
+            owner: (!owner.is_empty())
+                .then(|| owner.to_string())
+                .map(Into::into),
             ..SecurableRow::default()
         });
         self
@@ -114,7 +116,7 @@ impl Snap {
         for (i, c) in cols.iter().enumerate() {
             s.0.columns.push(ColumnRow {
                 table_full_name: name.into(),
-                name: c.to_string(),
+                name: Text::from(*c),
                 position: i as i32,
                 type_text: "string".into(),
                 nullable: true,
@@ -127,7 +129,7 @@ impl Snap {
         self.0.tags.push(TagRow {
             securable_kind: Some(kind),
             securable_full_name: name.into(),
-            column_name: col.map(str::to_string),
+            column_name: col.map(Text::from),
             key: k.into(),
             value: v.into(),
         });
@@ -169,7 +171,7 @@ impl Snap {
         self.0.collection_issues.push(CollectionIssue {
             securable_kind: kind,
             full_name: name.into(),
-            attribute: attribute.map(str::to_string),
+            attribute: attribute.map(Text::from),
             subtree,
             error_code: Some("PERMISSION_DENIED".into()),
             message: "no access".into(),
@@ -997,7 +999,7 @@ fn arb_snapshot() -> impl Strategy<Value = Snapshot> {
                     _ => b.issue(Some(Table), &n, None, false),
                 };
                 // Issues covering the same securable give different reasons.
-                b.0.collection_issues.last_mut().unwrap().message = format!("issue {i}");
+                b.0.collection_issues.last_mut().unwrap().message = format!("issue {i}").into();
             }
             b.done()
         })

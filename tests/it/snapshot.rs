@@ -141,7 +141,7 @@ fn version_1_sqlite_snapshots_still_read() {
                 "UPDATE row_filters SET input_columns = ?1 WHERE table_full_name = ?2",
                 (
                     serde_json::to_string(&f.input_arguments).unwrap(),
-                    &f.table_full_name,
+                    f.table_full_name.as_str(),
                 ),
             )
             .unwrap();
@@ -152,8 +152,8 @@ fn version_1_sqlite_snapshots_still_read() {
                  WHERE table_full_name = ?2 AND column_name = ?3",
                 (
                     serde_json::to_string(&m.using_arguments).unwrap(),
-                    &m.table_full_name,
-                    &m.column_name,
+                    m.table_full_name.as_str(),
+                    m.column_name.as_str(),
                 ),
             )
             .unwrap();

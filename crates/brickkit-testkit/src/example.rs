@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use brickkit::model::{PolicyArg, SecurableKind, Timestamp};
+use brickkit::model::{PolicyArg, SecurableKind, Text, Timestamp};
 use brickkit::state::digest::content_digest;
 use brickkit::state::id::new_snapshot_id;
 use brickkit::state::{
@@ -58,13 +58,13 @@ impl B {
         let created = Timestamp::from_civil(2026, 3, day, 9, 30, 0, 0);
         self.s.securables.push(SecurableRow {
             kind: Some(kind),
-            full_name: full_name.to_string(),
-            parent,
-            owner: Some(owner.to_string()),
-            comment: Some(comment.to_string()),
-            securable_type: securable_type.map(str::to_string),
-            format: (kind == Table).then(|| "DELTA".to_string()),
-            location: location.map(str::to_string),
+            full_name: full_name.into(),
+            parent: parent.map(Into::into),
+            owner: Some(owner.into()),
+            comment: Some(comment.into()),
+            securable_type: securable_type.map(Text::from),
+            format: (kind == Table).then(|| "DELTA".to_string()).map(Into::into),
+            location: location.map(Text::from),
             properties: BTreeMap::new(),
             details: BTreeMap::new(),
             created_at: Some(created),
@@ -78,10 +78,10 @@ impl B {
         for (k, v) in tags {
             self.s.tags.push(TagRow {
                 securable_kind: Some(kind),
-                securable_full_name: name.to_string(),
+                securable_full_name: name.into(),
                 column_name: None,
-                key: k.to_string(),
-                value: v.to_string(),
+                key: Text::from(*k),
+                value: Text::from(*v),
             });
         }
     }
@@ -89,10 +89,10 @@ impl B {
     fn column_tag(&mut self, table: &str, column: &str, key: &str, value: &str) {
         self.s.tags.push(TagRow {
             securable_kind: Some(Table),
-            securable_full_name: table.to_string(),
-            column_name: Some(column.to_string()),
-            key: key.to_string(),
-            value: value.to_string(),
+            securable_full_name: table.into(),
+            column_name: Some(column.into()),
+            key: key.into(),
+            value: value.into(),
         });
     }
 
@@ -100,9 +100,9 @@ impl B {
         for p in privs {
             self.s.grants.push(GrantRow {
                 securable_kind: Some(kind),
-                securable_full_name: name.to_string(),
-                principal: principal.to_string(),
-                privilege: p.to_string(),
+                securable_full_name: name.into(),
+                principal: principal.into(),
+                privilege: Text::from(*p),
             });
         }
     }
@@ -111,20 +111,20 @@ impl B {
     fn columns(&mut self, table: &str, cols: &[(&str, &str, bool, Option<&str>)]) {
         for (i, (name, ty, nullable, comment)) in cols.iter().enumerate() {
             self.s.columns.push(ColumnRow {
-                table_full_name: table.to_string(),
-                name: name.to_string(),
+                table_full_name: table.to_string().into(),
+                name: Text::from(*name),
                 position: i as i32,
-                type_text: ty.to_string(),
+                type_text: Text::from(*ty),
                 nullable: *nullable,
-                comment: comment.map(str::to_string),
+                comment: comment.map(Text::from),
             });
         }
     }
 
     fn row_filter(&mut self, table: &str, function: &str, cols: &[&str]) {
         self.s.row_filters.push(RowFilterRow {
-            table_full_name: table.to_string(),
-            function_full_name: function.to_string(),
+            table_full_name: table.into(),
+            function_full_name: function.into(),
             input_arguments: cols
                 .iter()
                 .map(|c| PolicyArg::column(*c).to_sql())
@@ -134,9 +134,9 @@ impl B {
 
     fn mask(&mut self, table: &str, column: &str, function: &str, using: &[&str]) {
         self.s.column_masks.push(ColumnMaskRow {
-            table_full_name: table.to_string(),
-            column_name: column.to_string(),
-            function_full_name: function.to_string(),
+            table_full_name: table.into(),
+            column_name: column.into(),
+            function_full_name: function.into(),
             using_arguments: using
                 .iter()
                 .map(|c| PolicyArg::column(*c).to_sql())
@@ -610,11 +610,11 @@ pub fn example_snapshot() -> Snapshot {
     // DRIFT collection issue: the subtree of finance_dev.reporting is unknown.
     b.s.collection_issues.push(CollectionIssue {
         securable_kind: Some(Schema),
-        full_name: s.to_string(),
+        full_name: s.into(),
         attribute: None,
         subtree: true,
-        error_code: Some("PERMISSION_DENIED".to_string()),
-        message: "listing tables failed (HTTP 403): User does not have USE SCHEMA on Schema 'finance_dev.reporting'".to_string(),
+        error_code: Some("PERMISSION_DENIED".into()),
+        message: "listing tables failed (HTTP 403): User does not have USE SCHEMA on Schema 'finance_dev.reporting'".into(),
     });
 
     // ------------------------------------------------------------ infrastructure

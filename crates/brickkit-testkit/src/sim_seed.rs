@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use brickkit::model::{PolicyArg, SecurableKind};
+use brickkit::model::{PolicyArg, SecurableKind, Text};
 use brickkit::state::{SecurableRow, Snapshot};
 use serde_json::{Map, Value, json};
 
@@ -108,9 +108,9 @@ fn principals(snapshot: &Snapshot) -> Value {
 }
 
 /// `v` under `k`, when there is one.
-fn put(m: &mut Map<String, Value>, k: &str, v: &Option<String>) {
+fn put(m: &mut Map<String, Value>, k: &str, v: &Option<Text>) {
     if let Some(v) = v {
-        m.insert(k.into(), json!(v));
+        m.insert(k.into(), json!(v.as_str()));
     }
 }
 
@@ -140,7 +140,7 @@ fn tags(snapshot: &Snapshot, r: &SecurableRow, column: Option<&str>) -> Option<V
                 && t.securable_full_name == r.full_name
                 && t.column_name.as_deref() == column
         })
-        .map(|t| (t.key.clone(), Value::String(t.value.clone())))
+        .map(|t| (t.key.to_string(), Value::String(t.value.to_string())))
         .collect();
     (!m.is_empty()).then_some(Value::Object(m))
 }
@@ -214,7 +214,7 @@ fn object(snapshot: &Snapshot, r: &SecurableRow) -> Value {
         Some(SecurableKind::Function) => {
             for k in ["data_type", "routine_body", "routine_definition"] {
                 if let Some(v) = r.details.get(k) {
-                    m.insert(k.into(), json!(v));
+                    m.insert(k.into(), json!(v.as_str()));
                 }
             }
             if let Some(v) = r.details.get("data_type") {
@@ -253,7 +253,9 @@ fn object(snapshot: &Snapshot, r: &SecurableRow) -> Value {
             put(
                 &mut m,
                 "credential_name",
-                &r.details.get("credential_name").cloned(),
+                &r.details
+                    .get("credential_name")
+                    .map(|s| Text::from(s.as_str())),
             );
             if let Some(ro) = r.details.get("read_only") {
                 m.insert("read_only".into(), json!(ro == "true"));
@@ -287,7 +289,9 @@ fn table(snapshot: &Snapshot, r: &SecurableRow, m: &mut Map<String, Value>) {
     put(
         m,
         "view_definition",
-        &r.details.get("view_definition").cloned(),
+        &r.details
+            .get("view_definition")
+            .map(|s| Text::from(s.as_str())),
     );
     let mut cols: Vec<_> = snapshot
         .columns

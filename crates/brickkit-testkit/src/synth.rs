@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use brickkit::declared::{
     ColumnMask, DeclaredColumn, DeclaredSecurable, DeclaredState, Policy, RequiredTag, RowFilter,
 };
-use brickkit::model::{PolicyArg, SecurableKind, Timestamp};
+use brickkit::model::{PolicyArg, SecurableKind, Text, Timestamp};
 use brickkit::state::digest::content_digest;
 use brickkit::state::id::new_snapshot_id;
 use brickkit::state::{
@@ -69,26 +69,26 @@ impl Builder {
     fn grant(&mut self, kind: SecurableKind, name: &str, principal: String, privilege: String) {
         self.snap.grants.push(GrantRow {
             securable_kind: Some(kind),
-            securable_full_name: name.to_string(),
-            principal,
-            privilege,
+            securable_full_name: name.into(),
+            principal: principal.into(),
+            privilege: privilege.into(),
         });
     }
 
     fn tag(&mut self, name: &str, column: Option<&str>, key: String, value: String) {
         self.snap.tags.push(TagRow {
             securable_kind: Some(SecurableKind::Table),
-            securable_full_name: name.to_string(),
-            column_name: column.map(str::to_string),
-            key,
-            value,
+            securable_full_name: name.into(),
+            column_name: column.map(Text::from),
+            key: key.into(),
+            value: value.into(),
         });
     }
 
     fn row_filter(&mut self, table: &str, function: String, columns: Vec<String>) {
         self.snap.row_filters.push(RowFilterRow {
-            table_full_name: table.to_string(),
-            function_full_name: function,
+            table_full_name: table.into(),
+            function_full_name: function.into(),
             input_arguments: columns
                 .iter()
                 .map(|c| PolicyArg::column(c.as_str()).to_sql())
@@ -98,9 +98,9 @@ impl Builder {
 
     fn mask(&mut self, table: &str, column: &str, function: String) {
         self.snap.column_masks.push(ColumnMaskRow {
-            table_full_name: table.to_string(),
-            column_name: column.to_string(),
-            function_full_name: function,
+            table_full_name: table.into(),
+            column_name: column.into(),
+            function_full_name: function.into(),
             using_arguments: Vec::new(),
         });
     }
@@ -273,7 +273,7 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
         scope.push(cat.clone());
         b.observe(SecurableRow {
             kind: Some(SecurableKind::Catalog),
-            full_name: cat.clone(),
+            full_name: cat.clone().into(),
             owner: Some("grp_platform".into()),
             securable_type: Some("MANAGED_CATALOG".into()),
             created_at: Some(created),
@@ -294,8 +294,8 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
             let sch = format!("{cat}.sch_{sc:03}");
             b.observe(SecurableRow {
                 kind: Some(SecurableKind::Schema),
-                full_name: sch.clone(),
-                parent: Some(cat.clone()),
+                full_name: sch.clone().into(),
+                parent: Some(cat.clone().into()),
                 owner: Some("grp_data_eng".into()),
                 created_at: Some(created),
                 ..Default::default()
@@ -311,8 +311,8 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
             for f in [&filter_fn, &mask_fn] {
                 b.observe(SecurableRow {
                     kind: Some(SecurableKind::Function),
-                    full_name: f.clone(),
-                    parent: Some(sch.clone()),
+                    full_name: f.clone().into(),
+                    parent: Some(sch.clone().into()),
                     owner: Some("grp_data_eng".into()),
                     created_at: Some(created),
                     ..Default::default()
@@ -375,17 +375,17 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
                 }
                 b.observe(SecurableRow {
                     kind: Some(SecurableKind::Table),
-                    full_name: name.clone(),
-                    parent: Some(sch.clone()),
+                    full_name: name.clone().into(),
+                    parent: Some(sch.clone().into()),
                     owner: Some(if drift == Some(DriftKind::WrongOwner) {
                         "someone_else".into()
                     } else {
-                        owner_of(t - 1)
+                        owner_of(t - 1).into()
                     }),
                     comment: Some(if drift == Some(DriftKind::CommentChange) {
                         "edited by hand".into()
                     } else {
-                        comment
+                        comment.into()
                     }),
                     securable_type: Some("MANAGED".into()),
                     format: Some("DELTA".into()),
@@ -396,10 +396,10 @@ fn build(spec: &SynthSpec, with_declared: bool) -> (Option<DeclaredState>, Snaps
                 let tt = t - 1;
                 for k in 0..spec.columns_per_table {
                     b.snap.columns.push(ColumnRow {
-                        table_full_name: name.clone(),
-                        name: format!("col_{k}"),
+                        table_full_name: name.clone().into(),
+                        name: format!("col_{k}").into(),
                         position: k as i32,
-                        type_text: TYPES[k % TYPES.len()].to_string(),
+                        type_text: TYPES[k % TYPES.len()].into(),
                         nullable: k != 0,
                         comment: None,
                     });
@@ -510,8 +510,8 @@ pub fn generate_governed(tables: usize, drift_every: usize) -> (DeclaredState, S
     let plain = |kind: SecurableKind, name: String| declared(kind, &name, "platform-admins");
     let row = |kind: SecurableKind, name: String| SecurableRow {
         kind: Some(kind),
-        parent: name.rsplit_once('.').map(|(p, _)| p.to_string()),
-        full_name: name,
+        parent: (name.rsplit_once('.').map(|(p, _)| p.to_string())).map(Into::into),
+        full_name: name.into(),
         owner: Some("platform-admins".into()),
         ..SecurableRow::default()
     };
@@ -569,8 +569,8 @@ pub fn generate_governed(tables: usize, drift_every: usize) -> (DeclaredState, S
         }
         b.observe(SecurableRow {
             kind: Some(SecurableKind::Table),
-            parent: Some(sch.clone()),
-            full_name: name.clone(),
+            parent: Some(sch.clone().into()),
+            full_name: name.clone().into(),
             owner: Some(
                 if which == 0 {
                     "someone-else"
@@ -579,7 +579,7 @@ pub fn generate_governed(tables: usize, drift_every: usize) -> (DeclaredState, S
                 }
                 .into(),
             ),
-            comment: Some(format!("table {t}")),
+            comment: Some(format!("table {t}").into()),
             securable_type: Some("MANAGED".into()),
             format: Some("DELTA".into()),
             properties: [("delta.minReaderVersion".to_string(), "3".to_string())].into(),

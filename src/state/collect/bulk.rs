@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::api::sql::{self, SqlResult, ident, literal};
 use crate::api::{self, Client};
-use crate::model::{PolicyArg, SecurableKind};
+use crate::model::{PolicyArg, SecurableKind, Text};
 use crate::state::collect::common::{keep, merge};
 use crate::state::collect::rest::walk;
 use crate::state::collect::sqlrows::{at, at_opt, direct_grants, name, need, need_all};
@@ -146,7 +146,7 @@ pub async fn collect(
         .securables
         .iter()
         .filter(|s| s.kind == Some(SecurableKind::Catalog))
-        .map(|s| s.full_name.clone())
+        .map(|s| s.full_name.to_string())
         .collect();
     let mut set = JoinSet::new();
     for c in &catalogs {
@@ -161,12 +161,12 @@ pub async fn collect(
             });
         }
     }
-    let known: HashSet<(Option<SecurableKind>, String)> = snap
+    let known: HashSet<(Option<SecurableKind>, Text)> = snap
         .securables
         .iter()
         .map(|s| (s.kind, s.full_name.clone()))
         .collect();
-    let columns: HashSet<(String, String)> = snap
+    let columns: HashSet<(Text, String)> = snap
         .columns
         .iter()
         .map(|c| (c.table_full_name.clone(), c.name.to_lowercase()))
@@ -216,11 +216,11 @@ pub async fn collect(
         if let Err(why) = apply(&mut snap, q, &res, &known, &columns) {
             let i = CollectionIssue {
                 securable_kind: Some(SecurableKind::Catalog),
-                full_name: c.clone(),
-                attribute: Some(q.attribute().to_string()),
+                full_name: c.clone().into(),
+                attribute: Some(q.attribute().into()),
                 subtree: true,
-                error_code: Some("decode".to_string()),
-                message: format!("{}.information_schema.{}: {why}", ident(&c), q.view()),
+                error_code: Some("decode".into()),
+                message: format!("{}.information_schema.{}: {why}", ident(&c), q.view()).into(),
             };
             // A filters or masks view of an unknown shape is read with DESCRIBE instead.
             if matches!(q, Query::RowFilters | Query::ColumnMasks) {
@@ -258,7 +258,7 @@ async fn describe_fallback(
     warehouse: &str,
     snap: &mut Snapshot,
     deferred: BTreeMap<String, (Wanted, Vec<CollectionIssue>)>,
-    columns: HashSet<(String, String)>,
+    columns: HashSet<(Text, String)>,
 ) -> Result<(), Error> {
     if deferred.is_empty() {
         return Ok(());
@@ -357,11 +357,10 @@ pub(super) fn apply(
     snap: &mut Snapshot,
     q: Query,
     res: &SqlResult,
-    known: &HashSet<(Option<SecurableKind>, String)>,
-    columns: &HashSet<(String, String)>,
+    known: &HashSet<(Option<SecurableKind>, Text)>,
+    columns: &HashSet<(Text, String)>,
 ) -> Result<(), String> {
-    let is_known =
-        |kind: SecurableKind, name: &str| known.contains(&(Some(kind), name.to_string()));
+    let is_known = |kind: SecurableKind, name: &str| known.contains(&(Some(kind), name.into()));
     match q {
         Query::Tags(kind, _) => {
             let key: &[&[&str]] = match kind {
@@ -386,10 +385,10 @@ pub(super) fn apply(
                 }
                 snap.tags.push(TagRow {
                     securable_kind: Some(kind),
-                    securable_full_name: name,
+                    securable_full_name: name.into(),
                     column_name: None,
-                    key: k.to_string(),
-                    value: at_opt(row, value).unwrap_or("").to_string(),
+                    key: k.into(),
+                    value: at_opt(row, value).unwrap_or("").into(),
                 });
             }
         }
@@ -402,15 +401,15 @@ pub(super) fn apply(
                 else {
                     continue;
                 };
-                if !columns.contains(&(name.clone(), c.to_lowercase())) {
+                if !columns.contains(&(name.as_str().into(), c.to_lowercase())) {
                     continue;
                 }
                 snap.tags.push(TagRow {
                     securable_kind: Some(SecurableKind::Table),
-                    securable_full_name: name,
-                    column_name: Some(c.to_string()),
-                    key: k.to_string(),
-                    value: at_opt(row, value).unwrap_or("").to_string(),
+                    securable_full_name: name.into(),
+                    column_name: Some(c.into()),
+                    key: k.into(),
+                    value: at_opt(row, value).unwrap_or("").into(),
                 });
             }
         }
@@ -430,8 +429,8 @@ pub(super) fn apply(
                     continue;
                 }
                 snap.row_filters.push(RowFilterRow {
-                    table_full_name: t,
-                    function_full_name: f.to_string(),
+                    table_full_name: t.into(),
+                    function_full_name: f.into(),
                     input_arguments: split_list(at_opt(row, cols)),
                 });
             }
@@ -445,13 +444,13 @@ pub(super) fn apply(
                 else {
                     continue;
                 };
-                if !columns.contains(&(t.clone(), c.to_lowercase())) {
+                if !columns.contains(&(t.as_str().into(), c.to_lowercase())) {
                     continue;
                 }
                 snap.column_masks.push(ColumnMaskRow {
-                    table_full_name: t,
-                    column_name: c.to_string(),
-                    function_full_name: m.to_string(),
+                    table_full_name: t.into(),
+                    column_name: c.into(),
+                    function_full_name: m.into(),
                     using_arguments: split_list(at_opt(row, using)),
                 });
             }
@@ -477,7 +476,7 @@ mod tests {
     #[test]
     fn a_view_without_the_expected_columns_is_an_error_not_an_empty_attribute() {
         let mut snap = Snapshot::default();
-        let known = HashSet::from([(Some(SecurableKind::Table), "c.s.t".to_string())]);
+        let known = HashSet::from([(Some(SecurableKind::Table), Text::from("c.s.t"))]);
         let q = Query::Tags(SecurableKind::Table, "table_tags");
         let odd = res(&["catalog_name", "schema_name", "table_name", "tag"], &[]);
         let e = apply(&mut snap, q, &odd, &known, &HashSet::new()).unwrap_err();

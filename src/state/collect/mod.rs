@@ -22,7 +22,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::api::{self, Client};
-use crate::model::{SecurableKind, Timestamp};
+use crate::model::{SecurableKind, Text, Timestamp};
 
 use crate::state::id::new_snapshot_id;
 use crate::state::{CollectionIssue, Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
@@ -179,10 +179,10 @@ pub(crate) fn issue(
 ) -> CollectionIssue {
     CollectionIssue {
         securable_kind: kind,
-        full_name: full_name.to_string(),
-        attribute: attribute.map(str::to_string),
+        full_name: full_name.into(),
+        attribute: attribute.map(Text::from),
         subtree,
-        error_code: Some(e.code()),
-        message: e.to_string(),
+        error_code: Some(e.code().into()),
+        message: e.to_string().into(),
     }
 }

@@ -207,7 +207,7 @@ async fn schema(
     for t in &tables {
         let tr = rows::table(t);
         let tname = tr.securable.full_name.clone();
-        let cols: Vec<String> = tr.columns.iter().map(|c| c.name.clone()).collect();
+        let cols: Vec<String> = tr.columns.iter().map(|c| c.name.to_string()).collect();
         snap.securables.push(tr.securable);
         snap.columns.extend(tr.columns);
         if per_securable {

@@ -9,7 +9,7 @@ use crate::api::wire::{
     CatalogInfo, ConnectionInfo, ExternalLocationInfo, FunctionInfo, PolicyFunctionArgument,
     PrivilegeAssignment, SchemaInfo, StorageCredentialInfo, TableInfo, TagAssignment, VolumeInfo,
 };
-use crate::model::{PolicyArg, SecurableKind, Timestamp};
+use crate::model::{PolicyArg, SecurableKind, Text, Timestamp};
 use crate::state::{ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, TagRow};
 
 /// Connection option keys that hold secrets (never collected).
@@ -30,7 +30,12 @@ fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp)
 }
 
-fn base(kind: SecurableKind, full_name: String, parent: Option<String>) -> SecurableRow {
+/// An optional wire string as a row's text.
+fn text(v: &Option<String>) -> Option<Text> {
+    v.as_deref().map(Text::from)
+}
+
+fn base(kind: SecurableKind, full_name: Text, parent: Option<Text>) -> SecurableRow {
     SecurableRow {
         kind: Some(kind),
         full_name,
@@ -40,11 +45,11 @@ fn base(kind: SecurableKind, full_name: String, parent: Option<String>) -> Secur
 }
 
 pub fn catalog(c: &CatalogInfo) -> SecurableRow {
-    let mut r = base(SecurableKind::Catalog, c.name.clone(), None);
-    r.owner.clone_from(&c.owner);
-    r.comment.clone_from(&c.comment);
-    r.securable_type.clone_from(&c.catalog_type);
-    r.location.clone_from(&c.storage_root);
+    let mut r = base(SecurableKind::Catalog, c.name.as_str().into(), None);
+    r.owner = text(&c.owner);
+    r.comment = text(&c.comment);
+    r.securable_type = text(&c.catalog_type);
+    r.location = text(&c.storage_root);
     r.properties.clone_from(&c.properties);
     r.created_at = ts(c.created_at);
     r.updated_at = ts(c.updated_at);
@@ -60,12 +65,12 @@ pub fn schema_name(s: &SchemaInfo) -> String {
 pub fn schema(s: &SchemaInfo) -> SecurableRow {
     let mut r = base(
         SecurableKind::Schema,
-        schema_name(s),
-        Some(s.catalog_name.clone()),
+        schema_name(s).into(),
+        Some(s.catalog_name.as_str().into()),
     );
-    r.owner.clone_from(&s.owner);
-    r.comment.clone_from(&s.comment);
-    r.location.clone_from(&s.storage_root);
+    r.owner = text(&s.owner);
+    r.comment = text(&s.comment);
+    r.location = text(&s.storage_root);
     r.properties.clone_from(&s.properties);
     r.created_at = ts(s.created_at);
     r.updated_at = ts(s.updated_at);
@@ -107,17 +112,23 @@ pub fn policy_args(new: &[PolicyFunctionArgument], old: &[String]) -> Vec<String
 }
 
 pub fn table(t: &TableInfo) -> TableRows {
-    let full = three(&t.full_name, &t.catalog_name, &t.schema_name, &t.name);
+    // One allocation of the table's name, shared by its columns, filter and masks.
+    let full = Text::from(three(
+        &t.full_name,
+        &t.catalog_name,
+        &t.schema_name,
+        &t.name,
+    ));
     let mut r = base(
         SecurableKind::Table,
         full.clone(),
-        Some(format!("{}.{}", t.catalog_name, t.schema_name)),
+        Some(format!("{}.{}", t.catalog_name, t.schema_name).into()),
     );
-    r.owner.clone_from(&t.owner);
-    r.comment.clone_from(&t.comment);
-    r.securable_type.clone_from(&t.table_type);
-    r.format.clone_from(&t.data_source_format);
-    r.location.clone_from(&t.storage_location);
+    r.owner = text(&t.owner);
+    r.comment = text(&t.comment);
+    r.securable_type = text(&t.table_type);
+    r.format = text(&t.data_source_format);
+    r.location = text(&t.storage_location);
     r.properties.clone_from(&t.properties);
     if let Some(v) = &t.view_definition {
         r.details.insert("view_definition".into(), v.clone());
@@ -129,26 +140,26 @@ pub fn table(t: &TableInfo) -> TableRows {
     for (i, c) in t.columns.iter().enumerate() {
         columns.push(ColumnRow {
             table_full_name: full.clone(),
-            name: c.name.clone(),
+            name: c.name.clone().into(),
             position: c.position.unwrap_or(i32::try_from(i).unwrap_or(i32::MAX)),
-            type_text: c.type_text.clone(),
+            type_text: c.type_text.clone().into(),
             nullable: c.nullable.unwrap_or(true),
-            comment: c.comment.clone(),
+            comment: text(&c.comment),
         });
         if let Some(m) = &c.mask
             && let Some(f) = &m.function_name
         {
             masks.push(ColumnMaskRow {
                 table_full_name: full.clone(),
-                column_name: c.name.clone(),
-                function_full_name: f.clone(),
+                column_name: c.name.clone().into(),
+                function_full_name: f.clone().into(),
                 using_arguments: policy_args(&m.using_arguments, &m.using_column_names),
             });
         }
     }
     let row_filter = t.row_filter.as_ref().map(|f| RowFilterRow {
         table_full_name: full.clone(),
-        function_full_name: f.function_name.clone(),
+        function_full_name: f.function_name.clone().into(),
         input_arguments: policy_args(&f.input_arguments, &f.input_column_names),
     });
     TableRows {
@@ -162,13 +173,13 @@ pub fn table(t: &TableInfo) -> TableRows {
 pub fn volume(v: &VolumeInfo) -> SecurableRow {
     let mut r = base(
         SecurableKind::Volume,
-        three(&v.full_name, &v.catalog_name, &v.schema_name, &v.name),
-        Some(format!("{}.{}", v.catalog_name, v.schema_name)),
+        three(&v.full_name, &v.catalog_name, &v.schema_name, &v.name).into(),
+        Some(format!("{}.{}", v.catalog_name, v.schema_name).into()),
     );
-    r.owner.clone_from(&v.owner);
-    r.comment.clone_from(&v.comment);
-    r.securable_type.clone_from(&v.volume_type);
-    r.location.clone_from(&v.storage_location);
+    r.owner = text(&v.owner);
+    r.comment = text(&v.comment);
+    r.securable_type = text(&v.volume_type);
+    r.location = text(&v.storage_location);
     r.created_at = ts(v.created_at);
     r.updated_at = ts(v.updated_at);
     r
@@ -177,11 +188,11 @@ pub fn volume(v: &VolumeInfo) -> SecurableRow {
 pub fn function(f: &FunctionInfo) -> SecurableRow {
     let mut r = base(
         SecurableKind::Function,
-        three(&f.full_name, &f.catalog_name, &f.schema_name, &f.name),
-        Some(format!("{}.{}", f.catalog_name, f.schema_name)),
+        three(&f.full_name, &f.catalog_name, &f.schema_name, &f.name).into(),
+        Some(format!("{}.{}", f.catalog_name, f.schema_name).into()),
     );
-    r.owner.clone_from(&f.owner);
-    r.comment.clone_from(&f.comment);
+    r.owner = text(&f.owner);
+    r.comment = text(&f.comment);
     let mut d = BTreeMap::new();
     if let Some(v) = &f.data_type {
         d.insert("data_type".to_string(), v.clone());
@@ -206,9 +217,13 @@ pub fn function(f: &FunctionInfo) -> SecurableRow {
 }
 
 pub fn storage_credential(c: &StorageCredentialInfo) -> SecurableRow {
-    let mut r = base(SecurableKind::StorageCredential, c.name.clone(), None);
-    r.owner.clone_from(&c.owner);
-    r.comment.clone_from(&c.comment);
+    let mut r = base(
+        SecurableKind::StorageCredential,
+        c.name.as_str().into(),
+        None,
+    );
+    r.owner = text(&c.owner);
+    r.comment = text(&c.comment);
     let ty = [
         ("AWS_IAM_ROLE", &c.aws_iam_role),
         ("AZURE_MANAGED_IDENTITY", &c.azure_managed_identity),
@@ -222,7 +237,7 @@ pub fn storage_credential(c: &StorageCredentialInfo) -> SecurableRow {
     .into_iter()
     .find(|(_, v)| v.is_some());
     if let Some((name, Some(Value::Object(m)))) = ty {
-        r.securable_type = Some(name.to_string());
+        r.securable_type = Some(name.into());
         for key in [
             "role_arn",
             "access_connector_id",
@@ -243,10 +258,14 @@ pub fn storage_credential(c: &StorageCredentialInfo) -> SecurableRow {
 }
 
 pub fn external_location(l: &ExternalLocationInfo) -> SecurableRow {
-    let mut r = base(SecurableKind::ExternalLocation, l.name.clone(), None);
-    r.owner.clone_from(&l.owner);
-    r.comment.clone_from(&l.comment);
-    r.location.clone_from(&l.url);
+    let mut r = base(
+        SecurableKind::ExternalLocation,
+        l.name.as_str().into(),
+        None,
+    );
+    r.owner = text(&l.owner);
+    r.comment = text(&l.comment);
+    r.location = text(&l.url);
     if let Some(c) = &l.credential_name {
         r.details.insert("credential_name".into(), c.clone());
     }
@@ -259,10 +278,10 @@ pub fn external_location(l: &ExternalLocationInfo) -> SecurableRow {
 }
 
 pub fn connection(c: &ConnectionInfo) -> SecurableRow {
-    let mut r = base(SecurableKind::Connection, c.name.clone(), None);
-    r.owner.clone_from(&c.owner);
-    r.comment.clone_from(&c.comment);
-    r.securable_type.clone_from(&c.connection_type);
+    let mut r = base(SecurableKind::Connection, c.name.as_str().into(), None);
+    r.owner = text(&c.owner);
+    r.comment = text(&c.comment);
+    r.securable_type = text(&c.connection_type);
     for (k, v) in &c.options {
         if SECRET_OPTIONS.contains(&k.to_ascii_lowercase().as_str()) {
             continue;
@@ -280,14 +299,16 @@ pub fn connection(c: &ConnectionInfo) -> SecurableRow {
 
 pub fn grants(kind: SecurableKind, full: &str, pa: &[PrivilegeAssignment]) -> Vec<GrantRow> {
     let mut out = Vec::new();
+    let full = Text::from(full);
     for a in pa {
         let Some(p) = &a.principal else { continue };
+        let p = Text::from(p.as_str());
         for priv_ in &a.privileges {
             out.push(GrantRow {
                 securable_kind: Some(kind),
-                securable_full_name: full.to_string(),
+                securable_full_name: full.clone(),
                 principal: p.clone(),
-                privilege: priv_.clone(),
+                privilege: priv_.clone().into(),
             });
         }
     }
@@ -300,14 +321,16 @@ pub fn tags(
     column: Option<&str>,
     ta: &[TagAssignment],
 ) -> Vec<TagRow> {
+    let full = Text::from(full);
+    let column = column.map(Text::from);
     ta.iter()
         .filter(|t| t.inherited != Some(true))
         .map(|t| TagRow {
             securable_kind: Some(kind),
-            securable_full_name: full.to_string(),
-            column_name: column.map(str::to_string),
-            key: t.tag_key.clone(),
-            value: t.tag_value.clone().unwrap_or_default(),
+            securable_full_name: full.clone(),
+            column_name: column.clone(),
+            key: t.tag_key.clone().into(),
+            value: t.tag_value.as_deref().unwrap_or_default().into(),
         })
         .collect()
 }

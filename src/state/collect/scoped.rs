@@ -21,7 +21,7 @@ use crate::api::wire::{
     StorageCredentialInfo, TableInfo, VolumeInfo,
 };
 use crate::api::{self, Client};
-use crate::model::SecurableKind;
+use crate::model::{SecurableKind, Text};
 use crate::state::collect::bulk::{self, Query};
 use crate::state::collect::common::{UC, join, keep, read_grants, read_tags};
 use crate::state::collect::{Error, rows};
@@ -212,7 +212,7 @@ async fn one(
         // Existence shown by a read of its grants or tags: a row with nothing else known.
         snap.securables.push(SecurableRow {
             kind: Some(kind),
-            full_name: full.to_string(),
+            full_name: full.into(),
             ..SecurableRow::default()
         });
     }
@@ -253,12 +253,12 @@ async fn tags_by_sql(
         }
     }
     // Only rows about targets found present, and their read columns.
-    let known: HashSet<(Option<SecurableKind>, String)> = snap
+    let known: HashSet<(Option<SecurableKind>, Text)> = snap
         .securables
         .iter()
         .map(|s| (s.kind, s.full_name.clone()))
         .collect();
-    let columns: HashSet<(String, String)> = snap
+    let columns: HashSet<(Text, String)> = snap
         .columns
         .iter()
         .map(|c| (c.table_full_name.clone(), c.name.to_lowercase()))
@@ -297,11 +297,12 @@ async fn tags_by_sql(
         if let Err(why) = bulk::apply(&mut found, q, &res, &known, &columns) {
             snap.collection_issues.push(CollectionIssue {
                 securable_kind: Some(SecurableKind::Catalog),
-                full_name: catalog.clone(),
+                full_name: catalog.clone().into(),
                 attribute: Some("tags".into()),
                 subtree: true,
                 error_code: Some("decode".into()),
-                message: format!("{}.information_schema.{}: {why}", ident(&catalog), q.view()),
+                message: format!("{}.information_schema.{}: {why}", ident(&catalog), q.view())
+                    .into(),
             });
         }
     }

@@ -77,9 +77,9 @@ pub fn direct_grants(
         }
         out.push(GrantRow {
             securable_kind: Some(kind),
-            securable_full_name: full,
-            principal: p.to_string(),
-            privilege: pr.to_string(),
+            securable_full_name: full.into(),
+            principal: p.into(),
+            privilege: pr.into(),
         });
     }
     Ok(out)

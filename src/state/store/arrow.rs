@@ -21,8 +21,9 @@ use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef, Tim
 use arrow::error::ArrowError;
 
 use super::Error;
+use super::intern::Interners;
 use super::tables::{ColType, Columns, Table, TableDef};
-use crate::model::{SecurableKind, Timestamp};
+use crate::model::{SecurableKind, Text, Timestamp};
 
 fn entries_field() -> FieldRef {
     Arc::new(Field::new(
@@ -181,8 +182,8 @@ impl<R> Columns<R> for Encode<'_, R> {
     fn text(
         &mut self,
         _: &'static str,
-        get: impl Fn(&R) -> &String,
-        _: impl Fn(&mut R) -> &mut String,
+        get: impl Fn(&R) -> &Text,
+        _: impl Fn(&mut R) -> &mut Text,
     ) -> Result<(), ArrowError> {
         self.arrays
             .push(utf8(self.rows.iter().map(|r| get(r).as_str())));
@@ -192,8 +193,8 @@ impl<R> Columns<R> for Encode<'_, R> {
     fn opt_text(
         &mut self,
         _: &'static str,
-        get: impl Fn(&R) -> &Option<String>,
-        _: impl Fn(&mut R) -> &mut Option<String>,
+        get: impl Fn(&R) -> &Option<Text>,
+        _: impl Fn(&mut R) -> &mut Option<Text>,
     ) -> Result<(), ArrowError> {
         self.arrays
             .push(opt_utf8(self.rows.iter().map(|r| get(r).as_deref())));
@@ -370,14 +371,6 @@ pub fn parse_kind(s: &str) -> Option<SecurableKind> {
     SecurableKind::ALL.into_iter().find(|k| k.as_str() == s)
 }
 
-fn opt(a: &StringArray, i: usize) -> Option<String> {
-    if a.is_null(i) {
-        None
-    } else {
-        Some(a.value(i).to_owned())
-    }
-}
-
 fn opt_ts(a: &TimestampMillisecondArray, i: usize) -> Option<Timestamp> {
     if a.is_null(i) {
         None
@@ -389,14 +382,26 @@ fn opt_ts(a: &TimestampMillisecondArray, i: usize) -> Option<Timestamp> {
 /// Overwrite `out` (as many rows as the batch has) with the rows of the batch, one column
 /// at a time. Writing into rows the caller allocated up front keeps reading free of
 /// intermediate copies.
-pub(crate) fn fill<R: Table>(cols: &Cols<'_>, out: &mut [R]) -> Result<(), Error> {
+///
+/// Text values are shared through `intern` (one per part being read: see `store::intern`).
+pub(crate) fn fill<R: Table>(
+    cols: &Cols<'_>,
+    out: &mut [R],
+    intern: &mut Interners,
+) -> Result<(), Error> {
     // In blocks of rows that stay in cache while each column is written into them.
     let blocks = out
         .chunks_mut(FILL_ROWS)
         .enumerate()
         .try_for_each(|(b, out)| {
             let first = b * FILL_ROWS;
-            R::columns(&mut Fill { cols, first, out })
+            R::columns(&mut Fill {
+                cols,
+                first,
+                out,
+                intern: &mut *intern,
+                col: 0,
+            })
         });
     if let Err(e) = blocks {
         // Report the error a pass over whole columns meets first (the first bad column in
@@ -405,6 +410,8 @@ pub(crate) fn fill<R: Table>(cols: &Cols<'_>, out: &mut [R]) -> Result<(), Error
             cols,
             first: 0,
             out,
+            intern,
+            col: 0,
         })?;
         return Err(e);
     }
@@ -419,6 +426,17 @@ struct Fill<'c, 'a, R> {
     cols: &'c Cols<'a>,
     first: usize,
     out: &'c mut [R],
+    intern: &'c mut Interners,
+    /// Number of the next text column among the table's text columns (the interner's key).
+    col: usize,
+}
+
+impl<R> Fill<'_, '_, R> {
+    /// The number of the next text column, moving past it.
+    fn next(&mut self) -> usize {
+        self.col += 1;
+        self.col - 1
+    }
 }
 
 impl<R> Columns<R> for Fill<'_, '_, R> {
@@ -427,12 +445,14 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
     fn text(
         &mut self,
         name: &'static str,
-        _: impl Fn(&R) -> &String,
-        set: impl Fn(&mut R) -> &mut String,
+        _: impl Fn(&R) -> &Text,
+        set: impl Fn(&mut R) -> &mut Text,
     ) -> Result<(), Error> {
+        let col = self.next();
         let a = self.cols.str(name)?;
+        let intern = self.intern.column(col);
         for (i, r) in (self.first..).zip(self.out.iter_mut()) {
-            *set(r) = a.value(i).to_owned();
+            *set(r) = intern.get(a.value(i));
         }
         Ok(())
     }
@@ -440,12 +460,18 @@ impl<R> Columns<R> for Fill<'_, '_, R> {
     fn opt_text(
         &mut self,
         name: &'static str,
-        _: impl Fn(&R) -> &Option<String>,
-        set: impl Fn(&mut R) -> &mut Option<String>,
+        _: impl Fn(&R) -> &Option<Text>,
+        set: impl Fn(&mut R) -> &mut Option<Text>,
     ) -> Result<(), Error> {
+        let col = self.next();
         let a = self.cols.opt_str(name)?;
+        let intern = self.intern.column(col);
         for (i, r) in (self.first..).zip(self.out.iter_mut()) {
-            *set(r) = opt(a, i);
+            *set(r) = if a.is_null(i) {
+                None
+            } else {
+                Some(intern.get(a.value(i)))
+            };
         }
         Ok(())
     }
@@ -590,6 +616,7 @@ mod tests {
         let err = fill(
             &Cols::new(&batch, Path::new("g.parquet"), "grants"),
             &mut out,
+            &mut Interners::default(),
         );
         match err {
             Err(Error::InvalidValue { column, reason, .. }) => {

@@ -9,6 +9,7 @@
 pub mod arrow;
 mod atomic;
 mod error;
+mod intern;
 pub mod manifest;
 pub mod parquet;
 mod parts;
@@ -337,14 +338,14 @@ mod tests {
             let name = format!("c.s.t{t:05}");
             s.securables.push(SecurableRow {
                 kind: Some(SecurableKind::Table),
-                full_name: name.clone(),
+                full_name: name.clone().into(),
                 parent: Some("c.s".into()),
                 ..Default::default()
             });
             for k in 0..5 {
                 s.columns.push(ColumnRow {
-                    table_full_name: name.clone(),
-                    name: format!("col_{k}"),
+                    table_full_name: name.clone().into(),
+                    name: format!("col_{k}").into(),
                     position: k,
                     type_text: "int".into(),
                     ..Default::default()
@@ -353,9 +354,9 @@ mod tests {
             for j in 0..3 {
                 s.tags.push(TagRow {
                     securable_kind: Some(SecurableKind::Table),
-                    securable_full_name: name.clone(),
-                    key: format!("tag_{j}"),
-                    value: format!("v{}", (t + j) % 5),
+                    securable_full_name: name.clone().into(),
+                    key: format!("tag_{j}").into(),
+                    value: format!("v{}", (t + j) % 5).into(),
                     ..Default::default()
                 });
             }

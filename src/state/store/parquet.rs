@@ -22,6 +22,7 @@ use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
 use super::arrow::{Cols, fill, schema, to_batch, type_matches};
+use super::intern::Interners;
 use super::parts::{self, PartHasher, ReadTable};
 use super::tables::{self, EachTable, Table};
 use super::{Error, manifest};
@@ -312,6 +313,7 @@ fn decode_group<R: Table>(
         .build()
         .map_err(|e| Error::parquet(path, e))?;
     let mut hasher = PartHasher::new(start);
+    let mut intern = Interners::default();
     let mut filled = 0;
     for batch in reader {
         let batch = batch.map_err(|e| Error::parquet(path, e))?;
@@ -322,7 +324,7 @@ fn decode_group<R: Table>(
                 format!("row group {g} holds more rows than its footer says"),
             ));
         };
-        fill(&Cols::new(&batch, path, R::NAME), dst)?;
+        fill(&Cols::new(&batch, path, R::NAME), dst, &mut intern)?;
         filled += n;
         hasher.update(out, filled);
     }

@@ -198,7 +198,7 @@ mod tests {
 
     fn tag(i: usize) -> TagRow {
         TagRow {
-            securable_full_name: format!("t{i:06}"),
+            securable_full_name: format!("t{i:06}").into(),
             key: "k".into(),
             ..Default::default()
         }

@@ -19,10 +19,11 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Row, Statement, ToSql, Transaction, params};
 
 use super::arrow::parse_kind;
+use super::intern::Interners;
 use super::parts::{self, PartHasher, ReadTable};
 use super::tables::{self, ColType, Columns, EachTable, Table, TableDef};
 use super::{Error, manifest};
-use crate::model::{SecurableKind, Timestamp};
+use crate::model::{SecurableKind, Text, Timestamp};
 use crate::state::digest::{CHUNK_ROWS, TableChunks};
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
 
@@ -184,22 +185,22 @@ impl Get<'_> {
         }
     }
 
-    fn opt_text(
+    fn opt_text<'r>(
         &self,
-        row: &Row<'_>,
+        row: &'r Row<'_>,
         i: usize,
         col: &'static str,
-    ) -> Result<Option<String>, Error> {
+    ) -> Result<Option<&'r str>, Error> {
         match row.get_ref(i).map_err(|e| Error::sqlite(self.path, e))? {
             ValueRef::Null => Ok(None),
             ValueRef::Text(b) => std::str::from_utf8(b)
-                .map(|s| Some(s.to_owned()))
+                .map(Some)
                 .map_err(|_| self.bad(col, "text is not valid UTF-8")),
             other => Err(self.bad(col, format!("expected text, found {:?}", other.data_type()))),
         }
     }
 
-    fn text(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<String, Error> {
+    fn text<'r>(&self, row: &'r Row<'_>, i: usize, col: &'static str) -> Result<&'r str, Error> {
         self.opt_text(row, i, col)?
             .ok_or_else(|| self.bad(col, "null in a column that must not be null"))
     }
@@ -235,7 +236,7 @@ impl Get<'_> {
     ) -> Result<Option<SecurableKind>, Error> {
         match self.opt_text(row, i, col)? {
             None => Ok(None),
-            Some(s) => parse_kind(&s)
+            Some(s) => parse_kind(s)
                 .map(Some)
                 .ok_or_else(|| self.bad(col, format!("unknown securable kind `{s}`"))),
         }
@@ -244,7 +245,7 @@ impl Get<'_> {
     fn ts(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<Option<Timestamp>, Error> {
         match self.opt_text(row, i, col)? {
             None => Ok(None),
-            Some(s) => Timestamp::parse_rfc3339(&s)
+            Some(s) => Timestamp::parse_rfc3339(s)
                 .map(Some)
                 .ok_or_else(|| self.bad(col, format!("`{s}` is not an RFC 3339 UTC time"))),
         }
@@ -260,13 +261,13 @@ impl Get<'_> {
         if s == "{}" {
             return Ok(BTreeMap::new());
         }
-        serde_json::from_str(&s)
+        serde_json::from_str(s)
             .map_err(|e| self.bad(col, format!("not a JSON object of strings: {e}")))
     }
 
     fn list(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<Vec<String>, Error> {
         let s = self.text(row, i, col)?;
-        serde_json::from_str(&s)
+        serde_json::from_str(s)
             .map_err(|e| self.bad(col, format!("not a JSON array of strings: {e}")))
     }
 }
@@ -361,13 +362,14 @@ fn read_part<R: Table>(
         table: R::NAME,
     };
     let mut hasher = PartHasher::new(start);
+    let mut intern = Interners::default();
     let mut filled = 0;
     let mut rows = st.query(params![first, last]).map_err(e)?;
     while let Some(row) = rows.next().map_err(e)? {
         let Some(slot) = part.get_mut(filled) else {
             return Ok(None);
         };
-        decode(&get, row, slot)?;
+        decode(&get, row, slot, &mut intern)?;
         filled += 1;
         if filled.is_multiple_of(CHUNK_ROWS) {
             hasher.update(part, filled);
@@ -391,10 +393,11 @@ fn read_rows<R: Table>(path: &Path, expected: Option<u64>) -> Result<Vec<R>, Err
         table: R::NAME,
     };
     let mut out = Vec::with_capacity(expected.unwrap_or(0).min(1 << 28) as usize);
+    let mut intern = Interners::default();
     let mut rows = st.query([]).map_err(e)?;
     while let Some(row) = rows.next().map_err(e)? {
         let mut r = R::default();
-        decode(&get, row, &mut r)?;
+        decode(&get, row, &mut r, &mut intern)?;
         out.push(r);
     }
     Ok(out)
@@ -428,23 +431,23 @@ fn read_manifest_from(conn: &Connection, path: &Path) -> Result<Manifest, Error>
     };
     let version = g.int(row, 0, "format_version")?;
     manifest::check_version(path, u64::try_from(version).unwrap_or(u64::MAX))?;
-    let scope: Vec<String> = serde_json::from_str(&g.text(row, 7, "scope")?)
+    let scope: Vec<String> = serde_json::from_str(g.text(row, 7, "scope")?)
         .map_err(|err| bad(format!("scope is not a JSON array of strings: {err}")))?;
-    let counts: BTreeMap<String, u64> = serde_json::from_str(&g.text(row, 10, "counts")?)
+    let counts: BTreeMap<String, u64> = serde_json::from_str(g.text(row, 10, "counts")?)
         .map_err(|err| bad(format!("counts is not a JSON object of integers: {err}")))?;
     let v1 = manifest::ManifestV1 {
         format_version: u32::try_from(version).unwrap_or(u32::MAX),
-        snapshot_id: g.text(row, 1, "snapshot_id")?,
-        lineage: g.text(row, 2, "lineage")?,
-        parent_id: g.opt_text(row, 3, "parent_id")?,
-        taken_at: g.text(row, 4, "taken_at")?,
-        host: g.opt_text(row, 5, "host")?,
-        metastore_id: g.opt_text(row, 6, "metastore_id")?,
+        snapshot_id: g.text(row, 1, "snapshot_id")?.to_string(),
+        lineage: g.text(row, 2, "lineage")?.to_string(),
+        parent_id: g.opt_text(row, 3, "parent_id")?.map(str::to_string),
+        taken_at: g.text(row, 4, "taken_at")?.to_string(),
+        host: g.opt_text(row, 5, "host")?.map(str::to_string),
+        metastore_id: g.opt_text(row, 6, "metastore_id")?.map(str::to_string),
         scope,
-        collector_mode: g.text(row, 8, "collector_mode")?,
-        brickkit_version: g.text(row, 9, "brickkit_version")?,
+        collector_mode: g.text(row, 8, "collector_mode")?.to_string(),
+        brickkit_version: g.text(row, 9, "brickkit_version")?.to_string(),
         counts,
-        content_digest: g.text(row, 11, "content_digest")?,
+        content_digest: g.text(row, 11, "content_digest")?.to_string(),
     };
     if rows.next().map_err(e)?.is_some() {
         return Err(bad("the manifest table has more than one row".to_string()));
@@ -526,8 +529,8 @@ impl<R> Columns<R> for Bind<'_, '_, R> {
     fn text(
         &mut self,
         _: &'static str,
-        get: impl Fn(&R) -> &String,
-        _: impl Fn(&mut R) -> &mut String,
+        get: impl Fn(&R) -> &Text,
+        _: impl Fn(&mut R) -> &mut Text,
     ) -> rusqlite::Result<()> {
         self.bind(get(self.row).as_str())
     }
@@ -535,8 +538,8 @@ impl<R> Columns<R> for Bind<'_, '_, R> {
     fn opt_text(
         &mut self,
         _: &'static str,
-        get: impl Fn(&R) -> &Option<String>,
-        _: impl Fn(&mut R) -> &mut Option<String>,
+        get: impl Fn(&R) -> &Option<Text>,
+        _: impl Fn(&mut R) -> &mut Option<Text>,
     ) -> rusqlite::Result<()> {
         self.bind(get(self.row).as_deref())
     }
@@ -597,11 +600,18 @@ impl<R> Columns<R> for Bind<'_, '_, R> {
 }
 
 /// Overwrite `out` with the row `row` of a `select_sql` query.
-fn decode<R: Table>(get: &Get<'_>, row: &Row<'_>, out: &mut R) -> Result<(), Error> {
+/// Text values are shared through `intern` (one per part being read: see `store::intern`).
+fn decode<R: Table>(
+    get: &Get<'_>,
+    row: &Row<'_>,
+    out: &mut R,
+    intern: &mut Interners,
+) -> Result<(), Error> {
     R::columns(&mut Decode {
         get,
         row,
         out,
+        intern,
         next: 0,
     })
 }
@@ -611,6 +621,7 @@ struct Decode<'a, 'r, R> {
     get: &'a Get<'a>,
     row: &'a Row<'r>,
     out: &'a mut R,
+    intern: &'a mut Interners,
     /// The next column's (0-based) index in the result.
     next: usize,
 }
@@ -629,22 +640,25 @@ impl<R> Columns<R> for Decode<'_, '_, R> {
     fn text(
         &mut self,
         name: &'static str,
-        _: impl Fn(&R) -> &String,
-        set: impl Fn(&mut R) -> &mut String,
+        _: impl Fn(&R) -> &Text,
+        set: impl Fn(&mut R) -> &mut Text,
     ) -> Result<(), Error> {
         let i = self.next();
-        *set(self.out) = self.get.text(self.row, i, name)?;
+        *set(self.out) = self.intern.column(i).get(self.get.text(self.row, i, name)?);
         Ok(())
     }
 
     fn opt_text(
         &mut self,
         name: &'static str,
-        _: impl Fn(&R) -> &Option<String>,
-        set: impl Fn(&mut R) -> &mut Option<String>,
+        _: impl Fn(&R) -> &Option<Text>,
+        set: impl Fn(&mut R) -> &mut Option<Text>,
     ) -> Result<(), Error> {
         let i = self.next();
-        *set(self.out) = self.get.opt_text(self.row, i, name)?;
+        *set(self.out) = self
+            .get
+            .opt_text(self.row, i, name)?
+            .map(|s| self.intern.column(i).get(s));
         Ok(())
     }
 

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 
-use crate::model::{SecurableKind, Timestamp};
+use crate::model::{SecurableKind, Text, Timestamp};
 use crate::state::Snapshot;
 use crate::state::digest::Canonical;
 use crate::state::snapshot::{
@@ -78,16 +78,16 @@ pub(crate) trait Columns<R> {
     fn text(
         &mut self,
         name: &'static str,
-        get: impl Fn(&R) -> &String,
-        set: impl Fn(&mut R) -> &mut String,
+        get: impl Fn(&R) -> &Text,
+        set: impl Fn(&mut R) -> &mut Text,
     ) -> Result<(), Self::Error>;
 
     /// [`ColType::Utf8`], nullable.
     fn opt_text(
         &mut self,
         name: &'static str,
-        get: impl Fn(&R) -> &Option<String>,
-        set: impl Fn(&mut R) -> &mut Option<String>,
+        get: impl Fn(&R) -> &Option<Text>,
+        set: impl Fn(&mut R) -> &mut Option<Text>,
     ) -> Result<(), Self::Error>;
 
     /// [`ColType::Utf8`], nullable, holding [`SecurableKind::as_str`] exactly.
@@ -376,8 +376,8 @@ impl<R> Columns<R> for Defs {
     fn text(
         &mut self,
         name: &'static str,
-        _: impl Fn(&R) -> &String,
-        _: impl Fn(&mut R) -> &mut String,
+        _: impl Fn(&R) -> &Text,
+        _: impl Fn(&mut R) -> &mut Text,
     ) -> Result<(), Infallible> {
         self.push(name, ColType::Utf8, false)
     }
@@ -385,8 +385,8 @@ impl<R> Columns<R> for Defs {
     fn opt_text(
         &mut self,
         name: &'static str,
-        _: impl Fn(&R) -> &Option<String>,
-        _: impl Fn(&mut R) -> &mut Option<String>,
+        _: impl Fn(&R) -> &Option<Text>,
+        _: impl Fn(&mut R) -> &mut Option<Text>,
     ) -> Result<(), Infallible> {
         self.push(name, ColType::Utf8, true)
     }

@@ -250,10 +250,10 @@ impl SnapshotFx {
                 .into_iter()
                 .map(|r| SecurableRow {
                     kind: Some(kind(&r.kind)),
-                    parent: r.name.rsplit_once('.').map(|(p, _)| p.to_string()),
-                    full_name: r.name,
-                    owner: r.owner,
-                    comment: r.comment,
+                    parent: (r.name.rsplit_once('.').map(|(p, _)| p.to_string())).map(Into::into),
+                    full_name: r.name.into(),
+                    owner: r.owner.map(Into::into),
+                    comment: r.comment.map(Into::into),
                     properties: r.properties,
                     ..SecurableRow::default()
                 })
@@ -263,9 +263,9 @@ impl SnapshotFx {
                 .into_iter()
                 .map(|(k, n, p, v)| GrantRow {
                     securable_kind: Some(kind(&k)),
-                    securable_full_name: n,
-                    principal: p,
-                    privilege: v,
+                    securable_full_name: n.into(),
+                    principal: p.into(),
+                    privilege: v.into(),
                 })
                 .collect(),
             tags: self
@@ -273,18 +273,18 @@ impl SnapshotFx {
                 .into_iter()
                 .map(|(k, n, c, key, value)| TagRow {
                     securable_kind: Some(kind(&k)),
-                    securable_full_name: n,
-                    column_name: c,
-                    key,
-                    value,
+                    securable_full_name: n.into(),
+                    column_name: c.map(Into::into),
+                    key: key.into(),
+                    value: value.into(),
                 })
                 .collect(),
             row_filters: self
                 .row_filters
                 .into_iter()
                 .map(|(t, f, c)| RowFilterRow {
-                    table_full_name: t,
-                    function_full_name: f,
+                    table_full_name: t.into(),
+                    function_full_name: f.into(),
                     input_arguments: c.iter().map(|a| PolicyArg::from_sql(a).to_sql()).collect(),
                 })
                 .collect(),
@@ -292,9 +292,9 @@ impl SnapshotFx {
                 .column_masks
                 .into_iter()
                 .map(|(t, c, f, u)| ColumnMaskRow {
-                    table_full_name: t,
-                    column_name: c,
-                    function_full_name: f,
+                    table_full_name: t.into(),
+                    column_name: c.into(),
+                    function_full_name: f.into(),
                     using_arguments: u.iter().map(|a| PolicyArg::from_sql(a).to_sql()).collect(),
                 })
                 .collect(),
@@ -303,11 +303,11 @@ impl SnapshotFx {
                 .into_iter()
                 .map(|i| CollectionIssue {
                     securable_kind: i.kind.as_deref().map(kind),
-                    full_name: i.name,
-                    attribute: i.attribute,
+                    full_name: i.name.into(),
+                    attribute: i.attribute.map(Into::into),
                     subtree: i.subtree,
-                    error_code: i.code,
-                    message: i.message,
+                    error_code: i.code.map(Into::into),
+                    message: i.message.into(),
                 })
                 .collect(),
             ..Snapshot::default()

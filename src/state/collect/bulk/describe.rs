@@ -112,8 +112,8 @@ pub fn from_json(table: &str, doc: &str) -> Result<Controls, ParseError> {
                 .get("function_name")
                 .ok_or_else(|| json_err(table, "row_filter.function_name is missing"))?;
             Some(RowFilterRow {
-                table_full_name: table.to_string(),
-                function_full_name: function_of(f, table, "row_filter")?,
+                table_full_name: table.into(),
+                function_full_name: function_of(f, table, "row_filter")?.into(),
                 input_arguments: arguments(
                     rf.get("input_arguments"),
                     rf.get("column_names"),
@@ -137,9 +137,9 @@ pub fn from_json(table: &str, doc: &str) -> Result<Controls, ParseError> {
                     .get("function_name")
                     .ok_or_else(|| json_err(table, format!("{whose}: function_name is missing")))?;
                 masks.push(ColumnMaskRow {
-                    table_full_name: table.to_string(),
-                    column_name: column.to_string(),
-                    function_full_name: function_of(f, table, &whose)?,
+                    table_full_name: table.into(),
+                    column_name: column.into(),
+                    function_full_name: function_of(f, table, &whose)?.into(),
                     using_arguments: arguments(
                         m.get("using_arguments"),
                         m.get("using_column_names"),
@@ -354,9 +354,9 @@ pub fn from_text(
                 let (f, using) = function_and_columns(&value, &["USING", "COLUMNS"])
                     .map_err(|e| text_err(table, format!("mask of column {name}: {e}")))?;
                 out.masks.push(ColumnMaskRow {
-                    table_full_name: table.to_string(),
-                    column_name: name.clone(),
-                    function_full_name: f,
+                    table_full_name: table.into(),
+                    column_name: name.clone().into(),
+                    function_full_name: f.into(),
                     using_arguments: using,
                 });
                 continue;
@@ -371,8 +371,8 @@ pub fn from_text(
             let (f, cols) = function_and_columns(&value, &["ON"])
                 .map_err(|e| text_err(table, format!("row filter: {e}")))?;
             out.row_filter = Some(RowFilterRow {
-                table_full_name: table.to_string(),
-                function_full_name: f,
+                table_full_name: table.into(),
+                function_full_name: f.into(),
                 input_arguments: cols,
             });
         }

@@ -17,8 +17,8 @@ use tokio::task::JoinSet;
 use super::describe::{self, Controls, ParseError};
 use crate::api::sql;
 use crate::api::{self, Client};
-use crate::model::SecurableKind;
 use crate::model::sql::dotted;
+use crate::model::{SecurableKind, Text};
 use crate::state::collect::issue;
 use crate::state::{CollectionIssue, Snapshot};
 
@@ -160,7 +160,7 @@ fn record(
     table: &str,
     wanted: Wanted,
     r: Result<Controls, Failure>,
-    columns: &HashSet<(String, String)>,
+    columns: &HashSet<(Text, String)>,
 ) {
     match r {
         Ok(c) => {
@@ -169,7 +169,7 @@ fn record(
             }
             if wanted.column_masks {
                 snap.column_masks.extend(c.masks.into_iter().filter(|m| {
-                    columns.contains(&(table.to_string(), m.column_name.to_lowercase()))
+                    columns.contains(&(Text::from(table), m.column_name.to_lowercase()))
                 }));
             }
         }
@@ -179,11 +179,11 @@ fn record(
                     Failure::Api(e) => issue(Some(SecurableKind::Table), table, Some(a), false, e),
                     Failure::Parse(e) => CollectionIssue {
                         securable_kind: Some(SecurableKind::Table),
-                        full_name: table.to_string(),
-                        attribute: Some(a.to_string()),
+                        full_name: table.into(),
+                        attribute: Some(a.into()),
                         subtree: false,
-                        error_code: Some("decode".to_string()),
-                        message: e.to_string(),
+                        error_code: Some("decode".into()),
+                        message: e.to_string().into(),
                     },
                 };
                 snap.collection_issues.push(i);
@@ -204,7 +204,7 @@ pub fn tables_of(snap: &Snapshot, catalog: &str) -> Vec<String> {
                 .as_deref()
                 .is_some_and(|ty| NOT_DESCRIBED.iter().any(|n| ty.eq_ignore_ascii_case(n)))
         })
-        .map(|s| s.full_name.clone())
+        .map(|s| s.full_name.to_string())
         .collect();
     t.sort();
     t
@@ -219,7 +219,7 @@ pub async fn run(
     tables: Vec<String>,
     wanted: Wanted,
     json: Arc<JsonSupport>,
-    columns: Arc<HashSet<(String, String)>>,
+    columns: Arc<HashSet<(Text, String)>>,
 ) -> Result<Option<Snapshot>, api::Error> {
     let mut part = Snapshot::default();
     let mut rest = tables.into_iter();
