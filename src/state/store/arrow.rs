@@ -387,7 +387,7 @@ fn opt_ts(a: &TimestampMillisecondArray, i: usize) -> Option<Timestamp> {
 pub(crate) fn fill<R: Table>(
     cols: &Cols<'_>,
     out: &mut [R],
-    intern: &mut Interners,
+    intern: &mut Interners<'_>,
 ) -> Result<(), Error> {
     // In blocks of rows that stay in cache while each column is written into them.
     let blocks = out
@@ -422,16 +422,16 @@ pub(crate) fn fill<R: Table>(
 const FILL_ROWS: usize = 256;
 
 /// Writes each column of a batch into the fields of the rows `first..` of the batch.
-struct Fill<'c, 'a, R> {
+struct Fill<'c, 'a, 'p, R> {
     cols: &'c Cols<'a>,
     first: usize,
     out: &'c mut [R],
-    intern: &'c mut Interners,
+    intern: &'c mut Interners<'p>,
     /// Number of the next text column among the table's text columns (the interner's key).
     col: usize,
 }
 
-impl<R> Fill<'_, '_, R> {
+impl<R> Fill<'_, '_, '_, R> {
     /// The number of the next text column, moving past it.
     fn next(&mut self) -> usize {
         self.col += 1;
@@ -439,7 +439,7 @@ impl<R> Fill<'_, '_, R> {
     }
 }
 
-impl<R> Columns<R> for Fill<'_, '_, R> {
+impl<R> Columns<R> for Fill<'_, '_, '_, R> {
     type Error = Error;
 
     fn text(

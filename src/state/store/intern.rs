@@ -2,14 +2,18 @@
 //! read hands out the same [`Text`] for the same value, so the rows of a snapshot hold one
 //! allocation per distinct value of a part instead of one per cell.
 //!
-//! Two levels, both cheap when they do not pay:
+//! Three levels, each cheap when it does not pay:
 //! - the **previous value** of the column: tables are sorted by securable name, so a table's
 //!   full name comes in runs (~5 column rows, 3 grants, 3 tags) and is compared once per row
 //!   with no hashing;
+//! - the **securable names** ([`Pool`]): the `securables` table is read first, and a run of
+//!   another table's rows about a securable points at that securable's own name, so a
+//!   million-table snapshot holds each name once, not once per table it appears in;
 //! - a bounded **set of values** seen in the part, for vocabularies (principals, privileges,
-//!   tag keys and values, column names and types). A column whose values rarely repeat
-//!   (comments, locations) switches the set off after a probe, so it pays one comparison per
-//!   cell and never a hash.
+//!   tag keys and values, column names and types).
+//!
+//! A column whose values the pool or the set rarely hold (comments, locations; the set for
+//! a column of names) stops asking it after a probe, so it pays one comparison per cell.
 //!
 //! Only changes which allocation a row points at, never a value: rows compare, order, hash
 //! and digest as their text. Never does IO.
@@ -24,23 +28,71 @@ const SET_CAP: usize = 1 << 14;
 /// Lookups after which a column's set is kept only if at least a quarter of them hit.
 const PROBE: u32 = 1024;
 
-/// Shares the values of one text column of one part.
+/// The full names of a snapshot's securables, shared by the rows of the other tables.
 #[derive(Default)]
-pub(crate) struct Interner {
+pub(crate) struct Pool(HashSet<Text, foldhash::fast::RandomState>);
+
+impl Pool {
+    /// The pool of `names` (each kept once).
+    pub(crate) fn of<'a>(names: impl Iterator<Item = &'a Text>) -> Self {
+        Pool(names.cloned().collect())
+    }
+
+    fn get(&self, s: &str) -> Option<&Text> {
+        self.0.get(s)
+    }
+}
+
+/// A pool with nothing in it, for tables read before the securables.
+static EMPTY: std::sync::LazyLock<Pool> = std::sync::LazyLock::new(Pool::default);
+
+/// Shares the values of one text column of one part.
+pub(crate) struct Interner<'p> {
     last: Option<Text>,
+    pool: &'p Pool,
+    pool_lookups: u32,
+    pool_hits: u32,
     set: HashSet<Text, foldhash::fast::RandomState>,
     lookups: u32,
     hits: u32,
     off: bool,
 }
 
-impl Interner {
+impl Default for Interner<'_> {
+    fn default() -> Self {
+        Interner::new(&EMPTY)
+    }
+}
+
+impl<'p> Interner<'p> {
+    /// An interner that looks values up in `pool` too.
+    pub(crate) fn new(pool: &'p Pool) -> Self {
+        Interner {
+            last: None,
+            pool,
+            pool_lookups: 0,
+            pool_hits: 0,
+            set: HashSet::default(),
+            lookups: 0,
+            hits: 0,
+            off: false,
+        }
+    }
+
     /// The shared `Text` for `s`.
     pub(crate) fn get(&mut self, s: &str) -> Text {
         if let Some(last) = &self.last
             && last.as_str() == s
         {
             return last.clone();
+        }
+        if self.pool_lookups < PROBE || self.pool_hits >= PROBE / 4 {
+            self.pool_lookups = self.pool_lookups.saturating_add(1);
+            if let Some(t) = self.pool.get(s) {
+                self.pool_hits = self.pool_hits.saturating_add(1);
+                self.last = Some(t.clone());
+                return t.clone();
+            }
         }
         let t = if self.off {
             Text::from(s)
@@ -66,17 +118,33 @@ impl Interner {
     }
 }
 
-/// One [`Interner`] per column of a table, by the column's place in `Table::columns`.
-#[derive(Default)]
-pub(crate) struct Interners(Vec<Interner>);
+/// One [`Interner`] per text column of a table (by its number among the text columns),
+/// all looking up the same [`Pool`].
+pub(crate) struct Interners<'p> {
+    pool: &'p Pool,
+    columns: Vec<Interner<'p>>,
+}
 
-impl Interners {
-    /// The interner of column number `col`.
-    pub(crate) fn column(&mut self, col: usize) -> &mut Interner {
-        if self.0.len() <= col {
-            self.0.resize_with(col + 1, Interner::default);
+impl Default for Interners<'_> {
+    fn default() -> Self {
+        Interners::new(&EMPTY)
+    }
+}
+
+impl<'p> Interners<'p> {
+    pub(crate) fn new(pool: &'p Pool) -> Self {
+        Interners {
+            pool,
+            columns: Vec::new(),
         }
-        &mut self.0[col]
+    }
+
+    /// The interner of text column number `col`.
+    pub(crate) fn column(&mut self, col: usize) -> &mut Interner<'p> {
+        while self.columns.len() <= col {
+            self.columns.push(Interner::new(self.pool));
+        }
+        &mut self.columns[col]
     }
 }
 
@@ -94,6 +162,22 @@ mod tests {
         let p2 = i.get("SELECT");
         assert!(Text::ptr_eq(&a, &b) && Text::ptr_eq(&a, &c) && Text::ptr_eq(&p1, &p2));
         assert_eq!((a.as_str(), p1.as_str()), ("main.sales.orders", "SELECT"));
+    }
+
+    #[test]
+    fn names_of_securables_are_shared_from_the_pool() {
+        let names = [
+            Text::from("main.sales.orders"),
+            Text::from("main.sales.items"),
+        ];
+        let pool = Pool::of(names.iter());
+        let mut i = Interner::new(&pool);
+        let a = i.get("main.sales.orders");
+        let b = i.get("main.sales.items");
+        let c = i.get("main.sales.orders");
+        assert!(Text::ptr_eq(&a, &names[0]) && Text::ptr_eq(&b, &names[1]));
+        assert!(Text::ptr_eq(&c, &names[0]));
+        assert_eq!(i.get("not.in.pool").as_str(), "not.in.pool");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
 use super::arrow::{Cols, fill, schema, to_batch, type_matches};
-use super::intern::Interners;
+use super::intern::{Interners, Pool};
 use super::parts::{self, PartHasher, ReadTable};
 use super::tables::{self, EachTable, Table};
 use super::{Error, manifest};
@@ -157,8 +157,8 @@ struct DirReader<'a> {
 }
 
 impl ReadTable for DirReader<'_> {
-    fn read<R: Table>(&self) -> Result<parts::TableRead<R>, Error> {
-        read_table(self.dir, self.m)
+    fn read<R: Table>(&self, pool: &Pool) -> Result<parts::TableRead<R>, Error> {
+        read_table(self.dir, self.m, pool)
     }
 }
 
@@ -175,10 +175,14 @@ fn kv<'a>(meta: &'a ArrowReaderMetadata, key: &str) -> Option<&'a str> {
 /// row groups — runs inside the panic guard: the parquet crate can panic on some corrupt
 /// footers and pages instead of returning an error, and a corrupt snapshot must be a clear
 /// error naming the file, never a crash.
-fn read_table<R: Table>(dir: &Path, m: &Manifest) -> Result<parts::TableRead<R>, Error> {
+fn read_table<R: Table>(
+    dir: &Path,
+    m: &Manifest,
+    pool: &Pool,
+) -> Result<parts::TableRead<R>, Error> {
     let path = dir.join(format!("{}.parquet", R::DEF.name));
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_table_unguarded(&path, m)
+        read_table_unguarded(&path, m, pool)
     }))
     .unwrap_or_else(|_| {
         Err(Error::parquet(
@@ -188,7 +192,11 @@ fn read_table<R: Table>(dir: &Path, m: &Manifest) -> Result<parts::TableRead<R>,
     })
 }
 
-fn read_table_unguarded<R: Table>(path: &Path, m: &Manifest) -> Result<parts::TableRead<R>, Error> {
+fn read_table_unguarded<R: Table>(
+    path: &Path,
+    m: &Manifest,
+    pool: &Pool,
+) -> Result<parts::TableRead<R>, Error> {
     let def = &R::DEF;
     let path = path.to_path_buf();
     let file = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
@@ -280,7 +288,7 @@ fn read_table_unguarded<R: Table>(path: &Path, m: &Manifest) -> Result<parts::Ta
             // The arrow/parquet decoder can panic on some corrupt files instead of returning
             // an error; a corrupt snapshot must be a clear error naming the file, never a crash.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                decode_group::<R>(&path, &meta, &mask, g, start, part)
+                decode_group::<R>(&path, &meta, &mask, g, start, part, pool)
             }))
             .unwrap_or_else(|_| {
                 Err(Error::parquet(
@@ -304,6 +312,7 @@ fn decode_group<R: Table>(
     g: usize,
     start: usize,
     out: &mut [R],
+    pool: &Pool,
 ) -> Result<Option<Vec<[u8; 32]>>, Error> {
     let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
@@ -313,7 +322,7 @@ fn decode_group<R: Table>(
         .build()
         .map_err(|e| Error::parquet(path, e))?;
     let mut hasher = PartHasher::new(start);
-    let mut intern = Interners::default();
+    let mut intern = Interners::new(pool);
     let mut filled = 0;
     for batch in reader {
         let batch = batch.map_err(|e| Error::parquet(path, e))?;

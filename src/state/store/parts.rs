@@ -8,16 +8,18 @@
 //! compute afterwards, or `None` when it cannot be (rows out of order, a part that does not
 //! start on a chunk boundary): the caller then hashes the rows the slow way.
 //!
-//! [`read_tables`] runs a store's reader on the seven tables in parallel and assembles the
-//! snapshot: the one place both stores share for that. Never does IO itself.
+//! [`read_tables`] runs a store's reader on the seven tables (the securables first, then the
+//! others in parallel, sharing the securables' names) and assembles the snapshot: the one
+//! place both stores share for that. Never does IO itself.
 
 use std::convert::Infallible;
 use std::sync::{Mutex, PoisonError};
 
 use super::Error;
+use super::intern::Pool;
 use super::tables::{self, EachTable, Table};
-use crate::state::Snapshot;
 use crate::state::digest::{CHUNK_ROWS, Canonical, TableChunks, chunk_digest, rows_in_order};
+use crate::state::{SecurableRow, Snapshot};
 
 /// The chunk digests of a table or part, when they could be computed while reading.
 pub(crate) type Chunks = Option<Vec<[u8; 32]>>;
@@ -131,20 +133,33 @@ pub(crate) fn all_tables(chunks: [Option<Vec<[u8; 32]>>; 7]) -> Option<TableChun
 /// How a store reads one of its tables (with [`alloc`], [`split`], [`PartHasher`] and
 /// [`join`]), generic over the row type.
 pub(crate) trait ReadTable: Sync {
-    fn read<R: Table>(&self) -> Result<TableRead<R>, Error>;
+    /// Read table `R`, sharing the names in `pool` (see `store::intern`).
+    fn read<R: Table>(&self, pool: &Pool) -> Result<TableRead<R>, Error>;
 }
 
-/// Read the seven tables with `reader`, all in parallel, into a snapshot whose manifest is
-/// left for the caller to set, plus the chunk digests when every table has them. When tables
-/// fail, the error is that of the first of them in the order of `tables::ALL`.
+/// Read the seven tables with `reader` into a snapshot whose manifest is left for the caller
+/// to set, plus the chunk digests when every table has them: first the securables (each
+/// table's parts are read in parallel), then the six others in parallel, sharing the
+/// securables' names ([`Pool`]). When tables fail, the error is that of the first of them in
+/// the order of `tables::ALL`.
 pub(crate) fn read_tables(
     reader: &impl ReadTable,
 ) -> Result<(Snapshot, Option<TableChunks>), Error> {
-    let done = Mutex::new(Done::default());
+    let mut first = Done::default();
+    match reader.read::<SecurableRow>(&Pool::default()) {
+        Ok((rows, chunks)) => {
+            first.snapshot.securables = rows;
+            first.chunks[0] = chunks;
+        }
+        Err(e) => first.errors[0] = Some(e),
+    }
+    let pool = Pool::of(first.snapshot.securables.iter().map(|s| &s.full_name));
+    let done = Mutex::new(first);
     rayon::scope_fifo(|scope| {
         let Ok(()) = tables::each_table(&mut Spawn {
             scope,
             reader,
+            pool: &pool,
             done: &done,
         });
     });
@@ -167,6 +182,7 @@ struct Done {
 struct Spawn<'a, 's, T> {
     scope: &'a rayon::ScopeFifo<'s>,
     reader: &'s T,
+    pool: &'s Pool,
     done: &'s Mutex<Done>,
 }
 
@@ -174,9 +190,12 @@ impl<T: ReadTable> EachTable for Spawn<'_, '_, T> {
     type Error = Infallible;
 
     fn table<R: Table>(&mut self, index: usize) -> Result<(), Infallible> {
-        let (reader, done) = (self.reader, self.done);
+        if R::NAME == SecurableRow::NAME {
+            return Ok(()); // read first, by `read_tables`
+        }
+        let (reader, pool, done) = (self.reader, self.pool, self.done);
         self.scope.spawn_fifo(move |_| {
-            let read = reader.read::<R>();
+            let read = reader.read::<R>(pool);
             let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
             match read {
                 Ok((rows, chunks)) => {

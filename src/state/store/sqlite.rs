@@ -19,7 +19,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Row, Statement, ToSql, Transaction, params};
 
 use super::arrow::parse_kind;
-use super::intern::Interners;
+use super::intern::{Interners, Pool};
 use super::parts::{self, PartHasher, ReadTable};
 use super::tables::{self, ColType, Columns, EachTable, Table, TableDef};
 use super::{Error, manifest};
@@ -290,7 +290,11 @@ const PART_ROWS: usize = 16 * CHUNK_ROWS;
 /// computed on the way (see `parts`). A table whose rowids are exactly the manifest's count
 /// (`expected`) of consecutive integers (as the writer makes them) is read in parallel
 /// ranges of rowids straight into the result; any other one in one sequential pass.
-fn read_table<R: Table>(path: &Path, expected: Option<u64>) -> Result<parts::TableRead<R>, Error> {
+fn read_table<R: Table>(
+    path: &Path,
+    expected: Option<u64>,
+    pool: &Pool,
+) -> Result<parts::TableRead<R>, Error> {
     let def = &R::DEF;
     let e = |err: rusqlite::Error| Error::sqlite(path, err);
     let conn = open(path)?;
@@ -314,7 +318,7 @@ fn read_table<R: Table>(path: &Path, expected: Option<u64>) -> Result<parts::Tab
         _ => false,
     };
     let (Some(lo), Some(n), true) = (lo, n.and_then(|n| usize::try_from(n).ok()), ranged) else {
-        return Ok((read_rows(path, expected)?, None));
+        return Ok((read_rows(path, expected, pool)?, None));
     };
     let sizes: Vec<usize> = (0..n)
         .step_by(PART_ROWS)
@@ -323,7 +327,7 @@ fn read_table<R: Table>(path: &Path, expected: Option<u64>) -> Result<parts::Tab
     let mut out: Vec<R> = parts::alloc(n);
     let read = parts::split(&mut out, &sizes)
         .into_par_iter()
-        .map(|(start, part)| read_part(path, lo, start, part))
+        .map(|(start, part)| read_part(path, lo, start, part, pool))
         .collect::<Result<Option<Vec<_>>, Error>>()?;
     match read {
         Some(chunks) => {
@@ -334,7 +338,7 @@ fn read_table<R: Table>(path: &Path, expected: Option<u64>) -> Result<parts::Tab
         // plain way, so the count check reports exactly what is there.
         None => {
             drop(out);
-            Ok((read_rows(path, expected)?, None))
+            Ok((read_rows(path, expected, pool)?, None))
         }
     }
 }
@@ -346,6 +350,7 @@ fn read_part<R: Table>(
     lo: i64,
     start: usize,
     part: &mut [R],
+    pool: &Pool,
 ) -> Result<Option<parts::Chunks>, Error> {
     let e = |err: rusqlite::Error| Error::sqlite(path, err);
     let conn = open(path)?;
@@ -362,7 +367,7 @@ fn read_part<R: Table>(
         table: R::NAME,
     };
     let mut hasher = PartHasher::new(start);
-    let mut intern = Interners::default();
+    let mut intern = Interners::new(pool);
     let mut filled = 0;
     let mut rows = st.query(params![first, last]).map_err(e)?;
     while let Some(row) = rows.next().map_err(e)? {
@@ -382,7 +387,7 @@ fn read_part<R: Table>(
 }
 
 /// Read one table in stored (rowid) order, in one pass.
-fn read_rows<R: Table>(path: &Path, expected: Option<u64>) -> Result<Vec<R>, Error> {
+fn read_rows<R: Table>(path: &Path, expected: Option<u64>, pool: &Pool) -> Result<Vec<R>, Error> {
     let conn = open(path)?;
     let e = |err: rusqlite::Error| Error::sqlite(path, err);
     let mut st = conn
@@ -393,7 +398,7 @@ fn read_rows<R: Table>(path: &Path, expected: Option<u64>) -> Result<Vec<R>, Err
         table: R::NAME,
     };
     let mut out = Vec::with_capacity(expected.unwrap_or(0).min(1 << 28) as usize);
-    let mut intern = Interners::default();
+    let mut intern = Interners::new(pool);
     let mut rows = st.query([]).map_err(e)?;
     while let Some(row) = rows.next().map_err(e)? {
         let mut r = R::default();
@@ -472,8 +477,8 @@ struct FileReader<'a> {
 }
 
 impl ReadTable for FileReader<'_> {
-    fn read<R: Table>(&self) -> Result<parts::TableRead<R>, Error> {
-        read_table(self.path, self.m.counts.get(R::NAME).copied())
+    fn read<R: Table>(&self, pool: &Pool) -> Result<parts::TableRead<R>, Error> {
+        read_table(self.path, self.m.counts.get(R::NAME).copied(), pool)
     }
 }
 
@@ -605,7 +610,7 @@ fn decode<R: Table>(
     get: &Get<'_>,
     row: &Row<'_>,
     out: &mut R,
-    intern: &mut Interners,
+    intern: &mut Interners<'_>,
 ) -> Result<(), Error> {
     R::columns(&mut Decode {
         get,
@@ -617,16 +622,16 @@ fn decode<R: Table>(
 }
 
 /// Reads each column of one result row into the fields of a row.
-struct Decode<'a, 'r, R> {
+struct Decode<'a, 'r, 'p, R> {
     get: &'a Get<'a>,
     row: &'a Row<'r>,
     out: &'a mut R,
-    intern: &'a mut Interners,
+    intern: &'a mut Interners<'p>,
     /// The next column's (0-based) index in the result.
     next: usize,
 }
 
-impl<R> Decode<'_, '_, R> {
+impl<R> Decode<'_, '_, '_, R> {
     /// The index of the next column, moving past it.
     fn next(&mut self) -> usize {
         self.next += 1;
@@ -634,7 +639,7 @@ impl<R> Decode<'_, '_, R> {
     }
 }
 
-impl<R> Columns<R> for Decode<'_, '_, R> {
+impl<R> Columns<R> for Decode<'_, '_, '_, R> {
     type Error = Error;
 
     fn text(
