@@ -18,7 +18,7 @@
 //! Only changes which allocation a row points at, never a value: rows compare, order, hash
 //! and digest as their text. Never does IO.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::model::Text;
 
@@ -29,33 +29,75 @@ const SET_CAP: usize = 1 << 14;
 const PROBE: u32 = 1024;
 
 /// The full names of a snapshot's securables, shared by the rows of the other tables.
+///
+/// Kept in the securables' stored order, which is the order in which the other tables
+/// (sorted by kind and name, or by table name) mention them: an [`Interner`] follows along
+/// with a cursor and finds the next name at or just after it, in memory it has just read,
+/// and falls back to the hash index only when a part starts or a row skips ahead.
 #[derive(Default)]
-pub(crate) struct Pool(HashSet<Text, foldhash::fast::RandomState>);
+pub(crate) struct Pool {
+    names: Vec<Text>,
+    index: HashMap<Text, u32, foldhash::fast::RandomState>,
+}
 
 impl Pool {
-    /// The pool of `names` (each kept once).
+    /// The pool of `names`, in the order given (a repeated name keeps its first place).
     pub(crate) fn of<'a>(names: impl Iterator<Item = &'a Text>) -> Self {
-        Pool(names.cloned().collect())
+        let names: Vec<Text> = names.cloned().collect();
+        let mut index = HashMap::with_capacity_and_hasher(names.len(), Default::default());
+        for (i, n) in names.iter().enumerate() {
+            let Ok(i) = u32::try_from(i) else { break };
+            index.entry(n.clone()).or_insert(i);
+        }
+        Pool { names, index }
     }
 
-    fn get(&self, s: &str) -> Option<&Text> {
-        self.0.get(s)
+    /// The name equal to `s` and its place, looking first at the `WINDOW` places from
+    /// `cursor`.
+    fn find(&self, s: &str, cursor: usize) -> Option<(usize, &Text)> {
+        for (i, t) in self.names.iter().enumerate().skip(cursor).take(WINDOW) {
+            if t.as_str() == s {
+                return Some((i, t));
+            }
+        }
+        let i = *self.index.get(s)? as usize;
+        Some((i, self.names.get(i)?))
     }
 }
+
+/// Places after the previous hit where an interner looks for the next name before hashing.
+const WINDOW: usize = 2;
 
 /// A pool with nothing in it, for tables read before the securables.
 static EMPTY: std::sync::LazyLock<Pool> = std::sync::LazyLock::new(Pool::default);
 
 /// Shares the values of one text column of one part.
+///
+/// Handing out a `Text` costs one reference-count increment; the interner remembers its
+/// previous value by place (in the pool or its own vocabulary) rather than by a second
+/// counted reference, so a run of equal values costs one increment per cell and nothing
+/// more.
 pub(crate) struct Interner<'p> {
-    last: Option<Text>,
+    last: Last<'p>,
     pool: &'p Pool,
+    /// The place in the pool after the previous hit.
+    cursor: usize,
     pool_lookups: u32,
     pool_hits: u32,
-    set: HashSet<Text, foldhash::fast::RandomState>,
+    /// Values seen in this part, and the place of each in `vocab`.
+    vocab: Vec<Text>,
+    index: HashMap<Text, u32, foldhash::fast::RandomState>,
     lookups: u32,
     hits: u32,
     off: bool,
+}
+
+/// The previous value handed out.
+enum Last<'p> {
+    None,
+    Pool(&'p Text),
+    Vocab(usize),
+    Own(Text),
 }
 
 impl Default for Interner<'_> {
@@ -68,52 +110,73 @@ impl<'p> Interner<'p> {
     /// An interner that looks values up in `pool` too.
     pub(crate) fn new(pool: &'p Pool) -> Self {
         Interner {
-            last: None,
+            last: Last::None,
             pool,
+            cursor: 0,
             pool_lookups: 0,
             pool_hits: 0,
-            set: HashSet::default(),
+            vocab: Vec::new(),
+            index: HashMap::default(),
             lookups: 0,
             hits: 0,
             off: false,
         }
     }
 
+    fn last(&self) -> Option<&Text> {
+        match &self.last {
+            Last::None => None,
+            Last::Pool(t) => Some(t),
+            Last::Vocab(i) => self.vocab.get(*i),
+            Last::Own(t) => Some(t),
+        }
+    }
+
     /// The shared `Text` for `s`.
     pub(crate) fn get(&mut self, s: &str) -> Text {
-        if let Some(last) = &self.last
+        if let Some(last) = self.last()
             && last.as_str() == s
         {
             return last.clone();
         }
         if self.pool_lookups < PROBE || self.pool_hits >= PROBE / 4 {
             self.pool_lookups = self.pool_lookups.saturating_add(1);
-            if let Some(t) = self.pool.get(s) {
+            let pool = self.pool;
+            if let Some((i, t)) = pool.find(s, self.cursor) {
                 self.pool_hits = self.pool_hits.saturating_add(1);
-                self.last = Some(t.clone());
+                self.cursor = i + 1;
+                self.last = Last::Pool(t);
                 return t.clone();
             }
         }
-        let t = if self.off {
-            Text::from(s)
-        } else {
-            self.lookups += 1;
-            if let Some(t) = self.set.get(s) {
-                self.hits += 1;
-                t.clone()
-            } else {
-                let t = Text::from(s);
-                if self.set.len() < SET_CAP {
-                    self.set.insert(t.clone());
-                }
-                t
-            }
-        };
-        if self.lookups == PROBE && !self.off && self.hits < PROBE / 4 {
-            self.off = true;
-            self.set = HashSet::default();
+        if self.off {
+            let t = Text::from(s);
+            self.last = Last::Own(t.clone());
+            return t;
         }
-        self.last = Some(t.clone());
+        self.lookups += 1;
+        if let Some(&i) = self.index.get(s) {
+            self.hits += 1;
+            self.last = Last::Vocab(i as usize);
+            return self.vocab.get(i as usize).cloned().unwrap_or_else(|| Text::from(s));
+        }
+        let t = Text::from(s);
+        if self.vocab.len() < SET_CAP {
+            self.index.insert(t.clone(), self.vocab.len() as u32);
+            self.last = Last::Vocab(self.vocab.len());
+            self.vocab.push(t.clone());
+        } else {
+            self.last = Last::Own(t.clone());
+        }
+        if self.lookups >= PROBE && self.hits < PROBE / 4 {
+            // Values rarely repeat here: stop hashing them (`Last::Own` from now on).
+            self.off = true;
+            if let Last::Vocab(i) = self.last {
+                self.last = self.vocab.get(i).cloned().map_or(Last::None, Last::Own);
+            }
+            self.vocab = Vec::new();
+            self.index = HashMap::default();
+        }
         t
     }
 }
@@ -175,8 +238,9 @@ mod tests {
         let a = i.get("main.sales.orders");
         let b = i.get("main.sales.items");
         let c = i.get("main.sales.orders");
+        let d = i.get("main.sales.items");
         assert!(Text::ptr_eq(&a, &names[0]) && Text::ptr_eq(&b, &names[1]));
-        assert!(Text::ptr_eq(&c, &names[0]));
+        assert!(Text::ptr_eq(&c, &names[0]) && Text::ptr_eq(&d, &names[1]));
         assert_eq!(i.get("not.in.pool").as_str(), "not.in.pool");
     }
 
@@ -189,7 +253,7 @@ mod tests {
                 format!("comment {n}")
             );
         }
-        assert!(i.off && i.set.is_empty());
+        assert!(i.off && i.vocab.is_empty() && i.index.is_empty());
         let a = i.get("x");
         let b = i.get("x");
         assert!(Text::ptr_eq(&a, &b), "the previous value is still shared");
