@@ -4,14 +4,15 @@
 #
 #   scripts/bench_vs_duckdb.sh [--build] [--runs N] [SIZES...]   (default sizes: 100000 300000 1000000)
 #
-# Per size: a synthetic snapshot of SIZE tables (examples/synth_snapshot.rs; reused when it is
+# Per size: a synthetic snapshot of SIZE tables (`examples/synth_snapshot --full`: the store
+# bench's, 5 columns, 3 grants and 3 tags per table, ~12 rows per table; reused when it is
 # already in the work dir), then N rounds (default 3) of `brickkit snapshot show DIR` (reads
 # every table, checks format version, counts and content digest) and of DuckDB decoding and
 # hashing every column of every table (one Python process, threads=2), each under
 # `/usr/bin/time -v`. Prints median wall, CPU and peak RSS of both, the ratios and the targets.
 # Binaries: target/release/brickkit and target/release/examples/synth_snapshot (built only
 # with --build). DuckDB comes from PyPI into .venv-bench (created on first use).
-# Work files: ${BENCH_DIR:-/tmp/brickkit-bench-duckdb} (a 1M-table snapshot is ~15 MB).
+# Work files: ${BENCH_DIR:-/tmp/brickkit-bench-duckdb} (a 1M-table snapshot is ~14 MB).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -54,11 +55,11 @@ dir=${BENCH_DIR:-/tmp/brickkit-bench-duckdb}
 mkdir -p "$dir"
 pairs=()
 for n in "${sizes[@]}"; do
-  snap=$dir/snap-$n
+  snap=$dir/snap-full-$n
   if [[ ! -f $snap/manifest.json ]]; then
     rm -rf "$snap" "$snap.partial"
     echo "writing a synthetic snapshot of $n tables to $snap"
-    "$synth" "$n" "$snap.partial" >/dev/null || die "synth_snapshot $n failed"
+    "$synth" --full "$n" "$snap.partial" >/dev/null || die "synth_snapshot $n failed"
     mv "$snap.partial" "$snap"
   fi
   pairs+=("$n=$snap")
