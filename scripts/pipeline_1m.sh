@@ -85,6 +85,7 @@ requests() {
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["last_seq"])'
 }
 
+group() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
 size_of() { { du -sb "$@" 2>/dev/null || true; } | awk '{s += $1} END {print s + 0}'; }
 human() { awk -v b="$1" 'BEGIN {
   if (b >= 1073741824) printf "%.2f GiB", b / 1073741824;
@@ -120,8 +121,8 @@ stage() {
   stage_out=$logs/$slug.out
   stage_err=$logs/$slug.err
   local reqs="—"
-  [[ -n $before && -n $after ]] && reqs=$(printf "%'d" $((after - before)))
-  row="| $name | $wall s | $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}') s | $(awk -v k="$rss" 'BEGIN {printf "%.0f", k / 1024}') MiB | $reqs"
+  [[ -n $before && -n $after ]] && reqs=$(group $((after - before)))
+  row="| $name | $wall s | $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}') s | $(group "$(awk -v k="$rss" 'BEGIN {printf "%.0f", k / 1024}')") MiB | $reqs"
 }
 # stage_bytes WHAT PATH...: closes the row of the last stage with the bytes of PATH...
 stage_bytes() {
