@@ -6,6 +6,10 @@
 //! Run from the repository root: `cargo run --example synth_snapshot -- 1000000 /tmp/snap [DAY]`
 //! (every snapshot is of the same lineage; DAY, 1 to 28, says when it was taken:
 //! 2026-11-DAY, so a few of them make a history of one point per day).
+//!
+//! With `--full` the snapshot is the store bench's instead (`benches/store.rs`: 5 columns,
+//! 3 grants and 3 tags per table, 1 % drift, seed 1; ~12 rows per table), the one
+//! `scripts/bench_vs_duckdb.sh` reads with brickkit and with DuckDB.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
@@ -16,17 +20,24 @@ use brickkit::state::id::new_snapshot_id;
 use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let before = args.len();
+    args.retain(|a| a != "--full");
+    let full = args.len() != before;
     let (Some(n), Some(out)) = (args.get(1), args.get(2)) else {
-        return Err("usage: synth_snapshot TABLES OUT_DIR [DAY]".into());
+        return Err("usage: synth_snapshot [--full] TABLES OUT_DIR [DAY]".into());
     };
     let tables: usize = n.parse()?;
     let day: u32 = args.get(3).map_or(Ok(27), |s| s.parse())?;
-    let spec = SynthSpec {
-        columns_per_table: 0,
-        grants_per_table: 0,
-        tags_per_table: 0,
-        ..SynthSpec::with_tables(tables, 0.0, 7)
+    let spec = if full {
+        SynthSpec::with_tables(tables, 0.01, 1)
+    } else {
+        SynthSpec {
+            columns_per_table: 0,
+            grants_per_table: 0,
+            tags_per_table: 0,
+            ..SynthSpec::with_tables(tables, 0.0, 7)
+        }
     };
     let mut snapshot = generate_snapshot(&spec);
     let taken_at = Timestamp::from_civil(2026, 11, day.clamp(1, 28), 0, 0, 0, 0);
