@@ -7,6 +7,7 @@
 pub mod collect;
 pub mod digest;
 pub mod id;
+pub(crate) mod intern;
 pub mod retention;
 pub mod snapshot;
 pub mod store;

@@ -7,18 +7,20 @@
 //! failure switches that catalog to one `DESCRIBE TABLE EXTENDED` per table ([`fallback`],
 //! parsed by [`describe`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
 use crate::api::sql::{self, SqlResult, ident, literal};
 use crate::api::{self, Client};
-use crate::model::{PolicyArg, SecurableKind, Text};
+use crate::model::{PolicyArg, SecurableKind};
 use crate::state::collect::common::{keep, merge};
+use crate::state::collect::known::{ColumnSet, Known};
 use crate::state::collect::rest::walk;
 use crate::state::collect::sqlrows::{at, at_opt, direct_grants, name, need, need_all};
 use crate::state::collect::{CollectOptions, Error, Progress, issue};
+use crate::state::intern::Interners;
 use crate::state::{CollectionIssue, ColumnMaskRow, RowFilterRow, Snapshot, TagRow};
 
 mod describe;
@@ -161,17 +163,8 @@ pub async fn collect(
             });
         }
     }
-    let known: HashSet<(Option<SecurableKind>, Text)> = snap
-        .securables
-        .iter()
-        .map(|s| (s.kind, s.full_name.clone()))
-        .collect();
-    let columns: HashSet<(Text, String)> = snap
-        .columns
-        .iter()
-        .map(|c| (c.table_full_name.clone(), c.name.to_lowercase()))
-        .collect();
-    let mut results: Vec<(String, Query, SqlResult)> = Vec::new();
+    let known = Known::of(&snap);
+    let columns = ColumnSet::of(&snap);
     // Catalogs whose row_filters / column_masks query failed: what the DESCRIBE fallback must
     // read, and the catalog-level issues kept if it cannot start.
     let mut deferred: BTreeMap<String, (Wanted, Vec<CollectionIssue>)> = BTreeMap::new();
@@ -208,11 +201,9 @@ pub async fn collect(
             true,
         )
         .map_err(Error::Fatal)?;
-        if let Some(res) = kept {
-            results.push((c, q, res));
-        }
-    }
-    for (c, q, res) in results {
+        // Turned into rows as soon as it arrives and dropped: a 1M-table metastore's results
+        // are gigabytes of cells when held until every query has answered.
+        let Some(res) = kept else { continue };
         if let Err(why) = apply(&mut snap, q, &res, &known, &columns) {
             let i = CollectionIssue {
                 securable_kind: Some(SecurableKind::Catalog),
@@ -258,7 +249,7 @@ async fn describe_fallback(
     warehouse: &str,
     snap: &mut Snapshot,
     deferred: BTreeMap<String, (Wanted, Vec<CollectionIssue>)>,
-    columns: HashSet<(Text, String)>,
+    columns: ColumnSet,
 ) -> Result<(), Error> {
     if deferred.is_empty() {
         return Ok(());
@@ -357,10 +348,11 @@ pub(super) fn apply(
     snap: &mut Snapshot,
     q: Query,
     res: &SqlResult,
-    known: &HashSet<(Option<SecurableKind>, Text)>,
-    columns: &HashSet<(Text, String)>,
+    known: &Known,
+    columns: &ColumnSet,
 ) -> Result<(), String> {
-    let is_known = |kind: SecurableKind, name: &str| known.contains(&(Some(kind), name.into()));
+    // One interner per text column of this result (tag keys and values, function names).
+    let mut intern = Interners::default();
     match q {
         Query::Tags(kind, _) => {
             let key: &[&[&str]] = match kind {
@@ -380,15 +372,15 @@ pub(super) fn apply(
                 let (Some(name), Some(k)) = (name(row, &key), at(row, tag)) else {
                     continue;
                 };
-                if !is_known(kind, &name) {
+                let Some(name) = known.get(kind, &name) else {
                     continue;
-                }
+                };
                 snap.tags.push(TagRow {
                     securable_kind: Some(kind),
-                    securable_full_name: name.into(),
+                    securable_full_name: name,
                     column_name: None,
-                    key: k.into(),
-                    value: at_opt(row, value).unwrap_or("").into(),
+                    key: intern.column(0).get(k),
+                    value: intern.column(1).get(at_opt(row, value).unwrap_or("")),
                 });
             }
         }
@@ -401,20 +393,20 @@ pub(super) fn apply(
                 else {
                     continue;
                 };
-                if !columns.contains(&(name.as_str().into(), c.to_lowercase())) {
+                let Some(name) = columns.get(&name, c) else {
                     continue;
-                }
+                };
                 snap.tags.push(TagRow {
                     securable_kind: Some(SecurableKind::Table),
-                    securable_full_name: name.into(),
-                    column_name: Some(c.into()),
-                    key: k.into(),
-                    value: at_opt(row, value).unwrap_or("").into(),
+                    securable_full_name: name,
+                    column_name: Some(intern.column(2).get(c)),
+                    key: intern.column(0).get(k),
+                    value: intern.column(1).get(at_opt(row, value).unwrap_or("")),
                 });
             }
         }
         Query::Grants(kind, _, key) => {
-            let rows = direct_grants(res, kind, key, |n| is_known(kind, n))?;
+            let rows = direct_grants(res, kind, key, |n| known.get(kind, n))?;
             snap.grants.extend(rows);
         }
         Query::RowFilters => {
@@ -425,11 +417,11 @@ pub(super) fn apply(
                 let (Some(t), Some(f)) = (name(row, &key), at(row, filter)) else {
                     continue;
                 };
-                if !is_known(SecurableKind::Table, &t) {
+                let Some(t) = known.get(SecurableKind::Table, &t) else {
                     continue;
-                }
+                };
                 snap.row_filters.push(RowFilterRow {
-                    table_full_name: t.into(),
+                    table_full_name: t,
                     function_full_name: f.into(),
                     input_arguments: split_list(at_opt(row, cols)),
                 });
@@ -444,11 +436,11 @@ pub(super) fn apply(
                 else {
                     continue;
                 };
-                if !columns.contains(&(t.as_str().into(), c.to_lowercase())) {
+                let Some(t) = columns.get(&t, c) else {
                     continue;
-                }
+                };
                 snap.column_masks.push(ColumnMaskRow {
-                    table_full_name: t.into(),
+                    table_full_name: t,
                     column_name: c.into(),
                     function_full_name: m.into(),
                     using_arguments: split_list(at_opt(row, using)),
@@ -462,6 +454,7 @@ pub(super) fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::SecurableRow;
 
     fn res(columns: &[&str], rows: &[&[&str]]) -> SqlResult {
         SqlResult {
@@ -476,10 +469,15 @@ mod tests {
     #[test]
     fn a_view_without_the_expected_columns_is_an_error_not_an_empty_attribute() {
         let mut snap = Snapshot::default();
-        let known = HashSet::from([(Some(SecurableKind::Table), Text::from("c.s.t"))]);
+        snap.securables.push(SecurableRow {
+            kind: Some(SecurableKind::Table),
+            full_name: "c.s.t".into(),
+            ..SecurableRow::default()
+        });
+        let known = Known::of(&snap);
         let q = Query::Tags(SecurableKind::Table, "table_tags");
         let odd = res(&["catalog_name", "schema_name", "table_name", "tag"], &[]);
-        let e = apply(&mut snap, q, &odd, &known, &HashSet::new()).unwrap_err();
+        let e = apply(&mut snap, q, &odd, &known, &ColumnSet::default()).unwrap_err();
         assert!(e.contains("`tag_name`"), "{e}");
 
         let live = res(
@@ -495,7 +493,7 @@ mod tests {
                 &["c", "s", "unlisted", "k", "v"],
             ],
         );
-        apply(&mut snap, q, &live, &known, &HashSet::new()).unwrap();
+        apply(&mut snap, q, &live, &known, &ColumnSet::default()).unwrap();
         assert_eq!(snap.tags.len(), 1, "only securables the walk listed");
         assert_eq!(snap.tags[0].securable_full_name, "c.s.t");
     }

@@ -13,7 +13,7 @@ use crate::api::page::list_all;
 use crate::api::sql;
 use crate::api::wire::{ConnectionInfo, ExternalLocationInfo, StorageCredentialInfo};
 use crate::api::{self, Client};
-use crate::model::SecurableKind;
+use crate::model::{SecurableKind, Text};
 use crate::state::collect::common::{UC, grants, join, keep};
 use crate::state::collect::sqlrows::direct_grants;
 use crate::state::collect::{Progress, rows};
@@ -128,7 +128,9 @@ pub async fn collect(
         match sql::execute(&client, &warehouse, &stmt).await {
             Ok(res) => {
                 let set: BTreeSet<String> = names.into_iter().collect();
-                match direct_grants(&res, kind, &[name_col], |n| set.contains(n)) {
+                match direct_grants(&res, kind, &[name_col], |n| {
+                    set.contains(n).then(|| Text::from(n))
+                }) {
                     Ok(g) => snap.grants.extend(g),
                     // Not the view expected: read these grants over REST instead.
                     Err(_) => per_securable.extend(set.into_iter().map(|n| (kind, n))),

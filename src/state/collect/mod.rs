@@ -11,6 +11,7 @@
 mod bulk;
 mod common;
 mod infra;
+mod known;
 mod rest;
 mod rows;
 mod scoped;

@@ -9,7 +9,7 @@
 //! is a collection issue on what it would have read, never an absence; only fatal errors
 //! (bad credentials, unreachable host) stop it.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
@@ -21,9 +21,10 @@ use crate::api::wire::{
     StorageCredentialInfo, TableInfo, VolumeInfo,
 };
 use crate::api::{self, Client};
-use crate::model::{SecurableKind, Text};
+use crate::model::SecurableKind;
 use crate::state::collect::bulk::{self, Query};
 use crate::state::collect::common::{UC, join, keep, read_grants, read_tags};
+use crate::state::collect::known::{ColumnSet, Known};
 use crate::state::collect::{Error, rows};
 use crate::state::{CollectionIssue, SecurableRow, Snapshot};
 
@@ -253,16 +254,8 @@ async fn tags_by_sql(
         }
     }
     // Only rows about targets found present, and their read columns.
-    let known: HashSet<(Option<SecurableKind>, Text)> = snap
-        .securables
-        .iter()
-        .map(|s| (s.kind, s.full_name.clone()))
-        .collect();
-    let columns: HashSet<(Text, String)> = snap
-        .columns
-        .iter()
-        .map(|c| (c.table_full_name.clone(), c.name.to_lowercase()))
-        .collect();
+    let known = Known::of(snap);
+    let columns = ColumnSet::of(snap);
     let mut set = JoinSet::new();
     for ((catalog, _), q) in wanted {
         let stmt = bulk::catalog_query(q, &catalog, false);

@@ -4,8 +4,9 @@
 //! error — so a view of another shape is reported, never read as "nothing there".
 
 use crate::api::sql::SqlResult;
-use crate::model::SecurableKind;
+use crate::model::{SecurableKind, Text};
 use crate::state::GrantRow;
+use crate::state::intern::Interners;
 
 /// The index of the first present column among `names` (spellings differ by runtime).
 pub fn need(res: &SqlResult, names: &[&str]) -> Result<usize, String> {
@@ -48,12 +49,12 @@ pub fn name(row: &[Option<String>], key: &[usize]) -> Option<String> {
 
 /// Direct grants (`inherited_from` NONE or NULL: an inherited row repeats a parent's grant)
 /// of a privilege view whose object is named by the columns `key`, kept when `wanted`
-/// accepts the object's full name.
+/// gives a name for the object's full name (the row holds that name: the walk's own copy).
 pub fn direct_grants(
     res: &SqlResult,
     kind: SecurableKind,
     key: &[&str],
-    wanted: impl Fn(&str) -> bool,
+    wanted: impl Fn(&str) -> Option<Text>,
 ) -> Result<Vec<GrantRow>, String> {
     let key: Vec<usize> = key
         .iter()
@@ -62,6 +63,7 @@ pub fn direct_grants(
     let grantee = need(res, &["grantee"])?;
     let privilege = need(res, &["privilege_type"])?;
     let inherited = res.col(&["inherited_from"]);
+    let mut intern = Interners::default();
     let mut out = Vec::new();
     for row in &res.rows {
         if !at_opt(row, inherited).is_none_or(|v| v.eq_ignore_ascii_case("NONE")) {
@@ -72,14 +74,14 @@ pub fn direct_grants(
         else {
             continue;
         };
-        if !wanted(&full) {
+        let Some(full) = wanted(&full) else {
             continue;
-        }
+        };
         out.push(GrantRow {
             securable_kind: Some(kind),
-            securable_full_name: full.into(),
-            principal: p.into(),
-            privilege: pr.into(),
+            securable_full_name: full,
+            principal: intern.column(0).get(p),
+            privilege: intern.column(1).get(pr),
         });
     }
     Ok(out)
@@ -132,7 +134,7 @@ mod tests {
             ],
         );
         let g = direct_grants(&r, SecurableKind::Connection, &["connection_name"], |n| {
-            n == "pg"
+            (n == "pg").then(|| Text::from(n))
         })
         .unwrap();
         let who: Vec<&str> = g.iter().map(|g| g.principal.as_str()).collect();
@@ -159,12 +161,12 @@ mod tests {
             &r,
             SecurableKind::Table,
             &["table_catalog", "table_schema", "table_name"],
-            |_| true,
+            |n| Some(Text::from(n)),
         )
         .unwrap();
         assert_eq!(g[0].securable_full_name, "c.s.t.x");
-        let e = direct_grants(&r, SecurableKind::Connection, &["connection_name"], |_| {
-            true
+        let e = direct_grants(&r, SecurableKind::Connection, &["connection_name"], |n| {
+            Some(Text::from(n))
         })
         .unwrap_err();
         assert!(e.contains("`connection_name`"), "{e}");

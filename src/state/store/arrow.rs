@@ -21,9 +21,9 @@ use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef, Tim
 use arrow::error::ArrowError;
 
 use super::Error;
-use super::intern::Interners;
 use super::tables::{ColType, Columns, Table, TableDef};
 use crate::model::{SecurableKind, Text, Timestamp};
+use crate::state::intern::Interners;
 
 fn entries_field() -> FieldRef {
     Arc::new(Field::new(

@@ -9,7 +9,6 @@
 pub mod arrow;
 mod atomic;
 mod error;
-mod intern;
 pub mod manifest;
 pub mod parquet;
 mod parts;

@@ -22,11 +22,11 @@ use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
 use super::arrow::{Cols, fill, schema, to_batch, type_matches};
-use super::intern::{Interners, Pool};
 use super::parts::{self, PartHasher, ReadTable};
 use super::tables::{self, EachTable, Table};
 use super::{Error, manifest};
 use crate::state::digest::{CHUNK_ROWS, TableChunks};
+use crate::state::intern::{Interners, Pool};
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
 
 /// Name of the manifest file inside a snapshot directory.

@@ -16,9 +16,9 @@ use std::convert::Infallible;
 use std::sync::{Mutex, PoisonError};
 
 use super::Error;
-use super::intern::Pool;
 use super::tables::{self, EachTable, Table};
 use crate::state::digest::{CHUNK_ROWS, Canonical, TableChunks, chunk_digest, rows_in_order};
+use crate::state::intern::Pool;
 use crate::state::{SecurableRow, Snapshot};
 
 /// The chunk digests of a table or part, when they could be computed while reading.

@@ -19,12 +19,12 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Row, Statement, ToSql, Transaction, params};
 
 use super::arrow::parse_kind;
-use super::intern::{Interners, Pool};
 use super::parts::{self, PartHasher, ReadTable};
 use super::tables::{self, ColType, Columns, EachTable, Table, TableDef};
 use super::{Error, manifest};
 use crate::model::{SecurableKind, Text, Timestamp};
 use crate::state::digest::{CHUNK_ROWS, TableChunks};
+use crate::state::intern::{Interners, Pool};
 use crate::state::{Manifest, SNAPSHOT_FORMAT_VERSION, Snapshot};
 
 /// `PRAGMA application_id` of a brickkit snapshot: ASCII "BRKS".

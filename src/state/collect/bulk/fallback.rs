@@ -8,7 +8,7 @@
 //! is a collection issue on that table, never "no filter"; only when the fallback cannot
 //! start (its first request is rejected) does the catalog keep the catalog-level issue.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -17,9 +17,10 @@ use tokio::task::JoinSet;
 use super::describe::{self, Controls, ParseError};
 use crate::api::sql;
 use crate::api::{self, Client};
+use crate::model::SecurableKind;
 use crate::model::sql::dotted;
-use crate::model::{SecurableKind, Text};
 use crate::state::collect::issue;
+use crate::state::collect::known::ColumnSet;
 use crate::state::{CollectionIssue, Snapshot};
 
 /// Table types that can never carry a row filter or column mask.
@@ -160,7 +161,7 @@ fn record(
     table: &str,
     wanted: Wanted,
     r: Result<Controls, Failure>,
-    columns: &HashSet<(Text, String)>,
+    columns: &ColumnSet,
 ) {
     match r {
         Ok(c) => {
@@ -168,9 +169,11 @@ fn record(
                 snap.row_filters.extend(c.row_filter);
             }
             if wanted.column_masks {
-                snap.column_masks.extend(c.masks.into_iter().filter(|m| {
-                    columns.contains(&(Text::from(table), m.column_name.to_lowercase()))
-                }));
+                snap.column_masks.extend(
+                    c.masks
+                        .into_iter()
+                        .filter(|m| columns.get(table, &m.column_name).is_some()),
+                );
             }
         }
         Err(f) => {
@@ -219,7 +222,7 @@ pub async fn run(
     tables: Vec<String>,
     wanted: Wanted,
     json: Arc<JsonSupport>,
-    columns: Arc<HashSet<(Text, String)>>,
+    columns: Arc<ColumnSet>,
 ) -> Result<Option<Snapshot>, api::Error> {
     let mut part = Snapshot::default();
     let mut rest = tables.into_iter();

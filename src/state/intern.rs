@@ -1,12 +1,13 @@
 //! Sharing repeated strings while decoding: one [`Interner`] per text column of a part being
-//! read hands out the same [`Text`] for the same value, so the rows of a snapshot hold one
-//! allocation per distinct value of a part instead of one per cell.
+//! read (a store's row group or rowid range, a collector's query result) hands out the same
+//! [`Text`] for the same value, so the rows of a snapshot hold one allocation per distinct
+//! value of a part instead of one per cell.
 //!
 //! Three levels, each cheap when it does not pay:
 //! - the **previous value** of the column: tables are sorted by securable name, so a table's
 //!   full name comes in runs (~5 column rows, 3 grants, 3 tags) and is compared once per row
 //!   with no hashing;
-//! - the **securable names** ([`Pool`]): the `securables` table is read first, and a run of
+//! - the **securable names** ([`Pool`]): a store reads the `securables` table first, and a run of
 //!   another table's rows about a securable points at that securable's own name, so a
 //!   million-table snapshot holds each name once, not once per table it appears in;
 //! - a bounded **set of values** seen in the part, for vocabularies (principals, privileges,
@@ -16,7 +17,7 @@
 //! a column of names) stops asking it after a probe, so it pays one comparison per cell.
 //!
 //! Only changes which allocation a row points at, never a value: rows compare, order, hash
-//! and digest as their text. Never does IO.
+//! and digest as their text. Never does IO. Used by `state::store` and `state::collect`.
 
 use std::collections::HashMap;
 
@@ -158,7 +159,11 @@ impl<'p> Interner<'p> {
         if let Some(&i) = self.index.get(s) {
             self.hits += 1;
             self.last = Last::Vocab(i as usize);
-            return self.vocab.get(i as usize).cloned().unwrap_or_else(|| Text::from(s));
+            return self
+                .vocab
+                .get(i as usize)
+                .cloned()
+                .unwrap_or_else(|| Text::from(s));
         }
         let t = Text::from(s);
         if self.vocab.len() < SET_CAP {
