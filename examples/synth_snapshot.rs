@@ -6,6 +6,9 @@
 //! Run from the repository root: `cargo run --example synth_snapshot -- 1000000 /tmp/snap [DAY]`
 //! (every snapshot is of the same lineage; DAY, 1 to 28, says when it was taken:
 //! 2026-11-DAY, so a few of them make a history of one point per day).
+//!
+//! With `SYNTH_RICH=1` every table gets 5 columns, 3 grants and 3 tags (the import bench's
+//! metastore): `brickkit import --out` of it is the 1M-table tree of docs/benchmarks.md.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
@@ -22,11 +25,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let tables: usize = n.parse()?;
     let day: u32 = args.get(3).map_or(Ok(27), |s| s.parse())?;
-    let spec = SynthSpec {
-        columns_per_table: 0,
-        grants_per_table: 0,
-        tags_per_table: 0,
-        ..SynthSpec::with_tables(tables, 0.0, 7)
+    let rich = std::env::var("SYNTH_RICH").is_ok_and(|v| v == "1");
+    let spec = if rich {
+        SynthSpec::with_tables(tables, 0.0, 7)
+    } else {
+        SynthSpec {
+            columns_per_table: 0,
+            grants_per_table: 0,
+            tags_per_table: 0,
+            ..SynthSpec::with_tables(tables, 0.0, 7)
+        }
     };
     let mut snapshot = generate_snapshot(&spec);
     let taken_at = Timestamp::from_civil(2026, 11, day.clamp(1, 28), 0, 0, 0, 0);
