@@ -55,10 +55,10 @@ pub struct Environment {
 #[serde(deny_unknown_fields)]
 pub struct ConventionFile {
     /// Required so that a file without it is refused (`missing-key`) and kept for its type
-    /// check, but read nowhere (except by the parsed-file cache, which stores it): it
-    /// names the convention set for people, and diagnostics point at the file path
-    /// instead. Removing the field would turn the key into an unknown one under
-    /// `deny_unknown_fields`.
+    /// check, but read nowhere: it names the convention set for people, and diagnostics
+    /// point at the file path instead. Removing the field would turn the key into an
+    /// unknown one under `deny_unknown_fields`.
+    // (The parsed-file cache stores it with the rest: `Serialize` reads it.)
     pub convention: Str,
     /// kind -> naming rule.
     #[serde(default)]
