@@ -9,7 +9,10 @@
 //!
 //! With `--full` the snapshot is the store bench's instead (`benches/store.rs`: 5 columns,
 //! 3 grants and 3 tags per table, 1 % drift, seed 1; ~12 rows per table), the one
-//! `scripts/bench_vs_duckdb.sh` reads with brickkit and with DuckDB.
+//! `scripts/bench_vs_duckdb.sh` reads with brickkit and with DuckDB. With `--rich` every
+//! table gets 5 columns, 3 grants and 3 tags and no drift (the import bench's metastore):
+//! `brickkit import --out` of it is the 1M-table tree of docs/benchmarks.md
+//! (`scripts/bench_tree_load.sh`).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
@@ -21,16 +24,18 @@ use brickkit_testkit::synth::{SynthSpec, generate_snapshot};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().collect();
-    let before = args.len();
-    args.retain(|a| a != "--full");
-    let full = args.len() != before;
+    let full = args.iter().any(|a| a == "--full");
+    let rich = args.iter().any(|a| a == "--rich");
+    args.retain(|a| a != "--full" && a != "--rich");
     let (Some(n), Some(out)) = (args.get(1), args.get(2)) else {
-        return Err("usage: synth_snapshot [--full] TABLES OUT_DIR [DAY]".into());
+        return Err("usage: synth_snapshot [--full | --rich] TABLES OUT_DIR [DAY]".into());
     };
     let tables: usize = n.parse()?;
     let day: u32 = args.get(3).map_or(Ok(27), |s| s.parse())?;
     let spec = if full {
         SynthSpec::with_tables(tables, 0.01, 1)
+    } else if rich {
+        SynthSpec::with_tables(tables, 0.0, 7)
     } else {
         SynthSpec {
             columns_per_table: 0,

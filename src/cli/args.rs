@@ -32,6 +32,11 @@ pub struct Globals {
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Parse every declaration file instead of reusing the parsed-file cache (also
+    /// `BRICKKIT_CACHE=off`; the cache lives in `BRICKKIT_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/brickkit`, else `~/.cache/brickkit`).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,5 +1,5 @@
-//! The process environment: the only place brickkit reads `DATABRICKS_*`, `HOME` and
-//! `RUST_LOG`. What it reads becomes plain values for the workflow layer
+//! The process environment: the only place brickkit reads `DATABRICKS_*`, `HOME`,
+//! `BRICKKIT_CACHE*`, `XDG_CACHE_HOME` and `RUST_LOG`. What it reads becomes plain values for the workflow layer
 //! (`brickkit::app::ConnectionInputs`), which merges them with the flags and the
 //! `brickkit.yaml` environment.
 
@@ -46,6 +46,49 @@ pub fn connection_inputs(
 }
 
 /// Log to stderr when `RUST_LOG` is set (request retries, collector decisions).
+/// The parsed-file cache the command line asks for: none with `--no-cache` or
+/// `BRICKKIT_CACHE=off` (also `0`, `false`, `no`), else one in `BRICKKIT_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/brickkit`, else `$HOME/.cache/brickkit` (none without any of them).
+pub fn parsed_file_cache(no_cache: bool) -> Option<brickkit::declared::cache::Cache> {
+    let off = var("BRICKKIT_CACHE").is_some_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "off" | "0" | "false" | "no"
+        )
+    });
+    if no_cache || off {
+        return None;
+    }
+    let dir = brickkit::declared::cache::default_dir(
+        var("BRICKKIT_CACHE_DIR").map(PathBuf::from),
+        var("XDG_CACHE_HOME").map(PathBuf::from),
+        var("HOME").map(PathBuf::from),
+    )?;
+    Some(brickkit::declared::cache::Cache::new(
+        &dir,
+        &build_identity(),
+    ))
+}
+
+/// What names this build for the parsed-file cache: the running executable's size and
+/// modification time (a rebuilt or upgraded binary never reads an older one's entries).
+fn build_identity() -> Vec<u8> {
+    let mut id = Vec::new();
+    match std::env::current_exe().and_then(std::fs::metadata) {
+        Ok(m) => {
+            id.extend_from_slice(&m.len().to_le_bytes());
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .unwrap_or_default();
+            id.extend_from_slice(&t.as_nanos().to_le_bytes());
+        }
+        Err(_) => id.extend_from_slice(b"unknown executable"),
+    }
+    id
+}
+
 pub fn init_tracing() {
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()

@@ -43,7 +43,54 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> u8 {
     let globals = cli.globals.clone();
-    let result = match cli.command {
+    if let Some(cache) = env::parsed_file_cache(globals.no_cache) {
+        brickkit::declared::install_cache(cache);
+    }
+    let result = run_command(cli.command, &globals);
+    report_cache(&globals);
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if term::is_broken_pipe(&e) {
+                return exit::OK;
+            }
+            term::error(&format!("{e:#}"));
+            exit::ERROR
+        }
+    }
+}
+
+/// At `-v`: what the parsed-file cache did, and a warning when entries could not be written
+/// (the run itself is never affected).
+fn report_cache(g: &args::Globals) {
+    let Some(cache) = brickkit::declared::installed_cache() else {
+        return;
+    };
+    if g.verbose == 0 || g.quiet {
+        return;
+    }
+    let s = cache.stats();
+    if s.hits + s.misses > 0 {
+        term::info(&format!(
+            "parsed-file cache {}: {} hit, {} parsed, {} written",
+            cache.dir().display(),
+            s.hits,
+            s.misses,
+            s.writes
+        ));
+    }
+    if s.write_errors > 0 {
+        term::warn(&format!(
+            "the parsed-file cache could not store {} file(s) (first: {}); loading was not affected (--no-cache or BRICKKIT_CACHE=off turns it off)",
+            s.write_errors,
+            s.first_error.as_deref().unwrap_or("unknown error")
+        ));
+    }
+}
+
+fn run_command(command: Command, globals: &args::Globals) -> anyhow::Result<u8> {
+    let globals = globals.clone();
+    match command {
         Command::Validate(a) => cmd::validate::run(&a, &globals),
         Command::Declared {
             command: DeclaredCommand::Show(a),
@@ -71,15 +118,5 @@ pub fn run(cli: Cli) -> u8 {
         Command::Import(a) => cmd::import::run(&a, &globals),
         Command::Schema(a) => cmd::schema::run(&a),
         Command::Completions(a) => cmd::completions::run(&a),
-    };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            if term::is_broken_pipe(&e) {
-                return exit::OK;
-            }
-            term::error(&format!("{e:#}"));
-            exit::ERROR
-        }
     }
 }

@@ -10,7 +10,10 @@
 //! `conventions` (one function per rule) → `model` (the effective state). `json` holds the
 //! printed mirrors used by `brickkit declared show` and `brickkit validate --format json`;
 //! `schema` the JSON Schema of the files, derived from `raw`, for `brickkit schema`.
+//! `cache` keeps parsed files by content hash (MessagePack) so a repeated load of a large
+//! tree skips the YAML parser; it never changes a load's outcome.
 
+pub mod cache;
 pub mod connection;
 mod conventions;
 pub mod diagnostic;
@@ -24,6 +27,9 @@ mod walk;
 mod yaml;
 
 use std::path::Path;
+use std::sync::OnceLock;
+
+use cache::Cache;
 
 pub use conventions::{glob_match, is_sensitive, severity_override};
 pub use diagnostic::{Diagnostic, Level};
@@ -79,14 +85,42 @@ impl LoadResult {
     }
 }
 
+/// The process's parsed-file cache, when the program installed one ([`install_cache`]).
+static CACHE: OnceLock<Cache> = OnceLock::new();
+
+/// Make `cache` the one [`load`] uses for the rest of the process (the CLI does this once,
+/// from `--no-cache` and the environment). Without it, [`load`] parses every file. Returns
+/// `false` when a cache was already installed (the first one stays).
+pub fn install_cache(cache: Cache) -> bool {
+    CACHE.set(cache).is_ok()
+}
+
+/// The cache [`load`] uses, when one is installed (for its statistics).
+pub fn installed_cache() -> Option<&'static Cache> {
+    CACHE.get()
+}
+
 /// Load the governance tree at `dir` for `env` (else the project's `default_environment`).
-/// Reads every `*.yaml` / `*.yml` under `dir`; never writes, never touches a workspace.
+/// Reads every `*.yaml` / `*.yml` under `dir`; never writes (but for the installed
+/// parsed-file cache, when there is one), never touches a workspace.
 pub fn load(dir: &Path, env: Option<&str>) -> LoadResult {
+    load_with(dir, env, CACHE.get())
+}
+
+/// [`load`] with an explicit parsed-file cache (`None`: parse every file). Entries the load
+/// wrote may push the cache over its size limit: it is pruned then.
+pub fn load_with(dir: &Path, env: Option<&str>, cache: Option<&Cache>) -> LoadResult {
     let (files, problems) = walk::read_tree(dir);
     if !problems.is_empty() && files.is_empty() {
         return LoadResult::new(None, problems);
     }
-    let mut result = load_sources(&files, env);
+    let writes_before = cache.map(|c| c.stats().writes);
+    let mut result = load_sources_with(&files, env, cache);
+    if let (Some(c), Some(before)) = (cache, writes_before)
+        && c.stats().writes > before
+    {
+        c.prune();
+    }
     if !problems.is_empty() {
         result.diagnostics.extend(problems);
         let connection = result.connection;
@@ -99,7 +133,16 @@ pub fn load(dir: &Path, env: Option<&str>) -> LoadResult {
 /// Load a tree given as in-memory files (paths relative to the root, `brickkit.yaml` at the
 /// root). Pure: used by [`load`], by tests and by the fuzz target.
 pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
-    let mut result = lower::load_sources(files, env);
+    load_sources_with(files, env, None)
+}
+
+/// [`load_sources`] through a parsed-file cache (same outcome; the cache's IO only).
+pub fn load_sources_with(
+    files: &[SourceFile],
+    env: Option<&str>,
+    cache: Option<&Cache>,
+) -> LoadResult {
+    let mut result = lower::load_sources(files, env, cache);
     result.connection = connection::from_sources(files, env).unwrap_or_default();
     result
 }

@@ -5,11 +5,13 @@
 //! defaults from conventions, no name resolution, no validation beyond types. No
 //! `untagged` enums and no `flatten` here: both lose locations. The same types derive the
 //! JSON Schema of the files (`super::schema`), so the serde attributes are its source too.
+//! `Serialize` is derived for the parsed-file cache only (`super::cache`, MessagePack):
+//! nothing writes these types as YAML.
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::yaml::{Argument, Scalar, Spanned};
 
@@ -19,7 +21,7 @@ pub type Str = Spanned<String>;
 pub type ScalarMap = BTreeMap<String, Spanned<Scalar>>;
 
 /// `brickkit.yaml`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFile {
     pub project: Str,
@@ -37,7 +39,7 @@ pub struct ProjectFile {
 
 /// One entry of `environments:`. Connection settings are for the commands that talk to a
 /// workspace; the loader only checks their shape.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {
     #[serde(default)]
@@ -49,14 +51,14 @@ pub struct Environment {
 }
 
 /// A convention file. `convention:` names it for people; the loader only requires it.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConventionFile {
     /// Required so that a file without it is refused (`missing-key`) and kept for its type
     /// check, but read nowhere: it names the convention set for people, and diagnostics
     /// point at the file path instead. Removing the field would turn the key into an
     /// unknown one under `deny_unknown_fields`.
-    #[expect(dead_code, reason = "parsed for validation only; see the field's doc")]
+    // (The parsed-file cache stores it with the rest: `Serialize` reads it.)
     pub convention: Str,
     /// kind -> naming rule.
     #[serde(default)]
@@ -76,7 +78,7 @@ pub struct ConventionFile {
 }
 
 /// One policy rule: an id, a message, a severity, a scope and exactly one check.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: Str,
@@ -97,7 +99,7 @@ pub struct Rule {
     pub protection: Option<Spanned<RuleProtection>>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleScope {
     #[serde(default)]
@@ -112,7 +114,7 @@ pub struct RuleScope {
     pub environments: Vec<Str>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleRequiredTag {
     pub key: Str,
@@ -126,13 +128,13 @@ pub struct RuleRequiredTag {
     pub columns: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleNaming {
     pub pattern: Str,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleOwner {
     #[serde(default)]
@@ -143,7 +145,7 @@ pub struct RuleOwner {
     pub not_user: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleForbiddenGrant {
     #[serde(default)]
@@ -154,7 +156,7 @@ pub struct RuleForbiddenGrant {
     pub users: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleProtection {
     /// Tag key -> required value (`null` or absent value: any value).
@@ -167,7 +169,7 @@ pub struct RuleProtection {
     pub allowed_tables: Vec<Str>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Naming {
     #[serde(default)]
@@ -176,7 +178,7 @@ pub struct Naming {
     pub pattern: Option<Str>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConventionTags {
     #[serde(default)]
@@ -187,7 +189,7 @@ pub struct ConventionTags {
     pub sensitive: Vec<Str>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefaultTag {
     pub key: Str,
@@ -200,7 +202,7 @@ pub struct DefaultTag {
     pub applies_to: Vec<Str>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredTag {
     pub key: Str,
@@ -212,13 +214,13 @@ pub struct RequiredTag {
     pub message: Option<Str>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConventionGrants {
     pub mode: Str,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeverityOverride {
     pub field: Str,
@@ -227,7 +229,7 @@ pub struct SeverityOverride {
 
 /// A resource file: any `*.yaml` / `*.yml` of the tree that is neither `brickkit.yaml` nor
 /// a convention file.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceFile {
     #[serde(default)]
@@ -253,7 +255,7 @@ pub struct ResourceFile {
 }
 
 /// One `{principal, privileges}` entry of a `grants:` list.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grant {
     pub principal: Str,
@@ -263,7 +265,7 @@ pub struct Grant {
 /// `grants:` of a securable; `None` when the key is absent (grants not governed).
 pub type Grants = Option<Spanned<Vec<Spanned<Grant>>>>;
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     pub name: Str,
@@ -283,7 +285,7 @@ pub struct Catalog {
     pub schemas: Vec<Spanned<Schema>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
     pub name: Str,
@@ -310,7 +312,7 @@ pub struct Schema {
     pub functions: Vec<Spanned<Function>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Table {
     pub name: Str,
@@ -345,7 +347,7 @@ pub struct Table {
     pub columns: Vec<Spanned<Column>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RowFilter {
     pub function: Str,
@@ -354,7 +356,7 @@ pub struct RowFilter {
     pub columns: Vec<Spanned<Argument>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
     pub name: Str,
@@ -370,7 +372,7 @@ pub struct Column {
     pub mask: Option<Spanned<Mask>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mask {
     pub function: Str,
@@ -379,7 +381,7 @@ pub struct Mask {
     pub using: Vec<Spanned<Argument>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Volume {
     pub name: Str,
@@ -404,7 +406,7 @@ pub struct Volume {
     pub storage_location: Option<Str>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Function {
     pub name: Str,
@@ -431,7 +433,7 @@ pub struct Function {
     pub body: Option<Str>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
     pub name: Str,
@@ -439,7 +441,7 @@ pub struct Param {
     pub data_type: Str,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StorageCredential {
     pub name: Str,
@@ -461,13 +463,13 @@ pub struct StorageCredential {
     pub databricks_gcp_service_account: Option<Spanned<GcpServiceAccount>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwsIamRole {
     pub role_arn: Str,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AzureManagedIdentity {
     pub access_connector_id: Str,
@@ -476,11 +478,11 @@ pub struct AzureManagedIdentity {
 }
 
 /// `databricks_gcp_service_account: {}`: Databricks creates the account, nothing to set.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GcpServiceAccount {}
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalLocation {
     pub name: Str,
@@ -499,7 +501,7 @@ pub struct ExternalLocation {
     pub read_only: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Connection {
     pub name: Str,

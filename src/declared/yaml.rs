@@ -14,27 +14,50 @@ use std::fmt;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_saphyr::MessageFormatter;
 
 /// A value with the location (1-based line and column) of the YAML node it came from.
-/// Wraps the YAML crate's own located value, so that it can describe itself as JSON Schema
-/// (the schema of `T`: the location is not written in the file).
+/// Read through the YAML crate's own located value, so that it can describe itself as JSON
+/// Schema (the schema of `T`: the location is not written in the file).
+///
+/// Besides YAML, it reads and writes itself in a compact binary form (`(value, line,
+/// column)`, chosen when the serde format is not human readable, as MessagePack is) for
+/// the parsed-file cache (`super::cache`): a cached document keeps every location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spanned<T> {
     pub value: T,
-    /// Where the node is used (for an alias, the alias).
-    referenced: serde_saphyr::Location,
+    /// Where the node is used (for an alias, the alias): 1-based line and column.
+    line: u32,
+    column: u32,
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if !d.is_human_readable() {
+            let (value, line, column) = <(T, u32, u32)>::deserialize(d)?;
+            return Ok(Spanned {
+                value,
+                line,
+                column,
+            });
+        }
         let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
         Ok(Spanned {
             value: s.value,
-            referenced: s.referenced,
+            line: to_u32(s.referenced.line()),
+            column: to_u32(s.referenced.column()),
         })
+    }
+}
+
+impl<T: Serialize> Serialize for Spanned<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return self.value.serialize(s);
+        }
+        (&self.value, self.line, self.column).serialize(s)
     }
 }
 
@@ -171,12 +194,18 @@ fn thousands(n: usize) -> String {
 
 /// Line and column of a located value (`(1, 1)` when unknown).
 pub fn position<T>(s: &Spanned<T>) -> (usize, usize) {
-    let l = s.referenced;
-    (to_usize(l.line()).max(1), to_usize(l.column()).max(1))
+    (
+        to_usize(u64::from(s.line)).max(1),
+        to_usize(u64::from(s.column)).max(1),
+    )
 }
 
 fn to_usize(v: u64) -> usize {
     usize::try_from(v).unwrap_or(usize::MAX)
+}
+
+fn to_u32(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
 /// Collapse a parser message to one printable line without a trailing period.
@@ -240,6 +269,12 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+impl Serialize for Scalar {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 impl JsonSchema for Scalar {
     fn schema_name() -> Cow<'static, str> {
         "Scalar".into()
@@ -267,6 +302,17 @@ pub enum Argument {
 
 impl<'de> Deserialize<'de> for Argument {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if !d.is_human_readable() {
+            // The cache's form (see `Serialize` below): the variant's index and its text.
+            let (tag, text) = <(u8, String)>::deserialize(d)?;
+            return match tag {
+                0 => Ok(Argument::Column(text)),
+                1 => Ok(Argument::Text(text)),
+                2 => Ok(Argument::Number(text)),
+                3 => Ok(Argument::Invalid(text)),
+                _ => Err(de::Error::custom("unknown argument form")),
+            };
+        }
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = Argument;
@@ -299,6 +345,19 @@ impl<'de> Deserialize<'de> for Argument {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// Only for the parsed-file cache (a binary form, never YAML): `(variant, text)`.
+impl Serialize for Argument {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (tag, text): (u8, &str) = match self {
+            Argument::Column(t) => (0, t),
+            Argument::Text(t) => (1, t),
+            Argument::Number(t) => (2, t),
+            Argument::Invalid(t) => (3, t),
+        };
+        (tag, text).serialize(s)
     }
 }
 

@@ -12,6 +12,7 @@ mod chaos;
 mod collect;
 mod crash;
 mod declared;
+mod declared_cache;
 mod describe_fallback;
 mod drift;
 mod fuzz;

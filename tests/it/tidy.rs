@@ -584,8 +584,8 @@ const ONLY: &[(&str, &[&str])] = &[
             "src/declared/schema.rs",
         ],
     ),
-    // MessagePack and its compression: the plan file only.
-    ("rmp_serde", &["src/plan/file.rs"]),
+    // MessagePack and its compression: the plan file; MessagePack also the parsed-file cache.
+    ("rmp_serde", &["src/plan/file.rs", "src/declared/cache.rs"]),
     ("zstd", &["src/plan/file.rs"]),
     // The command line, the terminal, error chains for people, the allocator: the binary.
     ("clap", &["src/cli/"]),
@@ -609,11 +609,13 @@ const ONLY: &[(&str, &[&str])] = &[
             "src/history/export.rs",
         ],
     ),
-    // Files: the tree walk, the stores, the history, the profile file, the workflows, the CLI.
+    // Files: the tree walk and the parsed-file cache, the stores, the history, the profile
+    // file, the workflows, the CLI.
     (
         "std::fs",
         &[
             "src/declared/walk.rs",
+            "src/declared/cache.rs",
             "src/state/store/",
             "src/history/",
             "src/api/auth.rs",

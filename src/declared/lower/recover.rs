@@ -20,12 +20,44 @@
 
 use std::collections::BTreeSet;
 
+use crate::declared::cache::{Cache, Parsed};
 use crate::declared::diagnostic::Diagnostic;
 use crate::declared::model::Origin;
 use crate::declared::walk::SourceFile;
 use crate::declared::yaml;
 
 use super::file_start;
+
+/// [`parse_file`] through the parsed-file cache, when there is one: a valid entry for the
+/// file's content gives the same document, diagnostics and blanked names that parsing it
+/// would; otherwise the file is parsed and the outcome stored. Unreadable files are never
+/// cached.
+pub(super) fn parse_file_cached<T: serde::de::DeserializeOwned + serde::Serialize>(
+    f: &SourceFile,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+    blanked: &mut BTreeSet<String>,
+    cache: Option<&Cache>,
+) -> Option<T> {
+    let (Some(cache), Ok(text)) = (cache, &f.text) else {
+        return parse_file(f, what, diags, blanked);
+    };
+    if let Some(mut hit) = cache.get::<T>(&f.path, what, text) {
+        diags.append(&mut hit.diags);
+        blanked.append(&mut hit.blanked);
+        return hit.doc;
+    }
+    let mut parsed = Parsed {
+        doc: None,
+        diags: Vec::new(),
+        blanked: BTreeSet::new(),
+    };
+    parsed.doc = parse_file(f, what, &mut parsed.diags, &mut parsed.blanked);
+    cache.put(what, text, &parsed);
+    diags.append(&mut parsed.diags);
+    blanked.append(&mut parsed.blanked);
+    parsed.doc
+}
 
 /// How many problems one file may report before giving up on it.
 const MAX_ERRORS_PER_FILE: usize = 32;

@@ -4,11 +4,12 @@
 //!
 //! Every run is hermetic: it starts in the repository root, without `BRICKKIT_ENV`, with
 //! `NO_COLOR=1`, and without any Databricks setting from the environment or
-//! `~/.databrickscfg`; a test adds what it needs through `env`.
+//! `~/.databrickscfg`, its parsed-file cache under the target directory; a test adds what
+//! it needs through `env`.
 
 pub mod sim;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The repository root (where `examples/` and `snapshots/` are).
@@ -41,6 +42,11 @@ pub fn brickkit_with(args: &[&str], env: &[(&str, &str)]) -> Run {
         cmd.env_remove(v);
     }
     cmd.env("NO_COLOR", "1");
+    // The parsed-file cache goes under the target directory, never to the user's.
+    cmd.env(
+        "BRICKKIT_CACHE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("parsed-file-cache"),
+    );
     cmd.env("DATABRICKS_CONFIG_FILE", "/nonexistent/databrickscfg");
     for (k, v) in env {
         cmd.env(k, v);
