@@ -1,7 +1,7 @@
 //! Plans and applies in the history store: every event round-trips; an intent is committed
 //! before its result; an interrupted apply (journal dropped after an intent) shows as such
 //! in `queries/failed_operations.sql` and `history show`; a refused apply keeps its reason;
-//! no request body (and so no connection option) is stored; version 1 files are upgraded,
+//! no request body (and so no connection option) is stored; version 1 files are migrated,
 //! foreign and newer ones refused; the `history show` apply story (golden file).
 //!
 //! The journal is driven by hand in the order `brickkit::apply::Journal` documents

@@ -1,7 +1,7 @@
 //! Policy-rule violations in the history: the violation invariant (property test: the fold
 //! of the violation events up to a run is what the run found plus what it could not check),
 //! the story of a table that loses a column mask (opens, survives a collection issue,
-//! resolves), and the upgrade of a version 2 history.
+//! resolves), and the migration of a version 2 history.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
