@@ -4,7 +4,8 @@
 //!
 //! Atomic: under the history's writer lock, the old file's WAL is checkpointed into it (its
 //! content unchanged), the new store is written to a temporary file beside it
-//! (`.<name>.migrate-<pid>.tmp`, same directory, so the rename stays on one file system),
+//! (`.<name>.migrate.tmp`, same directory, so the rename stays on one file system; one
+//! name is enough, as only a migrate holding the lock writes it),
 //! checked (every event copied, state event numbering intact), synced, and renamed over
 //! the old file; the directory is then synced. A crash at any point before the rename
 //! leaves the old file as it was (a leftover temporary file is removed by the next
@@ -144,8 +145,8 @@ pub fn migrate(path: &Path, waiting: impl FnOnce()) -> Result<Migrated, Error> {
         || "history.sqlite".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    remove_leftovers(&dir, &name);
-    let tmp = dir.join(format!(".{name}.migrate-{}.tmp", std::process::id()));
+    let tmp = dir.join(format!(".{name}.migrate.tmp"));
+    remove_leftovers(&tmp);
     let copied = write_new(path, &tmp, version).and_then(|counts| {
         let f = std::fs::File::open(&tmp).map_err(io(&tmp, "open"))?;
         f.sync_all().map_err(io(&tmp, "sync"))?;
@@ -183,26 +184,19 @@ pub fn migrate(path: &Path, waiting: impl FnOnce()) -> Result<Migrated, Error> {
     })
 }
 
-/// Remove temporary files of migrations that did not finish (killed before their rename;
-/// only `migrate`, under the writer lock, creates them).
-fn remove_leftovers(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.migrate-");
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let n = e.file_name().to_string_lossy().into_owned();
-            if n.starts_with(&prefix)
-                && (n.ends_with(".tmp") || n.ends_with(".tmp-journal") || n.ends_with(".tmp-wal"))
-            {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
+/// Remove the temporary file (and its journal) of a migration that did not finish (killed
+/// before its rename; only `migrate`, under the writer lock, creates it).
+fn remove_leftovers(tmp: &Path) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut p = tmp.as_os_str().to_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
     }
 }
 
 /// Write the format 2 store at `tmp` from the format 1 store at `old` (event-store
 /// `version`); returns (snapshots, state events).
 fn write_new(old: &Path, tmp: &Path, version: i32) -> Result<(i64, i64), Error> {
-    let _ = std::fs::remove_file(tmp);
     let c = Connection::open(tmp).context(tmp, "create")?;
     // A temporary file: no rollback journal needed (it is removed if anything fails).
     c.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
