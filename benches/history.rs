@@ -196,6 +196,11 @@ fn main() {
         println!("  {name:<36} {:>8.1} MiB", bytes as f64 / 1048576.0);
     }
 
+    // BENCH_HISTORY_KEEP=PATH keeps a copy of the history (to look at query plans).
+    if let Some(keep) = std::env::var_os("BENCH_HISTORY_KEEP") {
+        std::fs::copy(&hp, keep).unwrap();
+    }
+
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
     let mut files: Vec<_> = std::fs::read_dir(&root)
         .unwrap()

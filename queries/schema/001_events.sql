@@ -137,7 +137,7 @@ CREATE TABLE operation_events (
     detail         TEXT
 );
 
--- Derived cache: the SHA-256 of each securable's current facts, per lineage (a
+-- Derived cache: the SHA-256 (first 16 bytes) of each securable's current facts, per lineage (a
 -- `strings.id`), as of the lineage's newest snapshot. Ingest rewrites the rows of the
 -- securables whose digest changed, and reads their current facts from state_log.
 CREATE TABLE current_digests (

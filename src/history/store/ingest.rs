@@ -32,6 +32,10 @@ type SecurableKey = (String, String);
 /// The cached digest of a securable: its `securables.id` and digest.
 type CachedDigest = (i64, Vec<u8>);
 
+/// Bytes of a securable's digest kept in `current_digests`: the first 16 of its SHA-256
+/// (a change missed by a collision has probability 2^-128).
+pub(super) const DIGEST_BYTES: usize = 16;
+
 fn group_digest(g: &Group) -> Vec<u8> {
     let mut h = Sha256::new();
     for ((a, i, s), v) in g {
@@ -41,7 +45,7 @@ fn group_digest(g: &Group) -> Vec<u8> {
         }
         h.update([1u8]);
     }
-    h.finalize().to_vec()
+    h.finalize()[..DIGEST_BYTES].to_vec()
 }
 
 pub(super) fn day_of(t: Timestamp) -> String {
@@ -100,6 +104,7 @@ impl History {
             log.written
         };
         append_snapshot_event(&tx, path, snap, s, &workspace, n_events)?;
+        analyze(&tx, path)?;
         tx.commit().context(path, "commit")?;
         Ok(Ingested::Added { events: n_events })
     }
@@ -134,6 +139,15 @@ impl History {
             events: evs.len() + vevs.len(),
         })
     }
+}
+
+/// Refresh the planner's statistics (`sqlite_stat1`, sampled: milliseconds). Without them
+/// newer SQLite versions build a temporary index over all of `state_log` for a query such
+/// as `grants_outside_brickkit.sql` (seconds at 100k tables); with them any client plans
+/// it as a range read per securable. Not part of the record.
+pub(super) fn analyze(tx: &Transaction, path: &Path) -> Result<(), Error> {
+    tx.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")
+        .context(path, "refresh the query planner's statistics")
 }
 
 /// True when the history already holds snapshot `id`.

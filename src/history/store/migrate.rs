@@ -6,7 +6,8 @@
 //! content unchanged), the new store is written to a temporary file beside it
 //! (`.<name>.migrate.tmp`, same directory, so the rename stays on one file system; one
 //! name is enough, as only a migrate holding the lock writes it),
-//! checked (every event copied, state event numbering intact), synced, and renamed over
+//! checked (every event copied, state event numbering intact; the digests of the old cache
+//! kept, shortened as format 2 keeps them), synced, and renamed over
 //! the old file; the directory is then synced. A crash at any point before the rename
 //! leaves the old file as it was (a leftover temporary file is removed by the next
 //! migrate); after it, the new one is complete. Every event keeps its `seq`, so every query
@@ -208,7 +209,7 @@ fn write_new(old: &Path, tmp: &Path, version: i32) -> Result<(i64, i64), Error> 
     c.execute_batch("BEGIN")
         .context(tmp, "begin the migration")?;
     let counts = copy_all(&c, old, version)?;
-    c.execute_batch("COMMIT; DETACH DATABASE old;")
+    c.execute_batch("COMMIT; DETACH DATABASE old; PRAGMA analysis_limit = 1000; ANALYZE;")
         .context(tmp, "commit the migration")?;
     let mode: String = c
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -276,9 +277,10 @@ fn copy_all(c: &Connection, old: &Path, version: i32) -> Result<(i64, i64), Erro
            LEFT JOIN strings n ON n.s = e.new_value \
            ORDER BY k.id, e.seq;\n\
          INSERT INTO current_digests (lineage, sec, digest) \
-           SELECT l.id, k.id, d.digest FROM old.current_digests d \
+           SELECT l.id, k.id, substr(d.digest, 1, {digest}) FROM old.current_digests d \
            JOIN strings l ON l.s = d.lineage \
-           JOIN securables k ON k.name = d.securable AND k.kind = d.securable_kind;"
+           JOIN securables k ON k.name = d.securable AND k.kind = d.securable_kind;",
+        digest = super::ingest::DIGEST_BYTES
     );
     c.execute_batch(&sql)
         .context(old, "copy the snapshots and state events")?;
