@@ -1,7 +1,8 @@
-//! History benchmark (issue 7, item 9): ingest successive generated snapshots of N tables
-//! with a fraction of tables changed between snapshots; prints seconds per ingest, the
-//! history size against the sum of the full snapshots (Parquet), and each `queries/` file's
-//! time on the result.
+//! History benchmark (issue 7, item 9; history format 2, issue 16): ingest successive
+//! generated snapshots of N tables with a fraction of tables changed between snapshots;
+//! prints seconds per ingest, the history size against the sum of the full snapshots
+//! (Parquet) after 10, 50 and 100 snapshots (and the last), where the bytes go, and each
+//! `queries/` file's time on the result.
 //!
 //! ```sh
 //! cargo bench --bench history                       # 100 snapshots x 100,000 tables, 0.5%
@@ -109,6 +110,20 @@ fn main() {
     let first = t0.elapsed().as_secs_f64();
     println!("first ingest (baseline, every fact is an event): {first:.2} s");
 
+    let share = |h: &History, n: usize| {
+        h.connection()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        let hist = size_of(&hp);
+        let total = snapshot_bytes * n as u64;
+        println!(
+            "  after {n:>3} snapshots: history {:.1} MiB = {:.1}% of {n} Parquet snapshots ({:.1} MiB)",
+            hist as f64 / 1048576.0,
+            100.0 * hist as f64 / total as f64,
+            total as f64 / 1048576.0
+        );
+    };
+    share(&h, 1);
     let mut times = Vec::new();
     for i in 1..snapshots {
         mutate(&mut s, &table_idx, i, changed);
@@ -116,12 +131,15 @@ fn main() {
         let t = Instant::now();
         h.ingest_snapshot(&s, IngestOptions::default()).unwrap();
         times.push(t.elapsed().as_secs_f64());
+        if [10, 50, 100].contains(&(i + 1)) && i + 1 != snapshots {
+            share(&h, i + 1);
+        }
     }
     if !times.is_empty() {
         let mean = times.iter().sum::<f64>() / times.len() as f64;
         let max = times.iter().copied().fold(0.0, f64::max);
         println!(
-            "incremental ingest: mean {mean:.2} s, max {max:.2} s over {} snapshots (target <= 5 s)",
+            "incremental ingest: mean {mean:.2} s, max {max:.2} s over {} snapshots (target <= 3 s)",
             times.len()
         );
     }
@@ -130,12 +148,12 @@ fn main() {
         .unwrap();
     let events: i64 = h
         .connection()
-        .query_row("SELECT count(*) FROM state_events", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM state_log", [], |r| r.get(0))
         .unwrap();
     let hist = size_of(&hp);
     let total = snapshot_bytes * snapshots as u64;
     println!(
-        "history size: {:.1} MiB ({events} state events) vs {snapshots} full Parquet snapshots {:.1} MiB: {:.1}% (target <= 10%)",
+        "history size: {:.1} MiB ({events} state events) vs {snapshots} full Parquet snapshots {:.1} MiB: {:.1}% (target <= 50%)",
         hist as f64 / 1048576.0,
         total as f64 / 1048576.0,
         100.0 * hist as f64 / total as f64
@@ -146,7 +164,7 @@ fn main() {
         total_sqlite as f64 / 1048576.0,
         100.0 * hist as f64 / total_sqlite as f64
     );
-    // Without the derived cache (current_facts / current_digests), i.e. the events alone.
+    // Without the derived cache (current_digests), i.e. the events alone.
     let cache: i64 = h
         .connection()
         .query_row(
@@ -161,6 +179,26 @@ fn main() {
             cache as f64 / 1048576.0,
             100.0 * (hist as f64 - cache as f64) / total as f64
         );
+    }
+
+    // Where the bytes go (SQLite's dbstat: tables and their indexes).
+    let mut st = h
+        .connection()
+        .prepare("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8")
+        .unwrap();
+    let parts: Vec<(String, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    drop(st);
+    for (name, bytes) in parts {
+        println!("  {name:<36} {:>8.1} MiB", bytes as f64 / 1048576.0);
+    }
+
+    // BENCH_HISTORY_KEEP=PATH keeps a copy of the history (to look at query plans).
+    if let Some(keep) = std::env::var_os("BENCH_HISTORY_KEEP") {
+        std::fs::copy(&hp, keep).unwrap();
     }
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");

@@ -1,8 +1,32 @@
--- brickkit history event store, schema version 1 (SQLite only; applied by `brickkit history`).
+-- brickkit history event store, history format 2 (event-store version 4; SQLite only;
+-- applied by `brickkit history` to new files, and by `brickkit history migrate` to the new
+-- file a format-1 store is copied into). docs/formats/history.md explains the layout.
 -- Event tables are append-only: triggers refuse UPDATE and DELETE.
--- current_facts and current_digests are a DERIVED CACHE (the fold of state_events per
--- lineage, maintained by ingest so that ingest cost grows with changes); they may be
--- rebuilt from state_events at any time and are not part of the record.
+--
+-- State events are stored compactly in `state_log`: they reference their snapshot
+-- (`snapshots.seq`), their securable (`securables.id`) and every text (attribute, item,
+-- sub-item, old and new value) by integer key (`strings.id`), and are clustered by
+-- securable. The view `state_events` (below) joins the keys back and has exactly the
+-- columns of format 1's `state_events` table: users and `queries/*.sql` never see the keys.
+-- current_digests is a DERIVED CACHE (one digest of the current facts per securable and
+-- lineage, kept by ingest so that ingest cost grows with changes); it may be rebuilt from
+-- state_log at any time and is not part of the record.
+
+-- Every distinct text of the state events (attribute names, items, sub-items, values) and
+-- every lineage, once.
+CREATE TABLE strings (
+    id INTEGER PRIMARY KEY,
+    s  TEXT    NOT NULL UNIQUE
+);
+
+-- Every securable a state event names, once: (kind, full name). Kind is '' for columns,
+-- row filters and masks (keyed by table name).
+CREATE TABLE securables (
+    id   INTEGER PRIMARY KEY,
+    name TEXT    NOT NULL,
+    kind TEXT    NOT NULL,
+    UNIQUE (name, kind)
+);
 
 CREATE TABLE snapshots (
     seq            INTEGER PRIMARY KEY,
@@ -22,24 +46,41 @@ CREATE TABLE snapshots (
     manifest       TEXT    NOT NULL
 );
 
-CREATE TABLE state_events (
-    seq            INTEGER PRIMARY KEY,
-    snapshot_id    TEXT    NOT NULL,
-    lineage        TEXT    NOT NULL,
-    at_ms          INTEGER NOT NULL,
-    occurred_at    TEXT    NOT NULL,
-    day            TEXT    NOT NULL,
-    event          TEXT    NOT NULL,
-    securable_kind TEXT    NOT NULL,
-    securable      TEXT    NOT NULL,
-    attribute      TEXT    NOT NULL,
-    item           TEXT    NOT NULL,
-    sub_item       TEXT    NOT NULL,
-    old_value      TEXT,
-    new_value      TEXT
-);
-CREATE INDEX state_events_by_securable ON state_events (securable, seq);
-CREATE INDEX state_events_by_snapshot ON state_events (snapshot_id);
+-- One row per state event. `seq` numbers the state events 1, 2, ... in the order they were
+-- recorded (format 1's `state_events.seq`, kept by migration); `snap` is the snapshot's
+-- `snapshots.seq`; `event`: 0 securable_added, 1 securable_removed, 2 attribute_added,
+-- 3 attribute_removed, 4 attribute_changed; `old_value` / `new_value` are NULL when absent.
+CREATE TABLE state_log (
+    sec       INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    snap      INTEGER NOT NULL,
+    event     INTEGER NOT NULL,
+    attribute INTEGER NOT NULL,
+    item      INTEGER NOT NULL,
+    sub_item  INTEGER NOT NULL,
+    old_value INTEGER,
+    new_value INTEGER,
+    PRIMARY KEY (sec, seq)
+) WITHOUT ROWID;
+
+-- The state events as format 1 stored them (same columns, names, types and order): what
+-- queries, the projection views and the Parquet export read.
+CREATE VIEW state_events AS
+SELECT e.seq AS seq, s.snapshot_id AS snapshot_id, s.lineage AS lineage,
+       s.taken_at_ms AS at_ms, s.taken_at AS occurred_at, s.day AS day,
+       CASE e.event WHEN 0 THEN 'securable_added' WHEN 1 THEN 'securable_removed'
+                    WHEN 2 THEN 'attribute_added' WHEN 3 THEN 'attribute_removed'
+                    ELSE 'attribute_changed' END AS event,
+       k.kind AS securable_kind, k.name AS securable, a.s AS attribute, i.s AS item,
+       u.s AS sub_item, o.s AS old_value, n.s AS new_value
+FROM state_log e
+JOIN snapshots s ON s.seq = e.snap
+JOIN securables k ON k.id = e.sec
+JOIN strings a ON a.id = e.attribute
+JOIN strings i ON i.id = e.item
+JOIN strings u ON u.id = e.sub_item
+LEFT JOIN strings o ON o.id = e.old_value
+LEFT JOIN strings n ON n.id = e.new_value;
 
 CREATE TABLE drift_runs (
     seq           INTEGER PRIMARY KEY,
@@ -96,33 +137,36 @@ CREATE TABLE operation_events (
     detail         TEXT
 );
 
-CREATE TABLE current_facts (
-    lineage        TEXT NOT NULL,
-    securable_kind TEXT NOT NULL,
-    securable      TEXT NOT NULL,
-    attribute      TEXT NOT NULL,
-    item           TEXT NOT NULL,
-    sub_item       TEXT NOT NULL,
-    value          TEXT NOT NULL,
-    PRIMARY KEY (lineage, securable_kind, securable, attribute, item, sub_item)
-) WITHOUT ROWID;
-
+-- Derived cache: the SHA-256 (first 16 bytes) of each securable's current facts, per lineage (a
+-- `strings.id`), as of the lineage's newest snapshot. Ingest rewrites the rows of the
+-- securables whose digest changed, and reads their current facts from state_log.
 CREATE TABLE current_digests (
-    lineage        TEXT NOT NULL,
-    securable_kind TEXT NOT NULL,
-    securable      TEXT NOT NULL,
-    digest         BLOB NOT NULL,
-    PRIMARY KEY (lineage, securable_kind, securable)
+    lineage INTEGER NOT NULL,
+    sec     INTEGER NOT NULL,
+    digest  BLOB    NOT NULL,
+    PRIMARY KEY (lineage, sec)
 ) WITHOUT ROWID;
 
 CREATE TRIGGER snapshots_no_update BEFORE UPDATE ON snapshots
 BEGIN SELECT RAISE(ABORT, 'history is append-only: snapshots rows are never updated'); END;
 CREATE TRIGGER snapshots_no_delete BEFORE DELETE ON snapshots
 BEGIN SELECT RAISE(ABORT, 'history is append-only: snapshots rows are never deleted'); END;
-CREATE TRIGGER state_events_no_update BEFORE UPDATE ON state_events
+CREATE TRIGGER state_log_no_update BEFORE UPDATE ON state_log
+BEGIN SELECT RAISE(ABORT, 'history is append-only: state_log rows are never updated'); END;
+CREATE TRIGGER state_log_no_delete BEFORE DELETE ON state_log
+BEGIN SELECT RAISE(ABORT, 'history is append-only: state_log rows are never deleted'); END;
+CREATE TRIGGER state_events_no_update INSTEAD OF UPDATE ON state_events
 BEGIN SELECT RAISE(ABORT, 'history is append-only: state_events rows are never updated'); END;
-CREATE TRIGGER state_events_no_delete BEFORE DELETE ON state_events
+CREATE TRIGGER state_events_no_delete INSTEAD OF DELETE ON state_events
 BEGIN SELECT RAISE(ABORT, 'history is append-only: state_events rows are never deleted'); END;
+CREATE TRIGGER strings_no_update BEFORE UPDATE ON strings
+BEGIN SELECT RAISE(ABORT, 'history is append-only: strings rows are never updated'); END;
+CREATE TRIGGER strings_no_delete BEFORE DELETE ON strings
+BEGIN SELECT RAISE(ABORT, 'history is append-only: strings rows are never deleted'); END;
+CREATE TRIGGER securables_no_update BEFORE UPDATE ON securables
+BEGIN SELECT RAISE(ABORT, 'history is append-only: securables rows are never updated'); END;
+CREATE TRIGGER securables_no_delete BEFORE DELETE ON securables
+BEGIN SELECT RAISE(ABORT, 'history is append-only: securables rows are never deleted'); END;
 CREATE TRIGGER drift_runs_no_update BEFORE UPDATE ON drift_runs
 BEGIN SELECT RAISE(ABORT, 'history is append-only: drift_runs rows are never updated'); END;
 CREATE TRIGGER drift_runs_no_delete BEFORE DELETE ON drift_runs

@@ -532,6 +532,11 @@ pub enum HistoryCommand {
     /// Export the event tables as Parquet, partitioned by date.
     #[command(after_help = "Example:\n  brickkit history export --parquet history-parquet/")]
     Export(HistoryExportArgs),
+    /// Convert a history of format 1 (event-store versions 1 to 3) to format 2, in place.
+    #[command(
+        after_help = "Atomic: the new store is written beside the old one and renamed over it; a crash leaves the old store as it was. A store already in format 2 is left unchanged.\n\nExit codes: 0 migrated (or already current), 2 error (nothing changed).\n\nExample:\n  brickkit history migrate --history snapshots/history.sqlite"
+    )]
+    Migrate(HistoryMigrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -581,6 +586,13 @@ pub struct HistoryExportArgs {
     /// Directory to write `<table>/day=<YYYY-MM-DD>/part-0.parquet` files into.
     #[arg(long)]
     pub parquet: PathBuf,
+    /// History store.
+    #[arg(long, default_value = "snapshots/history.sqlite")]
+    pub history: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryMigrateArgs {
     /// History store.
     #[arg(long, default_value = "snapshots/history.sqlite")]
     pub history: PathBuf,

@@ -113,6 +113,7 @@ fn run_command(command: Command, globals: &args::Globals) -> anyhow::Result<u8> 
             HistoryCommand::Show(a) => cmd::history::show(&a, &globals),
             HistoryCommand::Report(a) => cmd::history::report(&a, &globals),
             HistoryCommand::Export(a) => cmd::history::export(&a, &globals),
+            HistoryCommand::Migrate(a) => cmd::history::migrate(&a, &globals),
         },
         Command::Query(a) => cmd::query::run(&a, &globals),
         Command::Import(a) => cmd::import::run(&a, &globals),

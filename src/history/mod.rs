@@ -22,8 +22,8 @@ pub mod store;
 use std::path::PathBuf;
 
 pub use store::{
-    ApplyJournal, Cell, History, IngestOptions, Ingested, QueryResult, TimelineEntry, WriterLock,
-    apply_id, is_history_file, lock_writer,
+    ApplyJournal, Cell, History, IngestOptions, Ingested, Migrated, QueryResult, TimelineEntry,
+    WriterLock, apply_id, is_history_file, lock_writer,
 };
 
 /// Default location of the history file.
@@ -52,13 +52,17 @@ pub enum Error {
     )]
     Foreign { path: PathBuf, found: i32 },
     #[error(
-        "{path}: history event-store version {found} is not supported (this brickkit reads versions 1 to {supported}); nothing was written"
+        "{path}: history event-store version {found} is not supported (this brickkit reads version {supported}, history format 2, and migrates versions 1 to 3); nothing was written"
     )]
     Version {
         path: PathBuf,
         found: i32,
         supported: i32,
     },
+    #[error(
+        "{path}: history event-store version {found} is history format 1, which this brickkit no longer reads or writes; convert it once with `brickkit history migrate --history {path}` (keeps every event; nothing was written)"
+    )]
+    NeedsMigration { path: PathBuf, found: i32 },
     #[error(
         "{path}: snapshot {id} (taken {taken_at}) is older than {newest_id} (taken {newest_at}), already in the history; late snapshots are refused, not placed: ingest snapshots in taken_at order"
     )]

@@ -20,24 +20,24 @@ use crate::support::sim::{TOKEN, collect, content, start};
 use crate::support::{brickkit_with, repo};
 
 /// A tiny deterministic generator (xorshift64*), so every run kills at the same points.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     /// A delay in `[0, 1.2 × d]`.
-    fn delay(&mut self, d: Duration) -> Duration {
+    pub(crate) fn delay(&mut self, d: Duration) -> Duration {
         let max = d.as_micros() as u64 * 6 / 5 + 1;
         Duration::from_micros(self.next() % max)
     }
 }
 
 /// Run the binary with `args` and SIGKILL it after `after`; true when it was still running.
-fn kill_after(args: &[&str], after: Duration) -> bool {
+pub(crate) fn kill_after(args: &[&str], after: Duration) -> bool {
     let mut child = Command::new(env!("CARGO_BIN_EXE_brickkit"))
         .args(args)
         .current_dir(repo())

@@ -1,7 +1,7 @@
 //! Plans and applies in the history store: every event round-trips; an intent is committed
 //! before its result; an interrupted apply (journal dropped after an intent) shows as such
 //! in `queries/failed_operations.sql` and `history show`; a refused apply keeps its reason;
-//! no request body (and so no connection option) is stored; version 1 files are upgraded,
+//! no request body (and so no connection option) is stored; version 1 files are migrated,
 //! foreign and newer ones refused; the `history show` apply story (golden file).
 //!
 //! The journal is driven by hand in the order `brickkit::apply::Journal` documents
@@ -525,7 +525,7 @@ fn v1_history(path: &Path) {
     let c = rusqlite::Connection::open(path).unwrap();
     c.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; BEGIN; {} {} PRAGMA application_id = {}; PRAGMA user_version = 1; COMMIT;",
-        schema("001_events.sql"),
+        schema("legacy/001_events_v3.sql"),
         schema("002_views.sql"),
         brickkit::history::store::APPLICATION_ID
     ))
@@ -533,25 +533,35 @@ fn v1_history(path: &Path) {
 }
 
 #[test]
-fn a_version_1_history_is_upgraded_and_keeps_its_events() {
+fn a_version_1_history_is_refused_then_migrated_and_takes_plans() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.sqlite");
     v1_history(&path);
-    let mut s = crate::history::base(2);
-    crate::history::stamp(&mut s, 0);
-    {
-        // Old files hold snapshots already: write one as version 1 would.
-        let mut h = History::open(&path).unwrap();
-        h.ingest_snapshot(&s, brickkit::history::IngestOptions::default())
-            .unwrap();
-    }
     let version = |p: &Path| -> i64 {
         rusqlite::Connection::open(p)
             .unwrap()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap()
     };
-    assert_eq!(version(&path), 3, "upgraded on open");
+    // Format 1 is refused, with the command that converts it, and left as it was.
+    let e = match History::open(&path) {
+        Ok(_) => panic!("version 1 accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("brickkit history migrate"), "{e}");
+    assert_eq!(version(&path), 1);
+    let done = brickkit::history::store::migrate(&path, || {}).unwrap();
+    assert!(
+        matches!(done, brickkit::history::Migrated::Migrated { from: 1, .. }),
+        "{done:?}"
+    );
+    assert_eq!(version(&path), 4, "migrated");
+    let mut s = crate::history::base(2);
+    crate::history::stamp(&mut s, 0);
+    History::open(&path)
+        .unwrap()
+        .ingest_snapshot(&s, brickkit::history::IngestOptions::default())
+        .unwrap();
     let p = four_ops();
     run_apply(&path, &p, T0, four_results(&p), None);
     assert_eq!(query_file(&path, "changes_applied.sql").len(), 1);
@@ -587,12 +597,12 @@ fn the_journal_refuses_foreign_and_newer_files_and_writes_nothing() {
     History::open_or_create(&future)
         .unwrap()
         .connection()
-        .execute_batch("PRAGMA user_version = 4;")
+        .execute_batch("PRAGMA user_version = 5;")
         .unwrap();
     let p = four_ops();
     for (f, needle) in [
         (&foreign, "not a brickkit history"),
-        (&future, "event-store version 4 is not supported"),
+        (&future, "event-store version 5 is not supported"),
     ] {
         let before = std::fs::read(f).unwrap();
         let e = match ApplyJournal::open(f, &p, DIGEST, "a") {

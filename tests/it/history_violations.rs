@@ -1,7 +1,7 @@
 //! Policy-rule violations in the history: the violation invariant (property test: the fold
 //! of the violation events up to a run is what the run found plus what it could not check),
 //! the story of a table that loses a column mask (opens, survives a collection issue,
-//! resolves), and the upgrade of a version 2 history.
+//! resolves), and the migration of a version 2 history.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -360,7 +360,7 @@ fn v2_history(path: &Path) {
     let c = rusqlite::Connection::open(path).unwrap();
     c.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; BEGIN; {} {} {} PRAGMA application_id = {}; PRAGMA user_version = 2; COMMIT;",
-        schema("001_events.sql"),
+        schema("legacy/001_events_v3.sql"),
         schema("002_views.sql"),
         schema("003_apply.sql"),
         brickkit::history::store::APPLICATION_ID
@@ -380,7 +380,7 @@ fn v2_history(path: &Path) {
 }
 
 #[test]
-fn a_version_2_history_is_upgraded_in_place_and_keeps_its_events() {
+fn a_version_2_history_is_refused_then_migrated_and_keeps_its_events() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v2.sqlite");
     v2_history(&path);
@@ -390,8 +390,15 @@ fn a_version_2_history_is_upgraded_in_place_and_keeps_its_events() {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap()
     };
+    let e = match History::open(&path) {
+        Ok(_) => panic!("version 2 accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("`brickkit history migrate --history "), "{e}");
+    assert_eq!(version(&path), 2, "refused, not changed");
+    brickkit::history::store::migrate(&path, || {}).unwrap();
     let mut h = History::open(&path).unwrap();
-    assert_eq!(version(&path), 3, "upgraded on open");
+    assert_eq!(version(&path), 4, "migrated");
     // The old drift is still open; a new run records violations beside it.
     let step: Step = (vec![(0, 0, 0, 0)], 0b111, Vec::new(), None);
     let r = run_report(1, &step);
@@ -404,7 +411,11 @@ fn a_version_2_history_is_upgraded_in_place_and_keeps_its_events() {
 
     // Opening again changes nothing; a fresh file has the same tables, views and triggers.
     History::open(&path).unwrap();
-    assert_eq!(version(&path), 3);
+    assert_eq!(
+        brickkit::history::store::migrate(&path, || {}).unwrap(),
+        brickkit::history::Migrated::AlreadyCurrent
+    );
+    assert_eq!(version(&path), 4);
     let fresh = dir.path().join("fresh.sqlite");
     History::open_or_create(&fresh).unwrap();
     let schema_of = |p: &Path| -> Vec<String> {
@@ -432,15 +443,15 @@ fn a_version_2_history_is_upgraded_in_place_and_keeps_its_events() {
     History::open_or_create(&future)
         .unwrap()
         .connection()
-        .execute_batch("PRAGMA user_version = 4;")
+        .execute_batch("PRAGMA user_version = 5;")
         .unwrap();
     let before = std::fs::read(&future).unwrap();
     let e = match History::open(&future) {
-        Ok(_) => panic!("version 4 accepted"),
+        Ok(_) => panic!("version 5 accepted"),
         Err(e) => e.to_string(),
     };
     assert!(
-        e.contains("event-store version 4 is not supported (this brickkit reads versions 1 to 3)"),
+        e.contains("event-store version 5 is not supported (this brickkit reads version 4"),
         "{e}"
     );
     assert_eq!(std::fs::read(&future).unwrap(), before);

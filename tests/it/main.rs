@@ -18,6 +18,7 @@ mod drift;
 mod fuzz;
 mod history;
 mod history_apply;
+mod history_migrate;
 mod history_violations;
 mod import;
 mod live_drift;

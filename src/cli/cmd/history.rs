@@ -1,4 +1,4 @@
-//! `brickkit history ingest | show | report | export`: orchestration over
+//! `brickkit history ingest | show | report | export | migrate`: orchestration over
 //! `brickkit::history`. Exit codes: 0 done, 2 error (a refused snapshot writes nothing;
 //! snapshots before it in the same call stay recorded).
 
@@ -8,7 +8,8 @@ use brickkit::history::{self, History, IngestOptions, Ingested};
 use brickkit::model::Timestamp;
 
 use crate::cli::args::{
-    Globals, HistoryExportArgs, HistoryIngestArgs, HistoryReportArgs, HistoryShowArgs,
+    Globals, HistoryExportArgs, HistoryIngestArgs, HistoryMigrateArgs, HistoryReportArgs,
+    HistoryShowArgs,
 };
 use crate::cli::report::workflow_error_then;
 use crate::cli::{clock, exit, output, term};
@@ -110,6 +111,41 @@ pub fn export(args: &HistoryExportArgs, g: &Globals) -> anyhow::Result<u8> {
         term::stdout_write(
             format!("{}: {files} Parquet file(s)\n", args.parquet.display()).as_bytes(),
         )?;
+    }
+    Ok(exit::OK)
+}
+
+pub fn migrate(args: &HistoryMigrateArgs, g: &Globals) -> anyhow::Result<u8> {
+    let path = &args.history;
+    let waiting = || {
+        if !g.quiet {
+            term::info(&format!(
+                "{}: another run holds the history's writer lock; waiting for it",
+                path.display()
+            ));
+        }
+    };
+    let done = history::store::migrate(path, waiting)?;
+    if !g.quiet {
+        let line = match done {
+            history::Migrated::AlreadyCurrent => format!(
+                "{}: already history format 2 (event-store version {}); nothing changed\n",
+                path.display(),
+                history::store::EVENT_STORE_VERSION
+            ),
+            history::Migrated::Migrated {
+                from,
+                snapshots,
+                state_events,
+                bytes_before,
+                bytes_after,
+            } => format!(
+                "{}: migrated from event-store version {from} (history format 1) to version {} (history format 2): {snapshots} snapshot(s), {state_events} state event(s) kept; {bytes_before} -> {bytes_after} bytes\n",
+                path.display(),
+                history::store::EVENT_STORE_VERSION
+            ),
+        };
+        term::stdout_write(line.as_bytes())?;
     }
     Ok(exit::OK)
 }

@@ -1,5 +1,7 @@
 //! Appending to the history: a snapshot (its state events since the previous snapshot of
-//! its lineage, the derived `current_facts` / `current_digests` cache, its snapshot event)
+//! its lineage, written to `state_log` with their texts and securable interned into the
+//! `strings` / `securables` dictionaries, the derived `current_digests` cache, its snapshot
+//! event)
 //! and a drift run (drift opened / changed / resolved, its run row; violations opened /
 //! changed / resolved, their run row). Each append is one
 //! IMMEDIATE transaction, checked (same id: no-op; older than the newest: refused) before
@@ -15,7 +17,7 @@ use super::{History, IngestOptions, Ingested, SqlContext};
 use crate::drift::DriftReport;
 use crate::history::Error;
 use crate::history::events::{
-    self, DriftEventKind, Facts, Finding, RunCoverage, StateEvent, ViolationEvent,
+    self, DriftEventKind, Facts, Finding, RunCoverage, StateEvent, StateEventKind, ViolationEvent,
     ViolationFinding, ViolationKey,
 };
 use crate::model::Timestamp;
@@ -27,6 +29,13 @@ type Group = BTreeMap<(String, String, String), String>;
 /// A securable: (kind, full name).
 type SecurableKey = (String, String);
 
+/// The cached digest of a securable: its `securables.id` and digest.
+type CachedDigest = (i64, Vec<u8>);
+
+/// Bytes of a securable's digest kept in `current_digests`: the first 16 of its SHA-256
+/// (a change missed by a collision has probability 2^-128).
+pub(super) const DIGEST_BYTES: usize = 16;
+
 fn group_digest(g: &Group) -> Vec<u8> {
     let mut h = Sha256::new();
     for ((a, i, s), v) in g {
@@ -36,7 +45,7 @@ fn group_digest(g: &Group) -> Vec<u8> {
         }
         h.update([1u8]);
     }
-    h.finalize().to_vec()
+    h.finalize()[..DIGEST_BYTES].to_vec()
 }
 
 pub(super) fn day_of(t: Timestamp) -> String {
@@ -76,14 +85,26 @@ impl History {
         }
         refuse_older_snapshot(&tx, path, m)?;
         let new_facts = events::facts(s);
-        let old_digests = current_digests(&tx, path, &m.lineage)?;
+        // Keys of this snapshot and of its first state event (state event seqs are 1, 2,
+        // ... without gaps: the snapshots' counts add up to the last one).
+        let (snap, first_seq): (i64, i64) = tx
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1, COALESCE(SUM(state_events), 0) + 1 FROM snapshots",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .context(path, "read the next keys")?;
         let n_events = {
-            let mut cache = FactCache::prepare(&tx, path, &m.lineage)?;
-            let mut log = StateLog::prepare(&tx, path, m)?;
-            apply_changes(&new_facts, old_digests, &mut cache, &mut log)?;
+            let mut keys = Keys::prepare(&tx, path)?;
+            let lineage = keys.string(&m.lineage)?;
+            let old_digests = current_digests(&tx, path, lineage)?;
+            let mut cache = FactCache::prepare(&tx, path, &m.lineage, lineage)?;
+            let mut log = StateLog::prepare(&tx, path, snap, first_seq)?;
+            apply_changes(&new_facts, old_digests, &mut keys, &mut cache, &mut log)?;
             log.written
         };
-        append_snapshot_event(&tx, path, s, &workspace, n_events)?;
+        append_snapshot_event(&tx, path, snap, s, &workspace, n_events)?;
+        analyze(&tx, path)?;
         tx.commit().context(path, "commit")?;
         Ok(Ingested::Added { events: n_events })
     }
@@ -118,6 +139,15 @@ impl History {
             events: evs.len() + vevs.len(),
         })
     }
+}
+
+/// Refresh the planner's statistics (`sqlite_stat1`, sampled: milliseconds). Without them
+/// newer SQLite versions build a temporary index over all of `state_log` for a query such
+/// as `grants_outside_brickkit.sql` (seconds at 100k tables); with them any client plans
+/// it as a range read per securable. Not part of the record.
+pub(super) fn analyze(tx: &Transaction, path: &Path) -> Result<(), Error> {
+    tx.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")
+        .context(path, "refresh the query planner's statistics")
 }
 
 /// True when the history already holds snapshot `id`.
@@ -178,20 +208,27 @@ fn refuse_older_snapshot(tx: &Transaction, path: &Path, m: &Manifest) -> Result<
     }
 }
 
-/// The cached digest of every securable of `lineage` as of its newest snapshot.
+/// The cached digest of every securable of lineage `lineage` (a `strings.id`) as of its
+/// newest snapshot, with the securable's id.
 fn current_digests(
     tx: &Transaction,
     path: &Path,
-    lineage: &str,
-) -> Result<HashMap<SecurableKey, Vec<u8>>, Error> {
+    lineage: i64,
+) -> Result<HashMap<SecurableKey, CachedDigest>, Error> {
     let what = "read the current digests";
     let mut old_digests = HashMap::new();
     let mut st = tx
-        .prepare("SELECT securable_kind, securable, digest FROM current_digests WHERE lineage = ?1")
+        .prepare(
+            "SELECT k.kind, k.name, d.sec, d.digest FROM current_digests d \
+             JOIN securables k ON k.id = d.sec WHERE d.lineage = ?1",
+        )
         .context(path, what)?;
     let rows = st
         .query_map([lineage], |r| {
-            Ok(((r.get(0)?, r.get(1)?), r.get::<_, Vec<u8>>(2)?))
+            Ok((
+                (r.get(0)?, r.get(1)?),
+                (r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?),
+            ))
         })
         .context(path, what)?;
     for row in rows {
@@ -202,177 +239,241 @@ fn current_digests(
 }
 
 /// Write the state events and cache updates of every securable whose digest changed: a
-/// changed or new securable is diffed against its cached facts and its cache rewritten; a
-/// securable no longer in the snapshot is diffed against nothing and dropped from the cache
-/// (in sorted order, after the snapshot's securables).
+/// changed or new securable is diffed against its current facts (folded from its events)
+/// and its digest rewritten; a securable no longer in the snapshot is diffed against
+/// nothing and dropped from the cache (in sorted order, after the snapshot's securables).
 fn apply_changes(
     new_facts: &Facts,
-    mut old_digests: HashMap<SecurableKey, Vec<u8>>,
+    mut old_digests: HashMap<SecurableKey, CachedDigest>,
+    keys: &mut Keys<'_>,
     cache: &mut FactCache<'_>,
     log: &mut StateLog<'_>,
 ) -> Result<(), Error> {
     for ((k, n), g) in new_facts {
         let d = group_digest(g);
-        let old_d = old_digests.remove(&(k.clone(), n.clone()));
-        if old_d.as_ref() == Some(&d) {
+        let old = old_digests.remove(&(k.clone(), n.clone()));
+        if old.as_ref().is_some_and(|o| o.1 == d) {
             continue;
         }
-        let old = if old_d.is_some() {
-            cache.load(k, n)?
-        } else {
-            Group::new()
+        let (sec, old) = match old {
+            Some((sec, _)) => (sec, cache.load(sec)?),
+            None => (keys.securable(k, n)?, Group::new()),
         };
-        log.write(events::diff_group(k, n, &old, g))?;
-        cache.replace(k, n, g, &d)?;
+        log.write(events::diff_group(k, n, &old, g), sec, keys)?;
+        cache.put(sec, &d)?;
     }
-    let mut gone: Vec<SecurableKey> = old_digests.into_keys().collect();
+    let mut gone: Vec<(SecurableKey, CachedDigest)> = old_digests.into_iter().collect();
     gone.sort();
     let empty = Group::new();
-    for (k, n) in gone {
-        let old = cache.load(&k, &n)?;
-        log.write(events::diff_group(&k, &n, &old, &empty))?;
-        cache.remove(&k, &n)?;
+    for ((k, n), (sec, _)) in gone {
+        let old = cache.load(sec)?;
+        log.write(events::diff_group(&k, &n, &old, &empty), sec, keys)?;
+        cache.remove(sec)?;
     }
     Ok(())
 }
 
-/// The prepared statements over the derived cache (`current_facts`, `current_digests`) of
-/// one lineage.
+/// The dictionaries: `strings` (every text of a state event, and lineages) and
+/// `securables` (kind, name), each text given one integer key the first time it is seen.
+struct Keys<'a> {
+    path: &'a Path,
+    get_string: Statement<'a>,
+    put_string: Statement<'a>,
+    get_securable: Statement<'a>,
+    put_securable: Statement<'a>,
+    strings: HashMap<String, i64>,
+}
+
+impl<'a> Keys<'a> {
+    fn prepare(tx: &'a Transaction, path: &'a Path) -> Result<Self, Error> {
+        let prepare = |sql: &str| tx.prepare(sql).context(path, "prepare");
+        Ok(Keys {
+            path,
+            get_string: prepare("SELECT id FROM strings WHERE s = ?1")?,
+            put_string: prepare("INSERT INTO strings (s) VALUES (?1)")?,
+            get_securable: prepare("SELECT id FROM securables WHERE name = ?1 AND kind = ?2")?,
+            put_securable: prepare("INSERT INTO securables (name, kind) VALUES (?1, ?2)")?,
+            strings: HashMap::new(),
+        })
+    }
+
+    /// The key of text `s`, added to `strings` when new.
+    fn string(&mut self, s: &str) -> Result<i64, Error> {
+        if let Some(id) = self.strings.get(s) {
+            return Ok(*id);
+        }
+        let what = "intern a text";
+        let id = match self
+            .get_string
+            .query_row([s], |r| r.get(0))
+            .optional()
+            .context(self.path, what)?
+        {
+            Some(id) => id,
+            None => self.put_string.insert([s]).context(self.path, what)?,
+        };
+        self.strings.insert(s.to_string(), id);
+        Ok(id)
+    }
+
+    /// The key of securable (`kind`, `name`), added to `securables` when new.
+    fn securable(&mut self, kind: &str, name: &str) -> Result<i64, Error> {
+        let what = "intern a securable";
+        match self
+            .get_securable
+            .query_row([name, kind], |r| r.get(0))
+            .optional()
+            .context(self.path, what)?
+        {
+            Some(id) => Ok(id),
+            None => self
+                .put_securable
+                .insert([name, kind])
+                .context(self.path, what),
+        }
+    }
+}
+
+/// Reads a securable's current facts (the fold of its state events in one lineage) and
+/// keeps the derived `current_digests` cache of that lineage.
 struct FactCache<'a> {
     path: &'a Path,
     lineage: &'a str,
+    lineage_id: i64,
     read_group: Statement<'a>,
-    del_group: Statement<'a>,
-    ins_fact: Statement<'a>,
     put_digest: Statement<'a>,
     del_digest: Statement<'a>,
 }
 
 impl<'a> FactCache<'a> {
-    fn prepare(tx: &'a Transaction, path: &'a Path, lineage: &'a str) -> Result<Self, Error> {
+    fn prepare(
+        tx: &'a Transaction,
+        path: &'a Path,
+        lineage: &'a str,
+        lineage_id: i64,
+    ) -> Result<Self, Error> {
         let prepare = |sql: &str| tx.prepare(sql).context(path, "prepare");
         Ok(FactCache {
             path,
             lineage,
+            lineage_id,
             read_group: prepare(
-                "SELECT attribute, item, sub_item, value FROM current_facts \
-                 WHERE lineage = ?1 AND securable_kind = ?2 AND securable = ?3",
+                "SELECT a.s, i.s, u.s, n.s FROM state_log e \
+                 JOIN snapshots p ON p.seq = e.snap \
+                 JOIN strings a ON a.id = e.attribute \
+                 JOIN strings i ON i.id = e.item \
+                 JOIN strings u ON u.id = e.sub_item \
+                 LEFT JOIN strings n ON n.id = e.new_value \
+                 WHERE e.sec = ?1 AND p.lineage = ?2 ORDER BY e.seq",
             )?,
-            del_group: prepare(
-                "DELETE FROM current_facts \
-                 WHERE lineage = ?1 AND securable_kind = ?2 AND securable = ?3",
-            )?,
-            ins_fact: prepare("INSERT INTO current_facts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?,
-            put_digest: prepare("INSERT OR REPLACE INTO current_digests VALUES (?1, ?2, ?3, ?4)")?,
-            del_digest: prepare(
-                "DELETE FROM current_digests \
-                 WHERE lineage = ?1 AND securable_kind = ?2 AND securable = ?3",
-            )?,
+            put_digest: prepare("INSERT OR REPLACE INTO current_digests VALUES (?1, ?2, ?3)")?,
+            del_digest: prepare("DELETE FROM current_digests WHERE lineage = ?1 AND sec = ?2")?,
         })
     }
 
-    /// The cached facts of securable `n` of kind `k`.
-    fn load(&mut self, k: &str, n: &str) -> Result<Group, Error> {
+    /// The current facts of securable `sec`: its state events folded in order.
+    fn load(&mut self, sec: i64) -> Result<Group, Error> {
         let (path, what) = (self.path, "read current facts");
         let mut g = Group::new();
         let rows = self
             .read_group
-            .query_map(params![self.lineage, k, n], |r| {
+            .query_map(params![sec, self.lineage], |r| {
                 Ok((
                     (
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
                     ),
-                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(3)?,
                 ))
             })
             .context(path, what)?;
         for row in rows {
-            let (key, v) = row.context(path, what)?;
-            g.insert(key, v);
+            match row.context(path, what)? {
+                (key, Some(v)) => {
+                    g.insert(key, v);
+                }
+                (key, None) => {
+                    g.remove(&key);
+                }
+            }
         }
         Ok(g)
     }
 
-    /// Replace the cached facts and digest of a securable.
-    fn replace(&mut self, k: &str, n: &str, g: &Group, digest: &[u8]) -> Result<(), Error> {
-        let lineage = self.lineage;
-        self.del_group
-            .execute(params![lineage, k, n])
-            .context(self.path, "update current facts")?;
-        for ((a, i, si), v) in g {
-            self.ins_fact
-                .execute(params![lineage, k, n, a, i, si, v])
-                .context(self.path, "update current facts")?;
-        }
+    /// Set the cached digest of a securable.
+    fn put(&mut self, sec: i64, digest: &[u8]) -> Result<(), Error> {
         self.put_digest
-            .execute(params![lineage, k, n, digest])
+            .execute(params![self.lineage_id, sec, digest])
             .context(self.path, "update current digests")?;
         Ok(())
     }
 
     /// Drop a securable from the cache.
-    fn remove(&mut self, k: &str, n: &str) -> Result<(), Error> {
-        let lineage = self.lineage;
-        self.del_group
-            .execute(params![lineage, k, n])
-            .context(self.path, "update current facts")?;
+    fn remove(&mut self, sec: i64) -> Result<(), Error> {
         self.del_digest
-            .execute(params![lineage, k, n])
+            .execute(params![self.lineage_id, sec])
             .context(self.path, "update current digests")?;
         Ok(())
     }
 }
 
-/// Appends the state events of one snapshot, at its time, counting them.
+/// The code of a state event in `state_log.event` (the view `state_events` spells it).
+fn event_code(k: StateEventKind) -> i64 {
+    match k {
+        StateEventKind::SecurableAdded => 0,
+        StateEventKind::SecurableRemoved => 1,
+        StateEventKind::AttributeAdded => 2,
+        StateEventKind::AttributeRemoved => 3,
+        StateEventKind::AttributeChanged => 4,
+    }
+}
+
+/// Appends the state events of one snapshot (`snap`, its `snapshots.seq`), numbering them
+/// from `next`, counting them.
 struct StateLog<'a> {
     path: &'a Path,
-    m: &'a Manifest,
-    at: String,
-    day: String,
+    snap: i64,
+    next: i64,
     insert: Statement<'a>,
     written: usize,
 }
 
 impl<'a> StateLog<'a> {
-    fn prepare(tx: &'a Transaction, path: &'a Path, m: &'a Manifest) -> Result<Self, Error> {
+    fn prepare(tx: &'a Transaction, path: &'a Path, snap: i64, next: i64) -> Result<Self, Error> {
         let insert = tx
             .prepare(
-                "INSERT INTO state_events (snapshot_id, lineage, at_ms, occurred_at, day, event, \
-                 securable_kind, securable, attribute, item, sub_item, old_value, new_value) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                "INSERT INTO state_log (sec, seq, snap, event, attribute, item, sub_item, \
+                 old_value, new_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .context(path, "prepare")?;
         Ok(StateLog {
             path,
-            m,
-            at: m.taken_at.to_rfc3339(),
-            day: day_of(m.taken_at),
+            snap,
+            next,
             insert,
             written: 0,
         })
     }
 
-    fn write(&mut self, evs: Vec<StateEvent>) -> Result<(), Error> {
+    fn write(&mut self, evs: Vec<StateEvent>, sec: i64, keys: &mut Keys<'_>) -> Result<(), Error> {
         for e in evs {
+            let old = e.old_value.as_deref().map(|v| keys.string(v)).transpose()?;
+            let new = e.new_value.as_deref().map(|v| keys.string(v)).transpose()?;
             self.insert
                 .execute(params![
-                    self.m.snapshot_id,
-                    self.m.lineage,
-                    self.m.taken_at.millis(),
-                    self.at,
-                    self.day,
-                    e.kind.as_str(),
-                    e.key.securable_kind,
-                    e.key.securable,
-                    e.key.attribute,
-                    e.key.item,
-                    e.key.sub_item,
-                    e.old_value,
-                    e.new_value
+                    sec,
+                    self.next,
+                    self.snap,
+                    event_code(e.kind),
+                    keys.string(&e.key.attribute)?,
+                    keys.string(&e.key.item)?,
+                    keys.string(&e.key.sub_item)?,
+                    old,
+                    new
                 ])
                 .context(self.path, "append a state event")?;
+            self.next += 1;
             self.written += 1;
         }
         Ok(())
@@ -383,6 +484,7 @@ impl<'a> StateLog<'a> {
 fn append_snapshot_event(
     tx: &Transaction,
     path: &Path,
+    snap: i64,
     s: &Snapshot,
     workspace: &str,
     n_events: usize,
@@ -392,8 +494,8 @@ fn append_snapshot_event(
     tx.execute(
         "INSERT INTO snapshots (snapshot_id, lineage, parent_id, workspace, taken_at_ms, \
          taken_at, day, scope, collector_mode, securables, counts, content_digest, \
-         state_events, manifest) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         state_events, manifest, seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             m.snapshot_id,
             m.lineage,
@@ -409,6 +511,7 @@ fn append_snapshot_event(
             m.content_digest,
             n_events as i64,
             manifest::to_json(m),
+            snap,
         ],
     )
     .context(path, "append the snapshot event")?;

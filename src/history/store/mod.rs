@@ -2,22 +2,25 @@
 //!
 //! Schema from `queries/schema/*.sql`; `PRAGMA application_id` marks the file as a brickkit
 //! history and `PRAGMA user_version` is the event-store version (unknown versions and
-//! foreign files are refused before anything is written; a version 1 or 2 file is upgraded
-//! in place to version 3 on open, in one transaction that only adds tables and views: plans
-//! and applies (v2), policy-rule violations (v3)). Event tables are append-only
+//! foreign files are refused before anything is written). Version 4 is **history format 2**:
+//! state events reference snapshots, securables and texts by integer keys behind the view
+//! `state_events`. A format-1 file (versions 1 to 3) is refused by every open with a message
+//! naming `brickkit history migrate`, which copies it into a new file and renames it over
+//! the old one (`migrate`). Event tables are append-only
 //! (triggers). One IMMEDIATE transaction per snapshot or drift run, with a busy timeout, so
-//! concurrent ingests serialise and lose nothing. `current_facts` / `current_digests` are a
-//! derived cache (the fold of the state events per lineage): ingest compares per-securable
-//! digests and reads and rewrites only the securables that changed.
+//! concurrent ingests serialise and lose nothing. `current_digests` is a derived cache (a
+//! digest of each securable's current facts per lineage): ingest compares per-securable
+//! digests and reads (folded from `state_log`) and rewrites only the securables that changed.
 //!
 //! This file opens the database (schema, version checks) and maps SQLite errors to
 //! [`Error`] with what was being done (`SqlContext`); `ingest` appends snapshots and drift
 //! runs (with their rule violations); `apply` records plans and the apply journal; `queries` reads (fold, ad-hoc
-//! queries, timeline, report data).
+//! queries, timeline, report data); `migrate` converts a format-1 file.
 
 mod apply;
 mod ingest;
 mod lock;
+mod migrate;
 mod queries;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +32,7 @@ use crate::history::Error;
 
 pub use apply::{ApplyJournal, apply_id};
 pub use lock::{WriterLock, lock_path, lock_writer};
+pub use migrate::{Migrated, migrate};
 
 /// `PRAGMA application_id` of a brickkit history ("BKHS").
 pub const APPLICATION_ID: i32 = 0x424B_4853;
@@ -48,10 +52,13 @@ pub fn is_history_file(path: &Path) -> bool {
         Err(_) => false,
     }
 }
-/// The event-store version this brickkit writes. Version 1 files (no plan or apply tables)
-/// and version 2 files (no violation tables) are upgraded to it when opened; newer versions
-/// are refused.
-pub const EVENT_STORE_VERSION: i32 = 3;
+/// The event-store version this brickkit writes: 4, history format 2. Versions 1 to 3
+/// (format 1: state events as text rows) are refused until `brickkit history migrate`
+/// converts them; newer versions are refused.
+pub const EVENT_STORE_VERSION: i32 = 4;
+
+/// The newest event-store version of history format 1 (the layout `migrate` reads).
+pub const LAST_FORMAT_1_VERSION: i32 = 3;
 
 const SCHEMA: &str = include_str!("../../../queries/schema/001_events.sql");
 /// The version 2 tables: plans and applies.
@@ -212,8 +219,11 @@ impl History {
                 path: h.path.clone(),
                 found: app,
             });
-        } else if version == 1 || version == 2 {
-            h.upgrade()?;
+        } else if (1..=LAST_FORMAT_1_VERSION).contains(&version) {
+            return Err(Error::NeedsMigration {
+                path: h.path.clone(),
+                found: version,
+            });
         } else if version != EVENT_STORE_VERSION {
             return Err(Error::Version {
                 path: h.path.clone(),
@@ -266,6 +276,13 @@ impl History {
         }
     }
 
+    /// The schema of a new file, ending with its application id and version.
+    fn schema_batch() -> String {
+        format!(
+            "{SCHEMA}\n{VIEWS}\n{APPLY_SCHEMA}\n{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};"
+        )
+    }
+
     /// Create the schema of a new, empty file. Two processes may open the same new file at
     /// once (two scheduled runs sharing a history): the schema is created in an IMMEDIATE
     /// transaction that looks again whether the file is still empty, so the second waits
@@ -282,41 +299,10 @@ impl History {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .context(path, "read the schema")?;
         if tables == 0 {
-            let batch = format!(
-                "{SCHEMA}\n{VIEWS}\n{APPLY_SCHEMA}\n{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {EVENT_STORE_VERSION};"
-            );
-            tx.execute_batch(&batch)
+            tx.execute_batch(&Self::schema_batch())
                 .context(path, "create the schema")?;
         }
         tx.commit().context(path, "create the schema")
-    }
-
-    /// Version 1 or 2 → 3: add what each later version added (1 → 2: the plan and apply
-    /// tables; 2 → 3: the violation tables and views), in one IMMEDIATE transaction that
-    /// reads the version again (a concurrent open may have upgraded the file meanwhile).
-    /// Nothing that exists changes, so an upgraded file has exactly a new file's schema.
-    fn upgrade(&mut self) -> Result<(), Error> {
-        let path = &self.path;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .context(path, "begin the upgrade to event-store version 3")?;
-        let version: i32 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .context(path, "read the event-store version")?;
-        let steps = match version {
-            1 => format!("{APPLY_SCHEMA}\n{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}"),
-            2 => format!("{VIOLATION_SCHEMA}\n{VIOLATION_VIEWS}"),
-            _ => String::new(),
-        };
-        if !steps.is_empty() {
-            tx.execute_batch(&format!(
-                "{steps}\nPRAGMA user_version = {EVENT_STORE_VERSION};"
-            ))
-            .context(path, "upgrade the history to event-store version 3")?;
-        }
-        tx.commit()
-            .context(path, "commit the upgrade to event-store version 3")
     }
 
     /// The file this history lives in.
