@@ -17,6 +17,7 @@ use crate::model::SecurableKind;
 use crate::state::Snapshot;
 use crate::state::collect::common::{UC, grants, join, keep, read_tags};
 use crate::state::collect::{CollectOptions, Error, Progress, infra, rows};
+use crate::state::intern::Interners;
 
 /// Rest mode: the walk with per-securable grants and tags.
 pub async fn collect(
@@ -204,8 +205,9 @@ async fn schema(
         keep(&mut snap, r, Some(SecurableKind::Schema), &full, None, true)?.unwrap_or_default();
     progress.collected(SecurableKind::Table, tables.len() as u64);
     let mut set = JoinSet::new();
+    let mut intern = Interners::default();
     for t in &tables {
-        let tr = rows::table(t);
+        let tr = rows::table(t, &mut intern);
         let tname = tr.securable.full_name.clone();
         let cols: Vec<String> = tr.columns.iter().map(|c| c.name.to_string()).collect();
         snap.securables.push(tr.securable);

@@ -10,6 +10,7 @@ use crate::api::wire::{
     PrivilegeAssignment, SchemaInfo, StorageCredentialInfo, TableInfo, TagAssignment, VolumeInfo,
 };
 use crate::model::{PolicyArg, SecurableKind, Text, Timestamp};
+use crate::state::intern::Interners;
 use crate::state::{ColumnMaskRow, ColumnRow, GrantRow, RowFilterRow, SecurableRow, TagRow};
 
 /// Connection option keys that hold secrets (never collected).
@@ -111,7 +112,10 @@ pub fn policy_args(new: &[PolicyFunctionArgument], old: &[String]) -> Vec<String
         .collect()
 }
 
-pub fn table(t: &TableInfo) -> TableRows {
+/// Repeated values (column names and types, owners, table types and formats) are shared
+/// through `intern`: one per listing of a schema's tables, so a million tables of a few
+/// column shapes hold a few strings, not ten million.
+pub fn table(t: &TableInfo, intern: &mut Interners) -> TableRows {
     // One allocation of the table's name, shared by its columns, filter and masks.
     let full = Text::from(three(
         &t.full_name,
@@ -124,10 +128,13 @@ pub fn table(t: &TableInfo) -> TableRows {
         full.clone(),
         Some(format!("{}.{}", t.catalog_name, t.schema_name).into()),
     );
-    r.owner = text(&t.owner);
+    r.owner = t.owner.as_deref().map(|v| intern.column(0).get(v));
     r.comment = text(&t.comment);
-    r.securable_type = text(&t.table_type);
-    r.format = text(&t.data_source_format);
+    r.securable_type = t.table_type.as_deref().map(|v| intern.column(1).get(v));
+    r.format = t
+        .data_source_format
+        .as_deref()
+        .map(|v| intern.column(2).get(v));
     r.location = text(&t.storage_location);
     r.properties.clone_from(&t.properties);
     if let Some(v) = &t.view_definition {
@@ -140,11 +147,11 @@ pub fn table(t: &TableInfo) -> TableRows {
     for (i, c) in t.columns.iter().enumerate() {
         columns.push(ColumnRow {
             table_full_name: full.clone(),
-            name: c.name.clone().into(),
+            name: intern.column(3).get(&c.name),
             position: c.position.unwrap_or(i32::try_from(i).unwrap_or(i32::MAX)),
-            type_text: c.type_text.clone().into(),
+            type_text: intern.column(4).get(&c.type_text),
             nullable: c.nullable.unwrap_or(true),
-            comment: text(&c.comment),
+            comment: c.comment.as_deref().map(|v| intern.column(5).get(v)),
         });
         if let Some(m) = &c.mask
             && let Some(f) = &m.function_name

@@ -26,6 +26,7 @@ use crate::state::collect::bulk::{self, Query};
 use crate::state::collect::common::{UC, join, keep, read_grants, read_tags};
 use crate::state::collect::known::{ColumnSet, Known};
 use crate::state::collect::{Error, rows};
+use crate::state::intern::Interners;
 use crate::state::{CollectionIssue, SecurableRow, Snapshot};
 
 /// One securable to re-read and which of its attributes.
@@ -120,7 +121,7 @@ async fn read_details(
                     .securables
                     .push(rows::schema(&decode::<SchemaInfo>(v, &p)?)),
                 SecurableKind::Table => {
-                    let t = rows::table(&decode::<TableInfo>(v, &p)?);
+                    let t = rows::table(&decode::<TableInfo>(v, &p)?, &mut Interners::default());
                     snap.securables.push(t.securable);
                     snap.columns.extend(t.columns);
                     snap.row_filters.extend(t.row_filter);
