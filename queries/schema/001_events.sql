@@ -19,13 +19,18 @@ CREATE TABLE strings (
     s  TEXT    NOT NULL UNIQUE
 );
 
--- Every securable a state event names, once: (kind, full name). Kind is '' for columns,
--- row filters and masks (keyed by table name).
+-- Every securable name a state event names, once (a table's columns, row filter and mask
+-- share the table's name and key; the kind is in `state_log.kind`).
 CREATE TABLE securables (
     id   INTEGER PRIMARY KEY,
-    name TEXT    NOT NULL,
-    kind TEXT    NOT NULL,
-    UNIQUE (name, kind)
+    name TEXT    NOT NULL UNIQUE
+);
+
+-- Every securable kind a state event names, once ('' for columns, row filters and masks):
+-- few, so their keys fit in one byte.
+CREATE TABLE kinds (
+    id   INTEGER PRIMARY KEY,
+    kind TEXT    NOT NULL UNIQUE
 );
 
 CREATE TABLE snapshots (
@@ -48,13 +53,15 @@ CREATE TABLE snapshots (
 
 -- One row per state event. `seq` numbers the state events 1, 2, ... in the order they were
 -- recorded (format 1's `state_events.seq`, kept by migration); `snap` is the snapshot's
--- `snapshots.seq`; `event`: 0 securable_added, 1 securable_removed, 2 attribute_added,
--- 3 attribute_removed, 4 attribute_changed; `old_value` / `new_value` are NULL when absent.
+-- `snapshots.seq`; `sec` and `kind` the securable's name and kind; `old_value` /
+-- `new_value` are NULL when absent. The event is not stored: it follows from them (no old
+-- value: added, no new value: removed, both: attribute_changed; `securable_added` /
+-- `securable_removed` when the attribute is 'securable'), as the view spells it.
 CREATE TABLE state_log (
     sec       INTEGER NOT NULL,
     seq       INTEGER NOT NULL,
     snap      INTEGER NOT NULL,
-    event     INTEGER NOT NULL,
+    kind      INTEGER NOT NULL,
     attribute INTEGER NOT NULL,
     item      INTEGER NOT NULL,
     sub_item  INTEGER NOT NULL,
@@ -68,14 +75,17 @@ CREATE TABLE state_log (
 CREATE VIEW state_events AS
 SELECT e.seq AS seq, s.snapshot_id AS snapshot_id, s.lineage AS lineage,
        s.taken_at_ms AS at_ms, s.taken_at AS occurred_at, s.day AS day,
-       CASE e.event WHEN 0 THEN 'securable_added' WHEN 1 THEN 'securable_removed'
-                    WHEN 2 THEN 'attribute_added' WHEN 3 THEN 'attribute_removed'
-                    ELSE 'attribute_changed' END AS event,
-       k.kind AS securable_kind, k.name AS securable, a.s AS attribute, i.s AS item,
+       CASE WHEN e.old_value IS NULL
+                 THEN CASE a.s WHEN 'securable' THEN 'securable_added' ELSE 'attribute_added' END
+            WHEN e.new_value IS NULL
+                 THEN CASE a.s WHEN 'securable' THEN 'securable_removed' ELSE 'attribute_removed' END
+            ELSE 'attribute_changed' END AS event,
+       t.kind AS securable_kind, k.name AS securable, a.s AS attribute, i.s AS item,
        u.s AS sub_item, o.s AS old_value, n.s AS new_value
 FROM state_log e
 JOIN snapshots s ON s.seq = e.snap
 JOIN securables k ON k.id = e.sec
+JOIN kinds t ON t.id = e.kind
 JOIN strings a ON a.id = e.attribute
 JOIN strings i ON i.id = e.item
 JOIN strings u ON u.id = e.sub_item
@@ -138,13 +148,15 @@ CREATE TABLE operation_events (
 );
 
 -- Derived cache: the SHA-256 (first 16 bytes) of each securable's current facts, per lineage (a
--- `strings.id`), as of the lineage's newest snapshot. Ingest rewrites the rows of the
--- securables whose digest changed, and reads their current facts from state_log.
+-- `strings.id`), as of the lineage's newest snapshot; a securable is (`sec`, `kind`) as in
+-- state_log. Ingest rewrites the rows of the securables whose digest changed, and reads
+-- their current facts from state_log.
 CREATE TABLE current_digests (
     lineage INTEGER NOT NULL,
     sec     INTEGER NOT NULL,
+    kind    INTEGER NOT NULL,
     digest  BLOB    NOT NULL,
-    PRIMARY KEY (lineage, sec)
+    PRIMARY KEY (lineage, sec, kind)
 ) WITHOUT ROWID;
 
 CREATE TRIGGER snapshots_no_update BEFORE UPDATE ON snapshots
@@ -167,6 +179,10 @@ CREATE TRIGGER securables_no_update BEFORE UPDATE ON securables
 BEGIN SELECT RAISE(ABORT, 'history is append-only: securables rows are never updated'); END;
 CREATE TRIGGER securables_no_delete BEFORE DELETE ON securables
 BEGIN SELECT RAISE(ABORT, 'history is append-only: securables rows are never deleted'); END;
+CREATE TRIGGER kinds_no_update BEFORE UPDATE ON kinds
+BEGIN SELECT RAISE(ABORT, 'history is append-only: kinds rows are never updated'); END;
+CREATE TRIGGER kinds_no_delete BEFORE DELETE ON kinds
+BEGIN SELECT RAISE(ABORT, 'history is append-only: kinds rows are never deleted'); END;
 CREATE TRIGGER drift_runs_no_update BEFORE UPDATE ON drift_runs
 BEGIN SELECT RAISE(ABORT, 'history is append-only: drift_runs rows are never updated'); END;
 CREATE TRIGGER drift_runs_no_delete BEFORE DELETE ON drift_runs

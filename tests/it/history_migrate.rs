@@ -137,9 +137,10 @@ fn downgrade(from: &Path, to: &Path) {
     sql.push_str(
         "INSERT INTO main.current_facts SELECT lineage, securable_kind, securable, attribute, \
          item, sub_item, value FROM main.current_state; \
-         INSERT INTO main.current_digests SELECT l.s, k.kind, k.name, d.digest \
+         INSERT INTO main.current_digests SELECT l.s, t.kind, k.name, d.digest \
          FROM n.current_digests d JOIN n.strings l ON l.id = d.lineage \
-         JOIN n.securables k ON k.id = d.sec; COMMIT; DETACH DATABASE n;",
+         JOIN n.securables k ON k.id = d.sec JOIN n.kinds t ON t.id = d.kind; \
+         COMMIT; DETACH DATABASE n;",
     );
     c.execute_batch(&sql).unwrap();
 }

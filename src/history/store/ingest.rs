@@ -1,6 +1,6 @@
 //! Appending to the history: a snapshot (its state events since the previous snapshot of
 //! its lineage, written to `state_log` with their texts and securable interned into the
-//! `strings` / `securables` dictionaries, the derived `current_digests` cache, its snapshot
+//! `strings` / `securables` / `kinds` dictionaries, the derived `current_digests` cache, its snapshot
 //! event)
 //! and a drift run (drift opened / changed / resolved, its run row; violations opened /
 //! changed / resolved, their run row). Each append is one
@@ -17,7 +17,7 @@ use super::{History, IngestOptions, Ingested, SqlContext};
 use crate::drift::DriftReport;
 use crate::history::Error;
 use crate::history::events::{
-    self, DriftEventKind, Facts, Finding, RunCoverage, StateEvent, StateEventKind, ViolationEvent,
+    self, DriftEventKind, Facts, Finding, RunCoverage, StateEvent, ViolationEvent,
     ViolationFinding, ViolationKey,
 };
 use crate::model::Timestamp;
@@ -29,8 +29,11 @@ type Group = BTreeMap<(String, String, String), String>;
 /// A securable: (kind, full name).
 type SecurableKey = (String, String);
 
-/// The cached digest of a securable: its `securables.id` and digest.
-type CachedDigest = (i64, Vec<u8>);
+/// A securable's keys in `state_log`: its name's `securables.id` and its `kinds.id`.
+type Sec = (i64, i64);
+
+/// The cached digest of a securable: its keys and digest.
+type CachedDigest = (Sec, Vec<u8>);
 
 /// Bytes of a securable's digest kept in `current_digests`: the first 16 of its SHA-256
 /// (a change missed by a collision has probability 2^-128).
@@ -219,15 +222,19 @@ fn current_digests(
     let mut old_digests = HashMap::new();
     let mut st = tx
         .prepare(
-            "SELECT k.kind, k.name, d.sec, d.digest FROM current_digests d \
-             JOIN securables k ON k.id = d.sec WHERE d.lineage = ?1",
+            "SELECT t.kind, k.name, d.sec, d.kind, d.digest FROM current_digests d \
+             JOIN securables k ON k.id = d.sec JOIN kinds t ON t.id = d.kind \
+             WHERE d.lineage = ?1",
         )
         .context(path, what)?;
     let rows = st
         .query_map([lineage], |r| {
             Ok((
                 (r.get(0)?, r.get(1)?),
-                (r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?),
+                (
+                    (r.get::<_, i64>(2)?, r.get::<_, i64>(3)?),
+                    r.get::<_, Vec<u8>>(4)?,
+                ),
             ))
         })
         .context(path, what)?;
@@ -274,14 +281,18 @@ fn apply_changes(
 }
 
 /// The dictionaries: `strings` (every text of a state event, and lineages) and
-/// `securables` (kind, name), each text given one integer key the first time it is seen.
+/// `securables` (names) and `kinds`, each text given one integer key the first time it is
+/// seen.
 struct Keys<'a> {
     path: &'a Path,
     get_string: Statement<'a>,
     put_string: Statement<'a>,
     get_securable: Statement<'a>,
     put_securable: Statement<'a>,
+    get_kind: Statement<'a>,
+    put_kind: Statement<'a>,
     strings: HashMap<String, i64>,
+    kinds: HashMap<String, i64>,
 }
 
 impl<'a> Keys<'a> {
@@ -291,9 +302,12 @@ impl<'a> Keys<'a> {
             path,
             get_string: prepare("SELECT id FROM strings WHERE s = ?1")?,
             put_string: prepare("INSERT INTO strings (s) VALUES (?1)")?,
-            get_securable: prepare("SELECT id FROM securables WHERE name = ?1 AND kind = ?2")?,
-            put_securable: prepare("INSERT INTO securables (name, kind) VALUES (?1, ?2)")?,
+            get_securable: prepare("SELECT id FROM securables WHERE name = ?1")?,
+            put_securable: prepare("INSERT INTO securables (name) VALUES (?1)")?,
+            get_kind: prepare("SELECT id FROM kinds WHERE kind = ?1")?,
+            put_kind: prepare("INSERT INTO kinds (kind) VALUES (?1)")?,
             strings: HashMap::new(),
+            kinds: HashMap::new(),
         })
     }
 
@@ -316,21 +330,35 @@ impl<'a> Keys<'a> {
         Ok(id)
     }
 
-    /// The key of securable (`kind`, `name`), added to `securables` when new.
-    fn securable(&mut self, kind: &str, name: &str) -> Result<i64, Error> {
+    /// The keys of securable (`kind`, `name`), added to `securables` / `kinds` when new.
+    fn securable(&mut self, kind: &str, name: &str) -> Result<Sec, Error> {
         let what = "intern a securable";
-        match self
+        let sec = match self
             .get_securable
-            .query_row([name, kind], |r| r.get(0))
+            .query_row([name], |r| r.get(0))
             .optional()
             .context(self.path, what)?
         {
-            Some(id) => Ok(id),
-            None => self
-                .put_securable
-                .insert([name, kind])
-                .context(self.path, what),
-        }
+            Some(id) => id,
+            None => self.put_securable.insert([name]).context(self.path, what)?,
+        };
+        let kind_id = match self.kinds.get(kind) {
+            Some(id) => *id,
+            None => {
+                let id = match self
+                    .get_kind
+                    .query_row([kind], |r| r.get(0))
+                    .optional()
+                    .context(self.path, what)?
+                {
+                    Some(id) => id,
+                    None => self.put_kind.insert([kind]).context(self.path, what)?,
+                };
+                self.kinds.insert(kind.to_string(), id);
+                id
+            }
+        };
+        Ok((sec, kind_id))
     }
 }
 
@@ -364,20 +392,25 @@ impl<'a> FactCache<'a> {
                  JOIN strings i ON i.id = e.item \
                  JOIN strings u ON u.id = e.sub_item \
                  LEFT JOIN strings n ON n.id = e.new_value \
-                 WHERE e.sec = ?1 AND p.lineage = ?2 ORDER BY e.seq",
+                 WHERE e.sec = ?1 AND e.kind = ?2 AND p.lineage = ?3 ORDER BY e.seq",
             )?,
-            put_digest: prepare("INSERT OR REPLACE INTO current_digests VALUES (?1, ?2, ?3)")?,
-            del_digest: prepare("DELETE FROM current_digests WHERE lineage = ?1 AND sec = ?2")?,
+            put_digest: prepare(
+                "INSERT OR REPLACE INTO current_digests (lineage, sec, kind, digest) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?,
+            del_digest: prepare(
+                "DELETE FROM current_digests WHERE lineage = ?1 AND sec = ?2 AND kind = ?3",
+            )?,
         })
     }
 
     /// The current facts of securable `sec`: its state events folded in order.
-    fn load(&mut self, sec: i64) -> Result<Group, Error> {
+    fn load(&mut self, sec: Sec) -> Result<Group, Error> {
         let (path, what) = (self.path, "read current facts");
         let mut g = Group::new();
         let rows = self
             .read_group
-            .query_map(params![sec, self.lineage], |r| {
+            .query_map(params![sec.0, sec.1, self.lineage], |r| {
                 Ok((
                     (
                         r.get::<_, String>(0)?,
@@ -402,30 +435,19 @@ impl<'a> FactCache<'a> {
     }
 
     /// Set the cached digest of a securable.
-    fn put(&mut self, sec: i64, digest: &[u8]) -> Result<(), Error> {
+    fn put(&mut self, sec: Sec, digest: &[u8]) -> Result<(), Error> {
         self.put_digest
-            .execute(params![self.lineage_id, sec, digest])
+            .execute(params![self.lineage_id, sec.0, sec.1, digest])
             .context(self.path, "update current digests")?;
         Ok(())
     }
 
     /// Drop a securable from the cache.
-    fn remove(&mut self, sec: i64) -> Result<(), Error> {
+    fn remove(&mut self, sec: Sec) -> Result<(), Error> {
         self.del_digest
-            .execute(params![self.lineage_id, sec])
+            .execute(params![self.lineage_id, sec.0, sec.1])
             .context(self.path, "update current digests")?;
         Ok(())
-    }
-}
-
-/// The code of a state event in `state_log.event` (the view `state_events` spells it).
-fn event_code(k: StateEventKind) -> i64 {
-    match k {
-        StateEventKind::SecurableAdded => 0,
-        StateEventKind::SecurableRemoved => 1,
-        StateEventKind::AttributeAdded => 2,
-        StateEventKind::AttributeRemoved => 3,
-        StateEventKind::AttributeChanged => 4,
     }
 }
 
@@ -443,7 +465,7 @@ impl<'a> StateLog<'a> {
     fn prepare(tx: &'a Transaction, path: &'a Path, snap: i64, next: i64) -> Result<Self, Error> {
         let insert = tx
             .prepare(
-                "INSERT INTO state_log (sec, seq, snap, event, attribute, item, sub_item, \
+                "INSERT INTO state_log (sec, seq, snap, kind, attribute, item, sub_item, \
                  old_value, new_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .context(path, "prepare")?;
@@ -456,16 +478,18 @@ impl<'a> StateLog<'a> {
         })
     }
 
-    fn write(&mut self, evs: Vec<StateEvent>, sec: i64, keys: &mut Keys<'_>) -> Result<(), Error> {
+    /// Append the events of securable `sec` (its event kind is not stored: the view
+    /// `state_events` derives it from the values and attribute).
+    fn write(&mut self, evs: Vec<StateEvent>, sec: Sec, keys: &mut Keys<'_>) -> Result<(), Error> {
         for e in evs {
             let old = e.old_value.as_deref().map(|v| keys.string(v)).transpose()?;
             let new = e.new_value.as_deref().map(|v| keys.string(v)).transpose()?;
             self.insert
                 .execute(params![
-                    sec,
+                    sec.0,
                     self.next,
                     self.snap,
-                    event_code(e.kind),
+                    sec.1,
                     keys.string(&e.key.attribute)?,
                     keys.string(&e.key.item)?,
                     keys.string(&e.key.sub_item)?,

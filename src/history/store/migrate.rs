@@ -1,6 +1,6 @@
 //! `brickkit history migrate`: converts a history format 1 file (event-store versions 1 to
 //! 3: state events as text rows, a `current_facts` cache) to history format 2 (version 4:
-//! `state_log` with integer keys into `strings` and `securables`, a digest-only cache).
+//! `state_log` with integer keys into `strings`, `securables` and `kinds`, a digest-only cache).
 //!
 //! Atomic: under the history's writer lock, the old file's WAL is checkpointed into it (its
 //! content unchanged), the new store is written to a temporary file beside it
@@ -227,8 +227,9 @@ fn count(c: &Connection, path: &Path, sql: &str) -> Result<i64, Error> {
 }
 
 fn copy_all(c: &Connection, old: &Path, version: i32) -> Result<(i64, i64), Error> {
-    // Format 2 reads an event's time and lineage from its snapshot: refuse a store whose
-    // events disagree with their snapshot (none that brickkit wrote), rather than lose it.
+    // Format 2 reads an event's time and lineage from its snapshot, and derives the event
+    // from its values and attribute: refuse a store whose events disagree with their
+    // snapshot or with that derivation (none that brickkit wrote), rather than lose them.
     let odd = count(
         c,
         old,
@@ -236,14 +237,19 @@ fn copy_all(c: &Connection, old: &Path, version: i32) -> Result<(i64, i64), Erro
          ON s.snapshot_id = e.snapshot_id \
          WHERE s.seq IS NULL OR s.lineage <> e.lineage OR s.taken_at_ms <> e.at_ms \
             OR s.taken_at <> e.occurred_at OR s.day <> e.day \
-            OR e.event NOT IN ('securable_added', 'securable_removed', 'attribute_added', \
-                               'attribute_removed', 'attribute_changed')",
+            OR e.event IS NOT CASE \
+                 WHEN e.old_value IS NULL AND e.new_value IS NULL THEN NULL \
+                 WHEN e.old_value IS NULL THEN CASE e.attribute WHEN 'securable' \
+                      THEN 'securable_added' ELSE 'attribute_added' END \
+                 WHEN e.new_value IS NULL THEN CASE e.attribute WHEN 'securable' \
+                      THEN 'securable_removed' ELSE 'attribute_removed' END \
+                 ELSE 'attribute_changed' END",
     )?;
     if odd > 0 {
         return Err(refuse(
             old,
             format!(
-                "{odd} state event(s) do not match their snapshot's time, lineage or a known event; not migrated (nothing was changed)"
+                "{odd} state event(s) do not match their snapshot's time or lineage, or their values; not migrated (nothing was changed)"
             ),
         ));
     }
@@ -252,8 +258,8 @@ fn copy_all(c: &Connection, old: &Path, version: i32) -> Result<(i64, i64), Erro
     let sql = format!(
         "INSERT INTO main.snapshots ({cols}) SELECT {cols} FROM old.snapshots ORDER BY seq;\n\
          INSERT OR IGNORE INTO strings (s) SELECT lineage FROM old.snapshots ORDER BY seq;\n\
-         INSERT OR IGNORE INTO securables (name, kind) \
-           SELECT securable, securable_kind FROM old.state_events ORDER BY seq;\n\
+         INSERT OR IGNORE INTO securables (name) SELECT securable FROM old.state_events ORDER BY seq;\n\
+         INSERT OR IGNORE INTO kinds (kind) SELECT securable_kind FROM old.state_events ORDER BY seq;\n\
          INSERT OR IGNORE INTO strings (s) SELECT attribute FROM old.state_events ORDER BY seq;\n\
          INSERT OR IGNORE INTO strings (s) SELECT item FROM old.state_events ORDER BY seq;\n\
          INSERT OR IGNORE INTO strings (s) SELECT sub_item FROM old.state_events ORDER BY seq;\n\
@@ -261,25 +267,23 @@ fn copy_all(c: &Connection, old: &Path, version: i32) -> Result<(i64, i64), Erro
            WHERE old_value IS NOT NULL ORDER BY seq;\n\
          INSERT OR IGNORE INTO strings (s) SELECT new_value FROM old.state_events \
            WHERE new_value IS NOT NULL ORDER BY seq;\n\
-         INSERT INTO state_log (sec, seq, snap, event, attribute, item, sub_item, old_value, new_value) \
-           SELECT k.id, e.seq, s.seq, \
-                  CASE e.event WHEN 'securable_added' THEN 0 WHEN 'securable_removed' THEN 1 \
-                               WHEN 'attribute_added' THEN 2 WHEN 'attribute_removed' THEN 3 \
-                               ELSE 4 END, \
-                  a.id, i.id, u.id, o.id, n.id \
+         INSERT INTO state_log (sec, seq, snap, kind, attribute, item, sub_item, old_value, new_value) \
+           SELECT k.id, e.seq, s.seq, t.id, a.id, i.id, u.id, o.id, n.id \
            FROM old.state_events e \
            JOIN main.snapshots s ON s.snapshot_id = e.snapshot_id \
-           JOIN securables k ON k.name = e.securable AND k.kind = e.securable_kind \
+           JOIN securables k ON k.name = e.securable \
+           JOIN kinds t ON t.kind = e.securable_kind \
            JOIN strings a ON a.s = e.attribute \
            JOIN strings i ON i.s = e.item \
            JOIN strings u ON u.s = e.sub_item \
            LEFT JOIN strings o ON o.s = e.old_value \
            LEFT JOIN strings n ON n.s = e.new_value \
            ORDER BY k.id, e.seq;\n\
-         INSERT INTO current_digests (lineage, sec, digest) \
-           SELECT l.id, k.id, substr(d.digest, 1, {digest}) FROM old.current_digests d \
+         INSERT INTO current_digests (lineage, sec, kind, digest) \
+           SELECT l.id, k.id, t.id, substr(d.digest, 1, {digest}) FROM old.current_digests d \
            JOIN strings l ON l.s = d.lineage \
-           JOIN securables k ON k.name = d.securable AND k.kind = d.securable_kind;",
+           JOIN securables k ON k.name = d.securable \
+           JOIN kinds t ON t.kind = d.securable_kind;",
         digest = super::ingest::DIGEST_BYTES
     );
     c.execute_batch(&sql)
