@@ -110,9 +110,24 @@ pub fn load_sources(
     let mut l = Lowerer::new(&env_name, &environments, &project.principals, &conv, diags);
     l.blanked = blanked;
     l.register_names(&sources.resources);
-    for (path, doc) in std::mem::take(&mut sources.resources) {
-        l.resource_file(&path, &doc);
-        // `doc` is dropped here: its memory is reused for the next file's securables.
+    // Every name is registered: files are now independent and lowered in parallel, each
+    // document dropped by the thread lowering it right after (with a per-thread allocator,
+    // memory freed by the thread that allocated it is reused for the securables; freed
+    // from another thread it may stay reserved). Outcomes are merged in path order.
+    let parts: Vec<Lowered> = std::mem::take(&mut sources.resources)
+        .into_par_iter()
+        .map(|(path, doc)| {
+            let mut f = l.fork();
+            f.resource_file(&path, &doc);
+            drop(doc);
+            (f.out, f.diags, f.fn_refs)
+        })
+        .collect();
+    l.out.reserve_exact(parts.iter().map(|p| p.0.len()).sum());
+    for (out, diags, fn_refs) in parts {
+        l.out.extend(out);
+        l.diags.extend(diags);
+        l.fn_refs.extend(fn_refs);
     }
     let securables = l.finish();
     let mut diags = l.diags;
@@ -244,6 +259,13 @@ struct Scope {
     declared: String,
 }
 
+/// What lowering one file produced: securables, diagnostics, function references.
+type Lowered = (
+    Vec<DeclaredSecurable>,
+    Vec<Diagnostic>,
+    Vec<(String, Option<Origin>, String)>,
+);
+
 struct Lowerer<'a> {
     env: &'a str,
     environments: &'a BTreeSet<String>,
@@ -291,6 +313,25 @@ impl<'a> Lowerer<'a> {
             diags,
             fn_refs: Vec::new(),
             blanked: BTreeSet::new(),
+        }
+    }
+
+    /// A lowerer for one more file: the same registered names, no output yet.
+    fn fork(&self) -> Lowerer<'a> {
+        Lowerer {
+            env: self.env,
+            environments: self.environments,
+            principals: self.principals,
+            conv: self.conv,
+            catalogs: self.catalogs.clone(),
+            other_env_catalogs: self.other_env_catalogs.clone(),
+            credentials: self.credentials.clone(),
+            schemas: self.schemas.clone(),
+            unlowered_schemas: self.unlowered_schemas.clone(),
+            out: Vec::new(),
+            diags: Vec::new(),
+            fn_refs: Vec::new(),
+            blanked: self.blanked.clone(),
         }
     }
 
