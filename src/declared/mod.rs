@@ -115,7 +115,9 @@ pub fn load_with(dir: &Path, env: Option<&str>, cache: Option<&Cache>) -> LoadRe
         return LoadResult::new(None, problems);
     }
     let writes_before = cache.map(|c| c.stats().writes);
-    let mut result = load_sources_with(&files, env, cache);
+    // The files are handed over: each text is dropped as soon as it is parsed, so the
+    // texts and the parsed documents of a large tree are never all held at once.
+    let mut result = load_owned(files, env, cache);
     if let (Some(c), Some(before)) = (cache, writes_before)
         && c.stats().writes > before
     {
@@ -137,12 +139,20 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>) -> LoadResult {
 }
 
 /// [`load_sources`] through a parsed-file cache (same outcome; the cache's IO only).
+/// Lowering consumes its files, so this copies them (in-memory trees are small; [`load`]
+/// hands over the files it read instead).
 pub fn load_sources_with(
     files: &[SourceFile],
     env: Option<&str>,
     cache: Option<&Cache>,
 ) -> LoadResult {
+    load_owned(files.to_vec(), env, cache)
+}
+
+/// [`load_sources_with`] on files it may consume (each text is dropped once parsed).
+fn load_owned(files: Vec<SourceFile>, env: Option<&str>, cache: Option<&Cache>) -> LoadResult {
+    let connection = connection::from_sources(&files, env).unwrap_or_default();
     let mut result = lower::load_sources(files, env, cache);
-    result.connection = connection::from_sources(files, env).unwrap_or_default();
+    result.connection = connection;
     result
 }

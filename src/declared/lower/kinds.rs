@@ -255,7 +255,7 @@ impl Lowerer<'_> {
                 ));
             }
             let col_what = format!("column `{name}` of {what}");
-            let (tags, _) = self.tags(file, &c.tags, &col_what);
+            let tags = self.tag_values(file, &c.tags, &col_what);
             let mask = c.mask.as_ref().and_then(|m| {
                 let function = self.function_ref(file, &m.value.function, "mask")?;
                 let using_columns = self.arguments(file, &m.value.using, "mask `using`");

@@ -73,10 +73,17 @@ fn first_at(o: Option<&Origin>) -> String {
 /// Load a tree given as in-memory files (paths relative to the root) for `env` (else the
 /// project's `default_environment`). With a parsed-file cache (the one piece of IO lowering
 /// may be handed, see `super::cache`), files parse through it: same outcome, faster.
-pub fn load_sources(files: &[SourceFile], env: Option<&str>, cache: Option<&Cache>) -> LoadResult {
+/// The files are consumed: each text is dropped as soon as its file is parsed, and each
+/// resource document as soon as it is lowered, so that texts, documents and the lowered
+/// state of a large tree are never all in memory at once.
+pub fn load_sources(
+    files: Vec<SourceFile>,
+    env: Option<&str>,
+    cache: Option<&Cache>,
+) -> LoadResult {
     let mut diags = Vec::new();
     let mut blanked = BTreeSet::new();
-    let project = read_project(files, &mut diags, &mut blanked, cache);
+    let project = read_project(&files, &mut diags, &mut blanked, cache);
     // Items blanked from brickkit.yaml may be `conventions:` entries: then files that look
     // like convention files are read as such, not reported as bad resource files.
     let project_complete = project.is_some() && blanked.is_empty();
@@ -84,9 +91,9 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>, cache: Option<&Cach
         Some(p) => project::convention_paths(p, &mut diags),
         None => Vec::new(),
     };
-    let sources = parse_sources(files, &conv_paths, project_complete, &mut diags, cache);
-    blanked.extend(sources.blanked.iter().cloned());
-    project::report_missing_conventions(files, &conv_paths, &mut diags);
+    project::report_missing_conventions(&files, &conv_paths, &mut diags);
+    let mut sources = parse_sources(files, &conv_paths, project_complete, &mut diags, cache);
+    blanked.append(&mut sources.blanked);
 
     let Some(project) = project else {
         return LoadResult::new(None, diags);
@@ -103,8 +110,24 @@ pub fn load_sources(files: &[SourceFile], env: Option<&str>, cache: Option<&Cach
     let mut l = Lowerer::new(&env_name, &environments, &project.principals, &conv, diags);
     l.blanked = blanked;
     l.register_names(&sources.resources);
-    for (path, doc) in &sources.resources {
-        l.resource_file(path, doc);
+    // Every name is registered: files are now independent and lowered in parallel, each
+    // document dropped by the thread lowering it right after (with a per-thread allocator,
+    // memory freed by the thread that allocated it is reused for the securables; freed
+    // from another thread it may stay reserved). Outcomes are merged in path order.
+    let parts: Vec<Lowered> = std::mem::take(&mut sources.resources)
+        .into_par_iter()
+        .map(|(path, doc)| {
+            let mut f = l.fork();
+            f.resource_file(&path, &doc);
+            drop(doc);
+            (f.out, f.diags, f.fn_refs)
+        })
+        .collect();
+    l.out.reserve_exact(parts.iter().map(|p| p.0.len()).sum());
+    for (out, diags, fn_refs) in parts {
+        l.out.extend(out);
+        l.diags.extend(diags);
+        l.fn_refs.extend(fn_refs);
     }
     let securables = l.finish();
     let mut diags = l.diags;
@@ -154,7 +177,7 @@ struct Sources {
 /// like one; otherwise a resource file. A file with key or type problems contributes its
 /// diagnostics and, when recovery could blank them, the rest of its document.
 fn parse_sources(
-    files: &[SourceFile],
+    files: Vec<SourceFile>,
     conv_paths: &[(PathBuf, Option<Origin>)],
     have_project: bool,
     diags: &mut Vec<Diagnostic>,
@@ -166,23 +189,25 @@ fn parse_sources(
         Resource(raw::ResourceFile),
     }
     let project_path = Path::new(PROJECT_FILE);
-    let parsed: Vec<(Parsed, Vec<Diagnostic>, BTreeSet<String>)> = files
-        .par_iter()
+    // Each file is moved into its task and its text dropped once parsed.
+    type Outcome = (PathBuf, Parsed, Vec<Diagnostic>, BTreeSet<String>);
+    let parsed: Vec<Outcome> = files
+        .into_par_iter()
         .map(|f| {
             let mut d = Vec::new();
             let mut b = BTreeSet::new();
             if f.path == project_path {
-                return (Parsed::Skip, d, b);
+                return (f.path, Parsed::Skip, d, b);
             }
             let listed = conv_paths.iter().any(|(p, _)| *p == f.path);
-            let doc = if listed || (!have_project && looks_like_convention(f)) {
-                parse_file_cached::<raw::ConventionFile>(f, "convention", &mut d, &mut b, cache)
+            let doc = if listed || (!have_project && looks_like_convention(&f)) {
+                parse_file_cached::<raw::ConventionFile>(&f, "convention", &mut d, &mut b, cache)
                     .map_or(Parsed::Skip, Parsed::Convention)
             } else {
-                parse_file_cached::<raw::ResourceFile>(f, "resource", &mut d, &mut b, cache)
+                parse_file_cached::<raw::ResourceFile>(&f, "resource", &mut d, &mut b, cache)
                     .map_or(Parsed::Skip, Parsed::Resource)
             };
-            (doc, d, b)
+            (f.path, doc, d, b)
         })
         .collect();
     let mut sources = Sources {
@@ -190,15 +215,15 @@ fn parse_sources(
         resources: Vec::new(),
         blanked: BTreeSet::new(),
     };
-    for (f, (doc, d, mut b)) in files.iter().zip(parsed) {
+    for (path, doc, d, mut b) in parsed {
         diags.extend(d);
         sources.blanked.append(&mut b);
         match doc {
             Parsed::Skip => {}
             Parsed::Convention(c) => {
-                sources.conventions.insert(f.path.clone(), c);
+                sources.conventions.insert(path, c);
             }
-            Parsed::Resource(r) => sources.resources.push((f.path.clone(), r)),
+            Parsed::Resource(r) => sources.resources.push((path, r)),
         }
     }
     sources
@@ -233,6 +258,13 @@ struct Scope {
     full: String,
     declared: String,
 }
+
+/// What lowering one file produced: securables, diagnostics, function references.
+type Lowered = (
+    Vec<DeclaredSecurable>,
+    Vec<Diagnostic>,
+    Vec<(String, Option<Origin>, String)>,
+);
 
 struct Lowerer<'a> {
     env: &'a str,
@@ -284,6 +316,25 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A lowerer for one more file: the same registered names, no output yet.
+    fn fork(&self) -> Lowerer<'a> {
+        Lowerer {
+            env: self.env,
+            environments: self.environments,
+            principals: self.principals,
+            conv: self.conv,
+            catalogs: self.catalogs.clone(),
+            other_env_catalogs: self.other_env_catalogs.clone(),
+            credentials: self.credentials.clone(),
+            schemas: self.schemas.clone(),
+            unlowered_schemas: self.unlowered_schemas.clone(),
+            out: Vec::new(),
+            diags: Vec::new(),
+            fn_refs: Vec::new(),
+            blanked: self.blanked.clone(),
+        }
+    }
+
     /// True when `reference` may point at something error recovery blanked.
     fn blanked(&self, reference: &str) -> bool {
         touches_blanked(&self.blanked, reference)
@@ -299,17 +350,18 @@ impl<'a> Lowerer<'a> {
 
     /// Sort, drop and report duplicates, check function references, return the securables.
     fn finish(&mut self) -> Vec<DeclaredSecurable> {
-        let mut all = std::mem::take(&mut self.out);
-        all.sort_by(|a, b| {
+        let mut kept = std::mem::take(&mut self.out);
+        // In place (no second vector of securables): unstable is safe, no two securables
+        // share kind, name and origin (one YAML node declares one securable).
+        kept.sort_unstable_by(|a, b| {
             (a.kind, &a.full_name, &a.origin).cmp(&(b.kind, &b.full_name, &b.origin))
         });
-        let mut kept: Vec<DeclaredSecurable> = Vec::with_capacity(all.len());
-        for s in all {
-            if let Some(prev) = kept.last()
-                && prev.kind == s.kind
-                && prev.full_name == s.full_name
-            {
-                self.diags.push(Diagnostic::error(
+        let diags = &mut self.diags;
+        // `dedup_by` hands (later, earlier kept): the later one is dropped and reported.
+        kept.dedup_by(|s, prev| {
+            let dup = prev.kind == s.kind && prev.full_name == s.full_name;
+            if dup {
+                diags.push(Diagnostic::error(
                     s.origin.clone(),
                     "duplicate",
                     format!(
@@ -319,10 +371,10 @@ impl<'a> Lowerer<'a> {
                         first_at(prev.origin.as_ref())
                     ),
                 ));
-                continue;
             }
-            kept.push(s);
-        }
+            dup
+        });
+        kept.shrink_to_fit();
         let functions: BTreeSet<&str> = kept
             .iter()
             .filter(|s| s.kind == SecurableKind::Function)

@@ -69,8 +69,29 @@ impl Lowerer<'_> {
         tags: &ScalarMap,
         what: &str,
     ) -> (BTreeMap<String, String>, BTreeMap<String, Origin>) {
-        let mut out = BTreeMap::new();
         let mut origins = BTreeMap::new();
+        let out = self.tags_where(file, tags, what, Some(&mut origins));
+        (out, origins)
+    }
+
+    /// [`Self::tags`] without where each value was written (column tags: nothing needs it).
+    pub(super) fn tag_values(
+        &mut self,
+        file: &Path,
+        tags: &ScalarMap,
+        what: &str,
+    ) -> BTreeMap<String, String> {
+        self.tags_where(file, tags, what, None)
+    }
+
+    fn tags_where(
+        &mut self,
+        file: &Path,
+        tags: &ScalarMap,
+        what: &str,
+        mut origins: Option<&mut BTreeMap<String, Origin>>,
+    ) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
         for (k, v) in tags {
             if k.trim().is_empty() {
                 self.diags.push(Diagnostic::error(
@@ -81,11 +102,13 @@ impl Lowerer<'_> {
                 continue;
             }
             out.insert(k.clone(), subst_env(&v.value.0, self.env));
-            if let Some(o) = at(file, v) {
+            if let Some(origins) = origins.as_deref_mut()
+                && let Some(o) = at(file, v)
+            {
                 origins.insert(k.clone(), o);
             }
         }
-        (out, origins)
+        out
     }
 
     pub(super) fn properties(&self, props: &ScalarMap) -> BTreeMap<String, String> {
