@@ -72,6 +72,10 @@ CREATE TABLE state_log (
 
 -- The state events as format 1 stored them (same columns, names, types and order): what
 -- queries, the projection views and the Parquet export read.
+-- `CROSS JOIN snapshots` keeps state_log the outer loop (SQLite does not reorder a CROSS JOIN):
+-- otherwise the planner may start from snapshots and look state_log up once per (snapshot,
+-- securable): grants_outside_brickkit.sql at 100 snapshots x 100k tables took 0.95 s of CPU
+-- that way and 0.14 s this way, with identical answers for every queries/*.sql.
 CREATE VIEW state_events AS
 SELECT e.seq AS seq, s.snapshot_id AS snapshot_id, s.lineage AS lineage,
        s.taken_at_ms AS at_ms, s.taken_at AS occurred_at, s.day AS day,
@@ -83,14 +87,15 @@ SELECT e.seq AS seq, s.snapshot_id AS snapshot_id, s.lineage AS lineage,
        t.kind AS securable_kind, k.name AS securable, a.s AS attribute, i.s AS item,
        u.s AS sub_item, o.s AS old_value, n.s AS new_value
 FROM state_log e
-JOIN snapshots s ON s.seq = e.snap
+CROSS JOIN snapshots s
 JOIN securables k ON k.id = e.sec
 JOIN kinds t ON t.id = e.kind
 JOIN strings a ON a.id = e.attribute
 JOIN strings i ON i.id = e.item
 JOIN strings u ON u.id = e.sub_item
 LEFT JOIN strings o ON o.id = e.old_value
-LEFT JOIN strings n ON n.id = e.new_value;
+LEFT JOIN strings n ON n.id = e.new_value
+WHERE s.seq = e.snap;
 
 CREATE TABLE drift_runs (
     seq           INTEGER PRIMARY KEY,
